@@ -1,0 +1,124 @@
+/**
+ * TaskBatch: a run of consecutive tasks of one call. In-process backends run it with `run()`;
+ * out-of-process backends send `encodeBatch(batch)` and decode the worker's answer.
+ */
+import type { NestedBackend } from './backend.js';
+import { type Scope, currentScope, runInScope } from './config.js';
+import type { Delayed } from './delayed.js';
+import { CallCancelledError, TaskTimeoutError, withTaskIndex } from './errors.js';
+import { messages } from './messages.js';
+
+/** In settled calls, a failed task's slot in a batch's results holds this marker instead of a value. */
+export class TaskFailure {
+  constructor(readonly error: unknown) {}
+}
+
+export interface InProcessRunOptions {
+  readonly signal?: AbortSignal;
+  /** Per-task limit in ms from each task's start; async tasks reject promptly, sync ones when they return. */
+  readonly timeout?: number | null;
+  readonly onTaskStart?: (position: number) => void;
+}
+
+export interface TaskBatchInit {
+  readonly callId: string;
+  readonly firstIndex: number;
+  readonly tasks: readonly Delayed[];
+  /** Backend for Parallel calls made inside the tasks; null keeps the caller's config (sequential). */
+  readonly nested: NestedBackend | null;
+  /** Number of Parallel calls enclosing the tasks. */
+  readonly depth: number;
+  /** runSettled: run every task and report failures per task instead of stopping at the first. */
+  readonly settle: boolean;
+}
+
+export class TaskBatch {
+  readonly callId: string;
+  /** Index (in the call's input order) of the first task; task `i` of the batch is `firstIndex + i`. */
+  readonly firstIndex: number;
+  readonly tasks: readonly Delayed[];
+  readonly nested: NestedBackend | null;
+  readonly depth: number;
+  readonly settle: boolean;
+
+  constructor(init: TaskBatchInit) {
+    this.callId = init.callId;
+    this.firstIndex = init.firstIndex;
+    this.tasks = init.tasks;
+    this.nested = init.nested;
+    this.depth = init.depth;
+    this.settle = init.settle;
+  }
+
+  get size(): number {
+    return this.tasks.length;
+  }
+
+  /** The scope tasks run in: the nested backend, one level deeper. */
+  taskScope(outer: Scope = currentScope()): Scope {
+    if (this.nested === null) return { ...outer, depth: this.depth };
+    return {
+      config: { ...outer.config, backend: this.nested.backend, nJobs: this.nested.nJobs, backendOptions: {} },
+      nestingLevel: this.nested.backend.nestingLevel,
+      depth: this.depth,
+    };
+  }
+
+  /** Runs the tasks here, in order, with the nested-backend config applied. */
+  run(options: InProcessRunOptions = {}): Promise<unknown[]> {
+    return runInScope(this.taskScope(), () => this.runTasks(options));
+  }
+
+  private async runTasks({ signal, timeout = null, onTaskStart }: InProcessRunOptions): Promise<unknown[]> {
+    const values = new Array<unknown>(this.tasks.length);
+    for (let pos = 0; pos < this.tasks.length; pos++) {
+      if (signal?.aborted) throw signal.reason ?? new CallCancelledError(messages.call.cancelled());
+      const task = this.tasks[pos]!;
+      const index = this.firstIndex + pos;
+      onTaskStart?.(pos);
+      const started = timeout === null ? 0 : performance.now();
+      try {
+        let value: unknown = task.fn(...task.args);
+        if (isThenable(value)) value = await settleWithin(value, signal, timeout, index);
+        if (timeout !== null && performance.now() - started > timeout) {
+          throw new TaskTimeoutError(messages.call.timedOut(index, timeout), { taskIndex: index, timeoutMs: timeout });
+        }
+        values[pos] = value;
+      } catch (error) {
+        if (!this.settle || signal?.aborted) throw withTaskIndex(error, index);
+        values[pos] = new TaskFailure(withTaskIndex(error, index));
+      }
+    }
+    return values;
+  }
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** Awaits a task's promise, rejecting at once on abort or when the task's own time limit passes. */
+function settleWithin(value: PromiseLike<unknown>, signal: AbortSignal | undefined, timeout: number | null, index: number) {
+  if (!signal && timeout === null) return value;
+  return new Promise<unknown>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => finish(() => reject(signal!.reason ?? new CallCancelledError(messages.call.cancelled())));
+    const finish = (settle: () => void) => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeout !== null) {
+      timer = setTimeout(
+        () => finish(() => reject(new TaskTimeoutError(messages.call.timedOut(index, timeout), { taskIndex: index, timeoutMs: timeout }))),
+        timeout,
+      );
+    }
+    value.then(
+      (v) => finish(() => resolve(v)),
+      (e) => finish(() => reject(e)),
+    );
+  });
+}

@@ -1,0 +1,296 @@
+/**
+ * Parallel: the user's entry point. Validates options once at construction, resolves the backend
+ * from explicit options and the parallelConfig scope, configures it at the first call and keeps it
+ * until close(); each call is a scheduler `Call`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BackendContext, ParallelBackend } from './backend.js';
+import { currentScope } from './config.js';
+import type { Delayed } from './delayed.js';
+import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
+import { messages } from './messages.js';
+import {
+  type Prefer,
+  type Require,
+  checkPreferRequire,
+  rejectUnknownKeys,
+  validateBackend,
+  validateBatchSize,
+  validateBoolean,
+  validateFunction,
+  validateMaxNbytes,
+  validateNJobs,
+  validatePrefer,
+  validateRequire,
+  validateSignal,
+  validateTempFolder,
+  validateTimeout,
+  validateVerbose,
+} from './options.js';
+import { type ProgressInfo, ProgressReporter } from './progress.js';
+import { resolveBackend } from './resolve.js';
+import { Call, type OutputMode } from './scheduler.js';
+import { taskModuleBeingImported } from './task.js';
+
+/** Parallel calls nested deeper than this fail instead of exhausting the machine. */
+export const MAX_NESTING_DEPTH = 10;
+
+export interface ParallelOptions {
+  /** -1 all CPUs, -2 all but one, N workers; null: the parallelConfig value, else 1 (run in the caller). */
+  nJobs?: number | null;
+  /** A registered backend name or a backend instance; default: parallelConfig's, else the registered default. */
+  backend?: string | ParallelBackend | null;
+  /** Soft hint used only when no backend was chosen. */
+  prefer?: Prefer | null;
+  /** Hard constraint: tasks run in-process and see the caller's memory. */
+  require?: Require | null;
+  /** joblib's progress messages: 0 silent, 10 every batch, 50+ on stdout. */
+  verbose?: number | boolean;
+  /** A progress bar on stderr when it is a terminal, periodic lines otherwise. */
+  progress?: boolean;
+  /** Called after every completed batch, for every backend including nJobs 1. */
+  onProgress?: (info: ProgressInfo) => void;
+  /** Per-task limit in ms, counted from when the task starts running. */
+  timeout?: number | null;
+  /** Tasks pulled from the input ahead of completions: a number, 'all', or an expression such as '2 * nJobs'. */
+  preDispatch?: number | string;
+  /** Tasks per batch, or 'auto' (joblib's heuristic: batches of 0.2 s to 2 s). */
+  batchSize?: number | 'auto';
+  /** Typed arrays / ArrayBuffers over this size are shared with workers instead of copied; null disables. */
+  maxNbytes?: number | string | null;
+  /** Where process backends keep shared large buffers. */
+  tempFolder?: string | null;
+  /** Aborting rejects the call with the signal's reason and stops its tasks. */
+  signal?: AbortSignal;
+}
+
+const OPTION_NAMES = [
+  'nJobs',
+  'backend',
+  'prefer',
+  'require',
+  'verbose',
+  'progress',
+  'onProgress',
+  'timeout',
+  'preDispatch',
+  'batchSize',
+  'maxNbytes',
+  'tempFolder',
+  'signal',
+] as const;
+
+interface Settings {
+  readonly nJobs: number;
+  readonly verbose: number;
+  readonly progress: boolean;
+  readonly onProgress: ((info: ProgressInfo) => void) | undefined;
+  readonly timeout: number | null;
+  readonly preDispatch: PreDispatch;
+  readonly batchSize: number | 'auto';
+  readonly maxNbytes: number | null;
+  readonly tempFolder: string | null;
+  readonly innerMaxNumThreads: number | null;
+  readonly signal: AbortSignal | undefined;
+}
+
+type TaskInput<R> = Iterable<Delayed<R>> | AsyncIterable<Delayed<R>>;
+
+export class Parallel {
+  /** The backend this instance uses (resolved at construction from options and parallelConfig). */
+  readonly backend: ParallelBackend;
+  private readonly settings: Settings;
+  private readonly nestingLevel: number;
+  private readonly depth: number;
+  private configured: Promise<number> | undefined;
+  private running: Call | undefined;
+  private closed = false;
+  private warnedTimeout = false;
+
+  constructor(options: ParallelOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('new Parallel(options): options must be an object');
+    rejectUnknownKeys(options, OPTION_NAMES);
+    const scope = currentScope();
+    const cfg = scope.config;
+    const explicitNJobs = validateNJobs(options.nJobs);
+    const prefer = validatePrefer(options.prefer);
+    const require = validateRequire(options.require);
+    checkPreferRequire(prefer, require);
+    const verbose = options.verbose === undefined ? (cfg.verbose ?? 0) : validateVerbose(options.verbose);
+    const notices: string[] = [];
+    const { backend, nJobs } = resolveBackend(
+      { backend: validateBackend(options.backend), nJobs: explicitNJobs, prefer, require, notice: (m) => notices.push(m) },
+      scope,
+    );
+    this.backend = backend;
+    this.nestingLevel = scope.nestingLevel;
+    this.depth = scope.depth;
+    this.settings = {
+      nJobs,
+      verbose,
+      progress: validateBoolean('progress', options.progress),
+      onProgress: validateFunction('onProgress', options.onProgress),
+      timeout: options.timeout === undefined ? (cfg.timeout ?? null) : validateTimeout(options.timeout),
+      preDispatch: parsePreDispatch(options.preDispatch ?? '2 * nJobs'),
+      batchSize: validateBatchSize(options.batchSize),
+      maxNbytes: options.maxNbytes === undefined ? (cfg.maxNbytes !== undefined ? cfg.maxNbytes : validateMaxNbytes(undefined)) : validateMaxNbytes(options.maxNbytes),
+      tempFolder: options.tempFolder === undefined ? (cfg.tempFolder ?? null) : validateTempFolder(options.tempFolder),
+      innerMaxNumThreads: cfg.innerMaxNumThreads ?? null,
+      signal: validateSignal(options.signal),
+    };
+    if (verbose >= 10) for (const n of notices) this.reporter(null).notice(n);
+  }
+
+  /** The requested nJobs (after parallelConfig), e.g. -1. */
+  get nJobs(): number {
+    return this.settings.nJobs;
+  }
+
+  toString(): string {
+    return `Parallel(nJobs=${this.settings.nJobs})`;
+  }
+
+  /** Runs every task; resolves to the results in input order. The first failing task rejects the call. */
+  async run<R>(tasks: TaskInput<R>): Promise<Awaited<R>[]> {
+    const call = await this.begin(tasks, 'list');
+    try {
+      return (await call.results()) as Awaited<R>[];
+    } finally {
+      this.end(call);
+    }
+  }
+
+  /** Runs every task, never stopping early; one PromiseSettledResult per task, in input order. */
+  async runSettled<R>(tasks: TaskInput<R>): Promise<PromiseSettledResult<Awaited<R>>[]> {
+    const call = await this.begin(tasks, 'settled');
+    try {
+      return (await call.results()) as PromiseSettledResult<Awaited<R>>[];
+    } finally {
+      this.end(call);
+    }
+  }
+
+  /** Yields results in input order, each as soon as it and all before it are done. */
+  async *iter<R>(tasks: TaskInput<R>): AsyncGenerator<Awaited<R>, void, undefined> {
+    const call = await this.begin(tasks, 'ordered');
+    try {
+      yield* call.iterOrdered() as AsyncGenerator<Awaited<R>, void, undefined>;
+    } finally {
+      this.end(call);
+    }
+  }
+
+  /** Yields results in completion order. */
+  async *iterUnordered<R>(tasks: TaskInput<R>): AsyncGenerator<Awaited<R>, void, undefined> {
+    const call = await this.begin(tasks, 'unordered');
+    try {
+      yield* call.iterUnordered() as AsyncGenerator<Awaited<R>, void, undefined>;
+    } finally {
+      this.end(call);
+    }
+  }
+
+  /** Stops a running call, and releases the backend (shared worker pools stay for reuse). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const running = this.running;
+    if (running) {
+      running.cancel();
+      await running.whenDrained();
+    }
+    if (this.configured) {
+      await this.configured.catch(() => {});
+      await this.backend.terminate();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private reporter(knownLength: number | null, preDispatch = 0): ProgressReporter {
+    return new ProgressReporter({
+      verbose: this.settings.verbose,
+      progress: this.settings.progress,
+      onProgress: this.settings.onProgress,
+      nJobsLabel: this.settings.nJobs,
+      knownLength,
+      preDispatch,
+    });
+  }
+
+  private context(reporter: ProgressReporter): BackendContext {
+    const s = this.settings;
+    return {
+      maxNbytes: s.maxNbytes,
+      tempFolder: s.tempFolder,
+      innerMaxNumThreads: s.innerMaxNumThreads,
+      verbose: s.verbose,
+      log: (message) => reporter.print(message),
+    };
+  }
+
+  private async begin(tasks: TaskInput<unknown>, mode: OutputMode): Promise<Call> {
+    if (this.closed) throw new Error(messages.call.closed());
+    if (this.running) throw new Error(messages.call.alreadyRunning());
+    const importing = taskModuleBeingImported();
+    if (importing !== undefined) throw new Error(messages.task.parallelWhileImporting(importing));
+    if (this.depth + 1 > MAX_NESTING_DEPTH) throw new RangeError(messages.backend.nestedTooDeep(this.depth + 1, MAX_NESTING_DEPTH));
+    const s = this.settings;
+    const backend = this.backend;
+    const inCaller = s.nJobs === 1 || backend.name === 'sequential';
+    // claim the instance before the first await, so a concurrent second call is refused
+    const placeholder = {} as Call;
+    this.running = placeholder;
+    try {
+      let workers = 1;
+      let reporter = this.reporter(null);
+      if (!inCaller) {
+        this.configured ??= backend.configure(backend.effectiveNJobs(s.nJobs), this.context(reporter));
+        workers = await this.configured.catch((error) => {
+          this.configured = undefined;
+          throw error;
+        });
+        if (!(workers > 0)) throw new Error(messages.backend.zeroWorkers(backend.name));
+      } else if (s.nJobs !== 1) {
+        backend.effectiveNJobs(s.nJobs);
+      }
+      const preDispatch = resolvePreDispatch(s.preDispatch, workers);
+      const useTimeout = s.timeout !== null && !inCaller && backend.supportsTimeout;
+      if (s.timeout !== null && !useTimeout && !this.warnedTimeout) {
+        this.warnedTimeout = true;
+        process.emitWarning(messages.backend.timeoutUnsupported(inCaller ? 'sequential' : backend.name, s.timeout), 'ParajobWarning');
+      }
+      const call = new Call(
+        {
+          callId: randomUUID(),
+          backend,
+          workers,
+          inCaller,
+          preDispatch,
+          batchSize: s.batchSize,
+          timeout: useTimeout ? s.timeout : null,
+          signal: s.signal,
+          reporter: (reporter = this.reporter(Array.isArray(tasks) ? tasks.length : null, Number.isFinite(preDispatch) ? preDispatch : 0)),
+          nested: inCaller ? null : backend.getNestedBackend(),
+          depth: this.depth + 1,
+          mode,
+          verbose: s.verbose,
+        },
+        tasks,
+      );
+      if (!inCaller) reporter.print(`Using backend ${backend.name} with ${workers} concurrent workers.`);
+      this.running = call;
+      call.start();
+      return call;
+    } catch (error) {
+      if (this.running === placeholder) this.running = undefined;
+      throw error;
+    }
+  }
+
+  private end(call: Call): void {
+    if (this.running === call) this.running = undefined;
+  }
+}

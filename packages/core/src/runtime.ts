@@ -1,0 +1,143 @@
+/**
+ * The worker-side runtime every out-of-process adapter uses: resolve each function reference
+ * (import the module once, or compile the source once; both cached), run the batch's tasks in
+ * order with the nested-backend config active, and answer with results or serialized errors.
+ */
+import vm from 'node:vm';
+import { isThenable } from './batch.js';
+import { findUncloneable } from './clone-check.js';
+import { runInScope, type Scope } from './config.js';
+import { SerializationError } from './errors.js';
+import { messages } from './messages.js';
+import { serializeError } from './serialize-error.js';
+import { importingTaskModule, lookupTask } from './task.js';
+import type { WireBatch, WireFunction, WireResult } from './wire.js';
+
+export interface RunBatchOptions {
+  /** Called as each task starts (position in the batch): adapters use it for timeouts and crash reports. */
+  readonly onTaskStart?: (position: number) => void;
+  /** Maps a wire module reference to an importable URL, and refuses what is not allowed (remote workers). */
+  readonly resolveModule?: (fn: WireFunction) => string;
+  /** False on remote workers not started with --allow-source: source-shipped functions are refused. */
+  readonly allowSource?: boolean | ((fn: WireFunction) => void);
+  /** Rewrites each task's arguments before the call (e.g. shared-buffer references back into typed arrays). */
+  readonly mapArgs?: (args: readonly unknown[]) => readonly unknown[];
+}
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+const compiled = new Map<string, Function>();
+
+function compile(fn: WireFunction & { source: string }): Function {
+  let f = compiled.get(fn.source);
+  if (f === undefined) {
+    try {
+      f = vm.runInThisContext(`(${fn.source})`, { filename: `parajob-task:${fn.name}` }) as Function;
+    } catch (error) {
+      throw new SerializationError(messages.ship.unparsable(fn.name, (error as Error).message), { path: 'fn', phase: 'function', cause: error });
+    }
+    if (typeof f !== 'function') {
+      throw new SerializationError(messages.ship.unparsable(fn.name, 'it is not a function'), { path: 'fn', phase: 'function' });
+    }
+    compiled.set(fn.source, f);
+  }
+  return f;
+}
+
+async function resolveFunction(fn: WireFunction, options: RunBatchOptions): Promise<Function> {
+  if (fn.source !== undefined) {
+    if (options.allowSource === false) {
+      throw new Error(`this worker refuses functions shipped as source ('${fn.name}'): start it with --allow-source, or define the function with task() in an allowed module`);
+    }
+    if (typeof options.allowSource === 'function') options.allowSource(fn);
+    return compile(fn as WireFunction & { source: string });
+  }
+  const url = options.resolveModule ? options.resolveModule(fn) : fn.module!;
+  const registered = lookupTask(url, fn.name);
+  if (registered) return registered;
+  let loading = modules.get(url);
+  if (loading === undefined) {
+    loading = importingTaskModule(url, () => import(url) as Promise<Record<string, unknown>>);
+    modules.set(url, loading);
+    loading.catch(() => modules.delete(url));
+  }
+  const exports = await loading;
+  const found = lookupTask(url, fn.name) ?? exports[fn.name];
+  if (typeof found !== 'function') throw new Error(messages.ship.moduleWithoutTask(url, fn.name));
+  return found;
+}
+
+/** A ReferenceError thrown by a source-shipped function itself means it used a variable of its enclosing scope. */
+function explainClosure(error: unknown, fn: WireFunction): unknown {
+  if (fn.source === undefined || !(error instanceof ReferenceError)) return error;
+  const variable = /^(\S+) is not defined$/.exec(error.message)?.[1];
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  if (!variable || !frame?.includes('parajob-task:')) return error;
+  const explained = new ReferenceError(messages.ship.closure(fn.name, variable), { cause: error });
+  explained.stack = `${explained.name}: ${explained.message}\n${error.stack?.split('\n').slice(1).join('\n') ?? ''}`;
+  return explained;
+}
+
+function scopeOf(wire: WireBatch): Scope {
+  return {
+    config: wire.nested === null ? { backendOptions: {} } : { backend: wire.nested.backend, nJobs: wire.nested.nJobs, backendOptions: {} },
+    nestingLevel: wire.nested?.level ?? 0,
+    depth: wire.depth,
+  };
+}
+
+/** Runs a batch in a worker and answers in the wire format. Never throws for a task's error. */
+export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): Promise<WireResult> {
+  const values = new Array<unknown>(wire.args.length);
+  let fns: Function[];
+  try {
+    fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
+  } catch (error) {
+    return { values: [], error: { pos: 0, error: serializeError(error) } };
+  }
+  return runInScope(scopeOf(wire), async () => {
+    const errors: Array<readonly [number, ReturnType<typeof serializeError>]> = [];
+    const { onTaskStart, mapArgs } = options;
+    for (let pos = 0; pos < wire.args.length; pos++) {
+      const f = wire.fnOf === null ? 0 : wire.fnOf[pos]!;
+      try {
+        const args = mapArgs ? mapArgs(wire.args[pos]!) : wire.args[pos]!;
+        onTaskStart?.(pos);
+        let value: unknown = fns[f]!(...args);
+        if (isThenable(value)) value = await value;
+        values[pos] = value;
+      } catch (thrown) {
+        const error = serializeError(explainClosure(thrown, wire.fns[f]!));
+        if (!wire.settle) return { values: values.slice(0, pos), error: { pos, error } };
+        errors.push([pos, error]);
+      }
+    }
+    return errors.length > 0 ? { values, errors } : { values };
+  });
+}
+
+/**
+ * After sending a result failed (DataCloneError): the same result with the first task whose value
+ * cannot be cloned turned into a SerializationError naming the path (`result.cb`).
+ */
+export function explainUnsendableResult(wire: WireBatch, result: WireResult, cause?: unknown): WireResult {
+  const values = result.values;
+  for (let pos = 0; pos < values.length; pos++) {
+    const found = findUncloneable(values[pos], 'result');
+    if (!found) continue;
+    const index = wire.first + pos;
+    const error = serializeError(
+      new SerializationError(messages.serialize.result(index, found.path, found.what), { taskIndex: index, path: found.path, phase: 'result', cause }),
+    );
+    if (!wire.settle) return { values: values.slice(0, pos), error: { pos, error } };
+    const rest = [...values];
+    const errors = [...(result.errors ?? [])];
+    for (let p = pos; p < rest.length; p++) {
+      if (findUncloneable(rest[p], 'result')) {
+        rest[p] = undefined;
+        errors.push([p, p === pos ? error : serializeError(new SerializationError(messages.serialize.result(wire.first + p, 'result', 'a value'), { taskIndex: wire.first + p, path: 'result', phase: 'result' }))]);
+      }
+    }
+    return { values: rest, errors };
+  }
+  return result;
+}

@@ -1,0 +1,424 @@
+/**
+ * One call's dispatch loop (DESIGN §4, after joblib): pull the input lazily, cut it into batches,
+ * keep `preDispatch` tasks ahead, dispatch one more batch whenever one completes, keep output in
+ * input order, and on the first error stop dispatching, drop what is queued, abort what runs and
+ * reject. Results are awaited, never polled.
+ */
+import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
+import { TaskBatch, TaskFailure } from './batch.js';
+import type { Delayed } from './delayed.js';
+import { CallCancelledError } from './errors.js';
+import { messages } from './messages.js';
+import type { CallState, ProgressReporter } from './progress.js';
+import { TaskSource } from './task-source.js';
+
+export type OutputMode = 'list' | 'settled' | 'ordered' | 'unordered';
+
+export interface CallParams {
+  readonly callId: string;
+  readonly backend: ParallelBackend;
+  /** Workers the backend configured. */
+  readonly workers: number;
+  /** Run in the caller, one batch at a time (nJobs 1). */
+  readonly inCaller: boolean;
+  readonly preDispatch: number;
+  readonly batchSize: number | 'auto';
+  readonly timeout: number | null;
+  readonly signal: AbortSignal | undefined;
+  readonly reporter: ProgressReporter;
+  readonly nested: NestedBackend | null;
+  /** Depth of the tasks: the number of Parallel calls enclosing them. */
+  readonly depth: number;
+  readonly mode: OutputMode;
+  readonly verbose: number;
+}
+
+interface ReadyBatch {
+  readonly first: number;
+  readonly tasks: Delayed[];
+}
+
+export class Call {
+  private readonly controller = new AbortController();
+  private readonly submitOptions: SubmitOptions;
+  private readonly source: TaskSource;
+  private readonly ready: ReadyBatch[] = [];
+  private readonly list: unknown[] = [];
+  private readonly ordered = new Map<number, unknown>();
+  private readonly unordered: unknown[] = [];
+  private unorderedHead = 0;
+  private nextToYield = 0;
+  private inFlight = 0;
+  private completed = 0;
+  private consumed = 0;
+  private dispatched = 0;
+  private dispatchedBatches = 0;
+  private credits = 0;
+  private initialPhase = true;
+  private pumping = false;
+  private stopped = false;
+  private finished = false;
+  private failure: { error: unknown } | null = null;
+  private lastBatchSize = 1;
+  private lastDurationMs = 0;
+  private callStopped = false;
+  private waiter: (() => void) | null = null;
+  private roomWaiter: (() => void) | null = null;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private rejectDone!: (error: unknown) => void;
+  private readonly onUserAbort = () => this.fail(this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()));
+
+  constructor(
+    private readonly p: CallParams,
+    tasks: Iterable<unknown> | AsyncIterable<unknown>,
+  ) {
+    this.source = new TaskSource(tasks);
+    this.submitOptions = { signal: this.controller.signal, timeout: p.timeout };
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // a rejection nobody awaits (iterator modes) must not become an unhandled rejection
+    this.done.catch(() => {});
+  }
+
+  get knownLength(): number | null {
+    return this.source.knownLength;
+  }
+
+  start(): void {
+    if (this.p.signal?.aborted) {
+      this.onUserAbort();
+      return;
+    }
+    this.p.signal?.addEventListener('abort', this.onUserAbort, { once: true });
+    this.p.backend.startCall?.(this.p.callId);
+    void (this.p.inCaller ? this.runInCaller() : this.pump());
+  }
+
+  /** Resolves to all results in input order (list and settled modes). */
+  async results(): Promise<unknown[]> {
+    await this.done;
+    return this.list;
+  }
+
+  /** Results in input order as they become available (and all before them). */
+  async *iterOrdered(): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for (;;) {
+        if (this.failure) throw this.failure.error;
+        if (this.ordered.has(this.nextToYield)) {
+          const value = this.ordered.get(this.nextToYield);
+          this.ordered.delete(this.nextToYield++);
+          this.onConsumed();
+          yield value;
+          continue;
+        }
+        if (this.finished) return;
+        await new Promise<void>((resolve) => (this.waiter = resolve));
+      }
+    } finally {
+      this.cancel();
+    }
+  }
+
+  /** Results in completion order. */
+  async *iterUnordered(): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for (;;) {
+        if (this.failure) throw this.failure.error;
+        if (this.unorderedHead < this.unordered.length) {
+          const value = this.unordered[this.unorderedHead];
+          this.unordered[this.unorderedHead++] = undefined;
+          if (this.unorderedHead > 1024 && this.unorderedHead * 2 > this.unordered.length) {
+            this.unordered.splice(0, this.unorderedHead);
+            this.unorderedHead = 0;
+          }
+          this.onConsumed();
+          yield value;
+          continue;
+        }
+        if (this.finished) return;
+        await new Promise<void>((resolve) => (this.waiter = resolve));
+      }
+    } finally {
+      this.cancel();
+    }
+  }
+
+  /** Stops the call quietly (an iterator left early): no more dispatch, running tasks aborted. */
+  cancel(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopWork(new CallCancelledError(messages.call.cancelled()));
+    this.resolveDone();
+  }
+
+  /** Settles when the call has ended and none of its batches is running any more. */
+  private drained: Promise<void> | undefined;
+  private resolveDrained: (() => void) | undefined;
+  whenDrained(): Promise<void> {
+    if (this.callStopped) return Promise.resolve();
+    this.drained ??= new Promise<void>((resolve) => (this.resolveDrained = resolve));
+    return this.drained;
+  }
+
+  private state(finished: boolean): CallState {
+    return {
+      completed: this.completed,
+      dispatched: this.dispatched,
+      dispatchedBatches: this.dispatchedBatches,
+      inputExhausted: this.source.exhausted,
+      batchSize: this.lastBatchSize,
+      finished,
+    };
+  }
+
+  private notify(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private get buffered(): number {
+    return this.completed - this.consumed;
+  }
+
+  /** Iterator modes only run ahead of their consumer by a bounded amount. */
+  private hasRoom(): boolean {
+    if (this.p.mode === 'list' || this.p.mode === 'settled') return true;
+    const finitePre = Number.isFinite(this.p.preDispatch) ? this.p.preDispatch : 0;
+    return this.buffered < Math.max(finitePre, 2 * this.lastBatchSize * this.p.workers, 2);
+  }
+
+  private onConsumed(): void {
+    this.consumed++;
+    if (this.stopped || !this.hasRoom()) return;
+    const room = this.roomWaiter;
+    this.roomWaiter = null;
+    room?.();
+    if (!this.p.inCaller && this.credits > 0) void this.pump();
+  }
+
+  private computeBatchSize(): number {
+    if (this.p.batchSize !== 'auto') return this.p.batchSize;
+    const size = this.p.backend.computeBatchSize();
+    if (size !== this.lastBatchSize && this.p.verbose >= 10) {
+      const why = size > this.lastBatchSize ? 'fast' : 'slow';
+      this.p.reporter.print(`Batch computation too ${why} (${(this.lastDurationMs / 1000).toFixed(4)}s.) Setting batch_size=${size}.`);
+    }
+    return size;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      while (!this.stopped) {
+        let limit = Number.POSITIVE_INFINITY;
+        if (this.initialPhase) {
+          // joblib's _start: dispatch until preDispatch tasks have been pulled and their batches sent
+          if (this.ready.length > 0) limit = 0;
+          else if (this.source.taken < this.p.preDispatch && !this.source.exhausted) limit = this.p.preDispatch - this.source.taken;
+          else {
+            this.initialPhase = false;
+            continue;
+          }
+        } else {
+          if (this.credits <= 0 || !this.hasRoom()) break;
+          this.credits--;
+        }
+        if (!(await this.dispatchOneBatch(limit))) break;
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+    this.maybeStopCall();
+    this.checkFinished();
+  }
+
+  private async dispatchOneBatch(limit: number): Promise<boolean> {
+    const size = this.computeBatchSize();
+    this.lastBatchSize = size;
+    if (this.ready.length === 0) {
+      if (limit <= 0) return false;
+      const workers = this.p.workers;
+      const big = size * workers;
+      const n = Math.min(big, limit);
+      const slice = this.source.isAsync ? await this.source.take(n) : this.source.takeSync(n);
+      if (this.stopped || slice.length === 0) return false;
+      const first = this.source.taken - slice.length;
+      // at the end of the input, smaller batches so the last workers do not starve
+      const atEnd = n === big && slice.length < big;
+      const per = Math.max(1, Math.floor(slice.length / (atEnd ? 10 * workers : workers)));
+      if (per >= slice.length) this.ready.push({ first, tasks: slice });
+      else for (let i = 0; i < slice.length; i += per) this.ready.push({ first: first + i, tasks: slice.slice(i, i + per) });
+    }
+    const next = this.ready.shift()!;
+    this.submit(next.first, next.tasks);
+    return true;
+  }
+
+  private newBatch(first: number, tasks: Delayed[], nested: NestedBackend | null): TaskBatch {
+    return new TaskBatch({ callId: this.p.callId, firstIndex: first, tasks, nested, depth: this.p.depth, settle: this.p.mode === 'settled' });
+  }
+
+  private submit(first: number, tasks: Delayed[]): void {
+    const batch = this.newBatch(first, tasks, this.p.nested);
+    this.inFlight++;
+    this.dispatched += tasks.length;
+    this.dispatchedBatches++;
+    const started = performance.now();
+    let promise: Promise<unknown[]>;
+    try {
+      promise = this.p.backend.submit(batch, this.submitOptions);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (values) => this.onBatchDone(batch, values, started),
+      (error) => this.onBatchError(batch, error),
+    );
+  }
+
+  private onBatchDone(batch: TaskBatch, values: unknown[], started: number): void {
+    this.inFlight--;
+    if (this.stopped) return this.maybeStopCall();
+    const duration = performance.now() - started;
+    this.lastDurationMs = duration;
+    if (this.p.batchSize === 'auto') this.p.backend.batchCompleted(batch.size, duration);
+    this.store(batch.firstIndex, values);
+    this.completed += batch.size;
+    this.credits++;
+    this.p.reporter.update(this.state(false));
+    this.notify();
+    void this.pump();
+  }
+
+  private onBatchError(batch: TaskBatch, error: unknown): void {
+    this.inFlight--;
+    if (this.stopped) return this.maybeStopCall();
+    if (this.p.mode !== 'settled') return this.fail(error);
+    // settled: the failing task gets the error; the others of its batch run again, one per batch
+    const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
+    const at = typeof index === 'number' ? index - batch.firstIndex : -1;
+    if (at >= 0 && at < batch.size) {
+      this.storeOne(batch.firstIndex + at, new TaskFailure(error));
+      this.completed++;
+      for (let pos = batch.size - 1; pos >= 0; pos--) {
+        if (pos !== at) this.ready.unshift({ first: batch.firstIndex + pos, tasks: [batch.tasks[pos]!] });
+      }
+    } else {
+      for (let pos = 0; pos < batch.size; pos++) this.storeOne(batch.firstIndex + pos, new TaskFailure(error));
+      this.completed += batch.size;
+    }
+    this.credits++;
+    this.p.reporter.update(this.state(false));
+    this.notify();
+    void this.pump();
+  }
+
+  private store(first: number, values: unknown[]): void {
+    const mode = this.p.mode;
+    if (mode === 'list') {
+      for (let i = 0; i < values.length; i++) this.list[first + i] = values[i];
+    } else if (mode === 'unordered') {
+      for (let i = 0; i < values.length; i++) this.unordered.push(values[i]);
+    } else {
+      for (let i = 0; i < values.length; i++) this.storeOne(first + i, values[i]);
+    }
+  }
+
+  private storeOne(index: number, value: unknown): void {
+    if (this.p.mode === 'settled') {
+      this.list[index] =
+        value instanceof TaskFailure ? { status: 'rejected', reason: value.error } : { status: 'fulfilled', value };
+    } else if (this.p.mode === 'ordered') {
+      this.ordered.set(index, value);
+    } else if (this.p.mode === 'list') {
+      this.list[index] = value;
+    } else {
+      this.unordered.push(value);
+    }
+  }
+
+  /** nJobs 1: joblib's fast path, tasks run in the caller one batch at a time, lazily. */
+  private async runInCaller(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (!this.stopped) {
+        if (!this.hasRoom()) {
+          await new Promise<void>((resolve) => (this.roomWaiter = resolve));
+          continue;
+        }
+        const size = this.p.batchSize === 'auto' ? 1 : this.p.batchSize;
+        const tasks = this.source.isAsync ? await this.source.take(size) : this.source.takeSync(size);
+        if (this.stopped || tasks.length === 0) break;
+        const batch = this.newBatch(this.source.taken - tasks.length, tasks, null);
+        this.inFlight++;
+        this.dispatched += tasks.length;
+        this.dispatchedBatches++;
+        let values: unknown[];
+        try {
+          values = await batch.run({ signal: this.controller.signal });
+        } finally {
+          this.inFlight--;
+        }
+        if (this.stopped) break;
+        this.store(batch.firstIndex, values);
+        this.completed += tasks.length;
+        this.p.reporter.update(this.state(false));
+        this.notify();
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+    this.maybeStopCall();
+    this.checkFinished();
+  }
+
+  private checkFinished(): void {
+    if (this.stopped || this.pumping) return;
+    if (!this.source.exhausted || this.ready.length > 0 || this.inFlight > 0) return;
+    this.stopped = true;
+    this.finished = true;
+    this.p.reporter.update(this.state(true));
+    this.maybeStopCall();
+    this.notify();
+    this.resolveDone();
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.failure = { error };
+    this.stopWork(new CallCancelledError(messages.call.cancelled()));
+    this.notify();
+    this.rejectDone(error);
+  }
+
+  private stopWork(reason: unknown): void {
+    this.ready.length = 0;
+    this.source.close();
+    this.controller.abort(reason);
+    const room = this.roomWaiter;
+    this.roomWaiter = null;
+    room?.();
+    this.maybeStopCall();
+  }
+
+  private maybeStopCall(): void {
+    if (this.callStopped || !this.stopped || this.inFlight > 0 || this.pumping) return;
+    this.callStopped = true;
+    this.p.signal?.removeEventListener('abort', this.onUserAbort);
+    const stop = this.p.backend.stopCall?.(this.p.callId);
+    const drained = () => this.resolveDrained?.();
+    if (stop) stop.then(drained, drained);
+    else drained();
+  }
+}

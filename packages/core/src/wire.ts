@@ -1,0 +1,155 @@
+/**
+ * The wire format: what an out-of-process backend sends to its workers (`encodeBatch`) and how it
+ * turns their answer back into results (`decodeResult`). Everything here is structured-cloneable.
+ */
+import { type TaskBatch, TaskFailure } from './batch.js';
+import { findUncloneable } from './clone-check.js';
+import { SerializationError, withTaskIndex } from './errors.js';
+import { messages } from './messages.js';
+import { type SerializedError, deserializeError } from './serialize-error.js';
+import { taskRefOf } from './task.js';
+
+/** A function reference: a task module (imported by the worker) or self-contained source. */
+export interface WireFunction {
+  readonly name: string;
+  /** file: URL (or, for remote workers, a project-relative or package specifier) of the module that registers it. */
+  readonly module?: string;
+  /** Source of a function shipped by value (`fn.toString()`, normalised to an expression). */
+  readonly source?: string;
+}
+
+export interface WireNested {
+  /** Registered backend name for nested calls inside the tasks ('sequential' for every pool backend). */
+  readonly backend: string;
+  readonly nJobs: number | null;
+  readonly level: number;
+}
+
+export interface WireBatch {
+  readonly v: 1;
+  readonly call: string;
+  readonly first: number;
+  readonly fns: readonly WireFunction[];
+  /** Which entry of `fns` each task calls; null when every task calls fns[0] (the usual case). */
+  readonly fnOf: readonly number[] | null;
+  readonly args: readonly (readonly unknown[])[];
+  readonly nested: WireNested | null;
+  readonly depth: number;
+  readonly settle: boolean;
+}
+
+export interface WireResult {
+  /** One value per task that succeeded (holes where a task failed). */
+  readonly values: unknown[];
+  /** The first failure (not settled): values holds the tasks before it. */
+  readonly error?: { readonly pos: number; readonly error: SerializedError };
+  /** Every failure (settled batches). */
+  readonly errors?: ReadonlyArray<readonly [number, SerializedError]>;
+}
+
+const encoded = new WeakMap<Function, WireFunction | Error>();
+
+/** Turns `(x) => x * 2`, `async function f() {}` or a method shorthand `f(x) {}` into an expression source. */
+export function expressionSource(source: string): string {
+  const s = source.trim();
+  if (/^(async\s+)?function\b/.test(s) || /^class\b/.test(s)) return s;
+  if (/^(async\s*)?(\(|[A-Za-z_$][\w$]*\s*=>)/.test(s)) return s;
+  const method = /^(async\s+)?(\*\s*)?([A-Za-z_$][\w$]*)\s*\(/.exec(s);
+  if (method) return `${method[1] ?? ''}function${method[2] ? '*' : ''} ${method[3]}${s.slice(method[0].length - 1)}`;
+  return s;
+}
+
+/** Encodes one task function (cached per function): its task() reference, or its source. */
+export function encodeFunction(fn: Function): WireFunction {
+  let wire = encoded.get(fn);
+  if (wire === undefined) {
+    const ref = taskRefOf(fn);
+    const name = fn.name || 'anonymous';
+    if (ref) wire = { name: ref.name, module: ref.module };
+    else {
+      const source = Function.prototype.toString.call(fn);
+      if (name.startsWith('bound ')) wire = new SerializationError(messages.ship.bound(name), { path: 'fn', phase: 'function' });
+      else if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+        wire = new SerializationError(messages.ship.native(name), { path: 'fn', phase: 'function' });
+      } else wire = { name, source: expressionSource(source) };
+    }
+    encoded.set(fn, wire);
+  }
+  if (wire instanceof Error) throw wire;
+  return wire;
+}
+
+export function encodeBatch(batch: TaskBatch): WireBatch {
+  const tasks = batch.tasks;
+  const seen: Function[] = [];
+  const fns: WireFunction[] = [];
+  let fnOf: number[] | null = null;
+  const args = new Array<readonly unknown[]>(tasks.length);
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i]!;
+    args[i] = t.args;
+    let f = seen[0] === t.fn ? 0 : seen.indexOf(t.fn);
+    if (f < 0) {
+      try {
+        fns.push(encodeFunction(t.fn));
+      } catch (error) {
+        throw withTaskIndex(error, batch.firstIndex + i);
+      }
+      f = seen.push(t.fn) - 1;
+    }
+    if (f !== 0 && fnOf === null) fnOf = new Array<number>(i).fill(0);
+    fnOf?.push(f);
+  }
+  const nested = batch.nested;
+  return {
+    v: 1,
+    call: batch.callId,
+    first: batch.firstIndex,
+    fns,
+    fnOf,
+    args,
+    nested: nested === null ? null : { backend: nested.backend.name, nJobs: nested.nJobs, level: nested.backend.nestingLevel },
+    depth: batch.depth,
+    settle: batch.settle,
+  };
+}
+
+/** Results of a batch from a worker's answer; throws the first task error (not settled). */
+export function decodeResult(batch: TaskBatch, result: WireResult): unknown[] {
+  if (result.error !== undefined) {
+    throw withTaskIndex(deserializeError(result.error.error), batch.firstIndex + result.error.pos);
+  }
+  const values = result.values;
+  if (result.errors !== undefined) {
+    for (const [pos, error] of result.errors) {
+      values[pos] = new TaskFailure(withTaskIndex(deserializeError(error), batch.firstIndex + pos));
+    }
+  }
+  return values;
+}
+
+/**
+ * After a send failed with a DataCloneError: the SerializationError naming the task and the path
+ * of the first argument that cannot be cloned (e.g. `args[1].cb`).
+ */
+export function explainUnsendableBatch(batch: TaskBatch, cause?: unknown): SerializationError {
+  for (let pos = 0; pos < batch.tasks.length; pos++) {
+    const found = findUncloneable(batch.tasks[pos]!.args, 'args');
+    if (found) {
+      const index = batch.firstIndex + pos;
+      return new SerializationError(messages.serialize.argument(index, found.path, found.what), {
+        taskIndex: index,
+        path: found.path,
+        phase: 'arguments',
+        cause,
+      });
+    }
+  }
+  const index = batch.firstIndex;
+  return new SerializationError(messages.serialize.argument(index, 'args', 'a value'), {
+    taskIndex: index,
+    path: 'args',
+    phase: 'arguments',
+    cause,
+  });
+}
