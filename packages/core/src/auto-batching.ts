@@ -20,9 +20,14 @@ export class AutoBatching {
   private smoothedBatchDurationMs = 0;
 
   constructor(options: AutoBatchingOptions = {}) {
-    this.minIdealBatchDurationMs = options.minIdealBatchDurationMs ?? AutoBatching.DEFAULT_MIN_IDEAL_BATCH_DURATION_MS;
-    this.maxIdealBatchDurationMs = options.maxIdealBatchDurationMs ?? AutoBatching.DEFAULT_MAX_IDEAL_BATCH_DURATION_MS;
-    if (!(this.minIdealBatchDurationMs > 0) || !(this.maxIdealBatchDurationMs >= this.minIdealBatchDurationMs)) {
+    this.minIdealBatchDurationMs =
+      options.minIdealBatchDurationMs ?? AutoBatching.DEFAULT_MIN_IDEAL_BATCH_DURATION_MS;
+    this.maxIdealBatchDurationMs =
+      options.maxIdealBatchDurationMs ?? AutoBatching.DEFAULT_MAX_IDEAL_BATCH_DURATION_MS;
+    if (
+      !(this.minIdealBatchDurationMs > 0) ||
+      !(this.maxIdealBatchDurationMs >= this.minIdealBatchDurationMs)
+    ) {
       throw new RangeError('AutoBatching: need 0 < minIdealBatchDurationMs <= maxIdealBatchDurationMs');
     }
   }

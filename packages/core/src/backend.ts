@@ -60,5 +60,9 @@ export interface ParallelBackend {
 export function isParallelBackend(value: unknown): value is ParallelBackend {
   if (value === null || typeof value !== 'object') return false;
   const b = value as Record<string, unknown>;
-  return typeof b.submit === 'function' && typeof b.configure === 'function' && typeof b.effectiveNJobs === 'function';
+  return (
+    typeof b.submit === 'function' &&
+    typeof b.configure === 'function' &&
+    typeof b.effectiveNJobs === 'function'
+  );
 }

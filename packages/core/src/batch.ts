@@ -3,7 +3,7 @@
  * out-of-process backends send `encodeBatch(batch)` and decode the worker's answer.
  */
 import type { NestedBackend } from './backend.js';
-import { type Scope, currentScope, runInScope } from './config.js';
+import { currentScope, runInScope, type Scope } from './config.js';
 import type { Delayed } from './delayed.js';
 import { CallCancelledError, TaskTimeoutError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
@@ -81,7 +81,10 @@ export class TaskBatch {
         let value: unknown = task.fn(...task.args);
         if (isThenable(value)) value = await settleWithin(value, signal, timeout, index);
         if (timeout !== null && performance.now() - started > timeout) {
-          throw new TaskTimeoutError(messages.call.timedOut(index, timeout), { taskIndex: index, timeoutMs: timeout });
+          throw new TaskTimeoutError(messages.call.timedOut(index, timeout), {
+            taskIndex: index,
+            timeoutMs: timeout,
+          });
         }
         values[pos] = value;
       } catch (error) {
@@ -94,15 +97,25 @@ export class TaskBatch {
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /** Awaits a task's promise, rejecting at once on abort or when the task's own time limit passes. */
-function settleWithin(value: PromiseLike<unknown>, signal: AbortSignal | undefined, timeout: number | null, index: number) {
+function settleWithin(
+  value: PromiseLike<unknown>,
+  signal: AbortSignal | undefined,
+  timeout: number | null,
+  index: number,
+) {
   if (!signal && timeout === null) return value;
   return new Promise<unknown>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => finish(() => reject(signal!.reason ?? new CallCancelledError(messages.call.cancelled())));
+    const onAbort = () =>
+      finish(() => reject(signal!.reason ?? new CallCancelledError(messages.call.cancelled())));
     const finish = (settle: () => void) => {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -112,7 +125,15 @@ function settleWithin(value: PromiseLike<unknown>, signal: AbortSignal | undefin
     signal?.addEventListener('abort', onAbort, { once: true });
     if (timeout !== null) {
       timer = setTimeout(
-        () => finish(() => reject(new TaskTimeoutError(messages.call.timedOut(index, timeout), { taskIndex: index, timeoutMs: timeout }))),
+        () =>
+          finish(() =>
+            reject(
+              new TaskTimeoutError(messages.call.timedOut(index, timeout), {
+                taskIndex: index,
+                timeoutMs: timeout,
+              }),
+            ),
+          ),
         timeout,
       );
     }

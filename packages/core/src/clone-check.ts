@@ -39,7 +39,9 @@ export function findUncloneable(value: unknown, path: string, seen = new Set<unk
   } else if (value instanceof Map) {
     let i = 0;
     for (const [k, v] of value) {
-      const found = findUncloneable(k, `${path}.keys()[${i}]`, seen) ?? findUncloneable(v, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : i})`, seen);
+      const found =
+        findUncloneable(k, `${path}.keys()[${i}]`, seen) ??
+        findUncloneable(v, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : i})`, seen);
       if (found) return found;
       i++;
     }

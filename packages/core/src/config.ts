@@ -59,7 +59,17 @@ export interface Scope {
 const ROOT: Scope = { config: { backendOptions: {} }, nestingLevel: 0, depth: 0 };
 const storage = new AsyncLocalStorage<Scope>();
 
-const KNOWN = ['backend', 'nJobs', 'verbose', 'prefer', 'require', 'timeout', 'maxNbytes', 'tempFolder', 'innerMaxNumThreads'];
+const KNOWN = [
+  'backend',
+  'nJobs',
+  'verbose',
+  'prefer',
+  'require',
+  'timeout',
+  'maxNbytes',
+  'tempFolder',
+  'innerMaxNumThreads',
+];
 
 export function currentScope(): Scope {
   return storage.getStore() ?? ROOT;
@@ -71,7 +81,8 @@ export function runInScope<T>(scope: Scope, body: () => T): T {
 
 /** Validates a parallelConfig object and merges it over the enclosing config. */
 export function mergeConfig(outer: ConfigValues, config: ParallelConfig): ConfigValues {
-  if (config === null || typeof config !== 'object') throw new TypeError('parallelConfig(config, body): config must be an object');
+  if (config === null || typeof config !== 'object')
+    throw new TypeError('parallelConfig(config, body): config must be an object');
   const next: ConfigValues = { ...outer };
   const label = 'parallelConfig: config';
   try {
@@ -88,14 +99,17 @@ export function mergeConfig(outer: ConfigValues, config: ParallelConfig): Config
     if (Object.hasOwn(config, 'timeout')) next.timeout = validateTimeout(config.timeout);
     if (Object.hasOwn(config, 'maxNbytes')) next.maxNbytes = validateMaxNbytes(config.maxNbytes);
     if (Object.hasOwn(config, 'tempFolder')) next.tempFolder = validateTempFolder(config.tempFolder);
-    if (Object.hasOwn(config, 'innerMaxNumThreads')) next.innerMaxNumThreads = validateInnerMaxNumThreads(config.innerMaxNumThreads);
+    if (Object.hasOwn(config, 'innerMaxNumThreads'))
+      next.innerMaxNumThreads = validateInnerMaxNumThreads(config.innerMaxNumThreads);
   } catch (error) {
     throw relabel(error as Error, label);
   }
   const extra = Object.keys(config).filter((k) => !KNOWN.includes(k));
   const innerSet = config.innerMaxNumThreads !== undefined && config.innerMaxNumThreads !== null;
   if ((extra.length > 0 || innerSet) && !has(config, 'backend')) {
-    throw new TypeError(messages.option.backendOptionsWithoutBackend(extra.length ? extra : ['innerMaxNumThreads']));
+    throw new TypeError(
+      messages.option.backendOptionsWithoutBackend(extra.length ? extra : ['innerMaxNumThreads']),
+    );
   }
   if (extra.length > 0 && typeof config.backend !== 'string') {
     throw new TypeError(messages.option.backendOptionsWithInstance(extra));
@@ -116,7 +130,8 @@ function has(config: ParallelConfig, key: string): boolean {
  * libraries you do not control. Nests: the inner value wins; explicit Parallel options beat it.
  */
 export function parallelConfig<T>(config: ParallelConfig, body: () => T): T {
-  if (typeof body !== 'function') throw new TypeError('parallelConfig(config, body): body must be a function');
+  if (typeof body !== 'function')
+    throw new TypeError('parallelConfig(config, body): body must be a function');
   const scope = currentScope();
   return storage.run({ ...scope, config: mergeConfig(scope.config, config) }, body);
 }

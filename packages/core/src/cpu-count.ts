@@ -90,7 +90,10 @@ function cgroupQuota(root: string): { cpus: number; file: string } | null {
       for (const mount of ['cpu,cpuacct', 'cpu', 'cpuacct,cpu']) {
         for (const dir of ancestors(path)) {
           const base = join(root, 'sys/fs/cgroup', mount, dir);
-          consider(parseV1(read(join(base, 'cpu.cfs_quota_us')), read(join(base, 'cpu.cfs_period_us'))), join(base, 'cpu.cfs_quota_us'));
+          consider(
+            parseV1(read(join(base, 'cpu.cfs_quota_us')), read(join(base, 'cpu.cfs_period_us'))),
+            join(base, 'cpu.cfs_quota_us'),
+          );
         }
       }
     }
@@ -153,7 +156,10 @@ export function cpuCount(options: { onlyPhysicalCores?: boolean } = {}): number 
   if (!options.onlyPhysicalCores) return cached.usable;
   if (cached.physicalCores === null && !warnedPhysical) {
     warnedPhysical = true;
-    process.emitWarning('Could not find the number of physical cores; using the number of logical CPUs', 'ParajobWarning');
+    process.emitWarning(
+      'Could not find the number of physical cores; using the number of logical CPUs',
+      'ParajobWarning',
+    );
   }
   return cached.usablePhysical;
 }

@@ -1,6 +1,5 @@
 import { messages } from './messages.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: task functions take any arguments
 export type TaskFunction<R = unknown> = (...args: any[]) => R;
 
 /** One captured call: `fn` and its `args`. `R` is what `fn` returns (a promise is awaited). */

@@ -39,7 +39,12 @@ export class SerializationError extends Error {
   readonly phase: 'arguments' | 'result' | 'function';
   constructor(
     message: string,
-    options: { taskIndex?: number; path: string; phase: 'arguments' | 'result' | 'function'; cause?: unknown },
+    options: {
+      taskIndex?: number;
+      path: string;
+      phase: 'arguments' | 'result' | 'function';
+      cause?: unknown;
+    },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.taskIndex = options.taskIndex;

@@ -44,7 +44,8 @@ function tokenize(source: string): Token[] {
 
 /** Parses with Python's precedence: `**` (right-assoc, binds tighter than a unary minus on its left) > unary > `* / // %` > `+ -`. */
 export function parseExpression(source: string): Node {
-  if (source.length > MAX_EXPRESSION_LENGTH) throw new ExpressionError(messages.expression.tooLong(MAX_EXPRESSION_LENGTH));
+  if (source.length > MAX_EXPRESSION_LENGTH)
+    throw new ExpressionError(messages.expression.tooLong(MAX_EXPRESSION_LENGTH));
   const tokens = tokenize(source);
   let i = 0;
   const peek = () => tokens[i];
@@ -98,7 +99,9 @@ export function parseExpression(source: string): Node {
       if (!isOp(')')) {
         const next = peek();
         throw next
-          ? new ExpressionError(messages.expression.badToken(next.kind === 'num' ? String(next.value) : next.text, next.at))
+          ? new ExpressionError(
+              messages.expression.badToken(next.kind === 'num' ? String(next.value) : next.text, next.at),
+            )
           : new ExpressionError(messages.expression.unexpectedEnd());
       }
       i++;
@@ -150,7 +153,10 @@ export function evaluateExpression(tree: Node, nJobs: number): number {
           return bounded(((a % b) + b) % b);
         default:
           // '**': check the magnitude before computing, so 9**9**9 never builds a huge number
-          if (Math.abs(a) > 1 && Math.abs(b) * Math.log10(Math.abs(a)) > Math.log10(MAX_EXPRESSION_MAGNITUDE)) {
+          if (
+            Math.abs(a) > 1 &&
+            Math.abs(b) * Math.log10(Math.abs(a)) > Math.log10(MAX_EXPRESSION_MAGNITUDE)
+          ) {
             throw new ExpressionError(messages.expression.magnitude(MAX_EXPRESSION_MAGNITUDE));
           }
           return bounded(a ** b);
@@ -165,7 +171,8 @@ export type PreDispatch = { kind: 'all' } | { kind: 'expr'; tree: Node; source: 
 export function parsePreDispatch(value: unknown): PreDispatch {
   if (value === 'all') return { kind: 'all' };
   if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(messages.option.preDispatch(value, 'not a positive integer'));
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(messages.option.preDispatch(value, 'not a positive integer'));
     return { kind: 'expr', tree: { kind: 'num', value }, source: String(value) };
   }
   if (typeof value !== 'string') throw new TypeError(messages.option.preDispatch(value, 'wrong type'));
@@ -175,7 +182,8 @@ export function parsePreDispatch(value: unknown): PreDispatch {
     evaluateExpression(tree, 1);
     return { kind: 'expr', tree, source: value };
   } catch (error) {
-    if (error instanceof ExpressionError) throw new RangeError(messages.option.preDispatch(value, error.message));
+    if (error instanceof ExpressionError)
+      throw new RangeError(messages.option.preDispatch(value, error.message));
     throw error;
   }
 }
@@ -186,9 +194,11 @@ export function resolvePreDispatch(pre: PreDispatch, nJobs: number): number {
   try {
     value = Math.trunc(evaluateExpression(pre.tree, nJobs));
   } catch (error) {
-    if (error instanceof ExpressionError) throw new RangeError(messages.option.preDispatch(pre.source, error.message));
+    if (error instanceof ExpressionError)
+      throw new RangeError(messages.option.preDispatch(pre.source, error.message));
     throw error;
   }
-  if (value < 1) throw new RangeError(messages.option.preDispatch(pre.source, messages.expression.notPositive(value)));
+  if (value < 1)
+    throw new RangeError(messages.option.preDispatch(pre.source, messages.expression.notPositive(value)));
   return value;
 }

@@ -3,17 +3,18 @@
  * between minor versions.
  */
 import './index.js';
-export { TaskFailure, isThenable } from './batch.js';
-export { explainUnsendableBatch } from './wire.js';
-export { explainUnsendableResult } from './runtime.js';
-export { serializeError, deserializeError, type SerializedError } from './serialize-error.js';
+
+export { isThenable, TaskFailure } from './batch.js';
 export { findUncloneable, type Uncloneable } from './clone-check.js';
-export { watchTaskTimeout, type RunningTask, type TimeoutWatch } from './timeout-watch.js';
-export { replaceLargeBuffers, restoreBuffers, type BufferLike } from './large-buffers.js';
-export { messages as coreMessages, describe } from './messages.js';
-export { withTaskIndex } from './errors.js';
 export { currentScope, runInScope, type Scope } from './config.js';
-export { isRegistered, defaultBackendName, setDefaultBackend, createBackend } from './registry.js';
-export { normalizeModuleUrl, taskRefOf } from './task.js';
+export { withTaskIndex } from './errors.js';
 export { parsePreDispatch, resolvePreDispatch } from './expression.js';
+export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';
+export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
+export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
+export { explainUnsendableResult } from './runtime.js';
+export { deserializeError, type SerializedError, serializeError } from './serialize-error.js';
+export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';
+export { type RunningTask, type TimeoutWatch, watchTaskTimeout } from './timeout-watch.js';
+export { explainUnsendableBatch } from './wire.js';

@@ -12,7 +12,12 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-export function replaceLargeBuffers(value: unknown, minBytes: number, replace: (buffer: BufferLike) => unknown, depth = 0): unknown {
+export function replaceLargeBuffers(
+  value: unknown,
+  minBytes: number,
+  replace: (buffer: BufferLike) => unknown,
+  depth = 0,
+): unknown {
   if (value === null || typeof value !== 'object' || depth > 32) return value;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
     return value.byteLength > minBytes ? replace(value) : value;
@@ -54,7 +59,12 @@ export function replaceLargeBuffers(value: unknown, minBytes: number, replace: (
 }
 
 /** The inverse walk on the worker side: replaces every value `isRef` recognises with `resolve(ref)`. */
-export function restoreBuffers(value: unknown, isRef: (v: object) => boolean, resolve: (ref: any) => unknown, depth = 0): unknown {
+export function restoreBuffers(
+  value: unknown,
+  isRef: (v: object) => boolean,
+  resolve: (ref: any) => unknown,
+  depth = 0,
+): unknown {
   if (value === null || typeof value !== 'object' || depth > 32 || ArrayBuffer.isView(value)) return value;
   if (isRef(value)) return resolve(value);
   if (Array.isArray(value)) {
@@ -65,8 +75,10 @@ export function restoreBuffers(value: unknown, isRef: (v: object) => boolean, re
     }
     return out ?? value;
   }
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, restoreBuffers(v, isRef, resolve, depth + 1)]));
-  if (value instanceof Set) return new Set([...value].map((v) => restoreBuffers(v, isRef, resolve, depth + 1)));
+  if (value instanceof Map)
+    return new Map([...value].map(([k, v]) => [k, restoreBuffers(v, isRef, resolve, depth + 1)]));
+  if (value instanceof Set)
+    return new Set([...value].map((v) => restoreBuffers(v, isRef, resolve, depth + 1)));
   if (!isPlainObject(value)) return value;
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {

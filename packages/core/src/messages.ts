@@ -29,17 +29,21 @@ export const messages = {
     require: (v: unknown) => `options.require must be 'sharedmem' or null, got ${describe(v)}`,
     preferRequire: () =>
       "options.prefer 'processes' and options.require 'sharedmem' are inconsistent: shared memory needs an in-process backend",
-    verbose: (v: unknown) => `options.verbose must be a non-negative integer (0 is silent, 10 reports every batch, 50+ goes to stdout), got ${describe(v)}`,
+    verbose: (v: unknown) =>
+      `options.verbose must be a non-negative integer (0 is silent, 10 reports every batch, 50+ goes to stdout), got ${describe(v)}`,
     boolean: (name: string, v: unknown) => `options.${name} must be true or false, got ${describe(v)}`,
     fn: (name: string, v: unknown) => `options.${name} must be a function, got ${describe(v)}`,
-    timeout: (v: unknown) => `options.timeout must be a positive number of milliseconds or null, got ${describe(v)}`,
+    timeout: (v: unknown) =>
+      `options.timeout must be a positive number of milliseconds or null, got ${describe(v)}`,
     preDispatch: (v: unknown, why: string) =>
       `options.preDispatch must be a positive integer, 'all', or an arithmetic expression of nJobs such as '2 * nJobs' (${why}), got ${describe(v)}`,
     batchSize: (v: unknown) => `options.batchSize must be 'auto' or a positive integer, got ${describe(v)}`,
     maxNbytes: (v: unknown) =>
       `options.maxNbytes must be a non-negative integer number of bytes, a size such as '500K', '1M' or '2G', or null to disable sharing, got ${describe(v)}`,
-    tempFolder: (v: unknown) => `options.tempFolder must be a directory path (string) or null, got ${describe(v)}`,
-    innerMaxNumThreads: (v: unknown) => `innerMaxNumThreads must be a positive integer or null, got ${describe(v)}`,
+    tempFolder: (v: unknown) =>
+      `options.tempFolder must be a directory path (string) or null, got ${describe(v)}`,
+    innerMaxNumThreads: (v: unknown) =>
+      `innerMaxNumThreads must be a positive integer or null, got ${describe(v)}`,
     signal: (v: unknown) => `options.signal must be an AbortSignal, got ${describe(v)}`,
     backendOptionsWithoutBackend: (keys: string[]) =>
       `parallelConfig got backend options (${keys.join(', ')}) but no backend: name the backend they are for, e.g. parallelConfig({ backend: 'nats', ${keys[0]}: ... }, body)`,
@@ -165,5 +169,8 @@ export function describe(value: unknown): string {
 /** The closest known name, for "did you mean" hints. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
   const lower = name.toLowerCase().replace(/[_-]/g, '');
-  return candidates.find((c) => c.toLowerCase() === lower) ?? candidates.find((c) => c.toLowerCase().startsWith(lower.slice(0, 4)));
+  return (
+    candidates.find((c) => c.toLowerCase() === lower) ??
+    candidates.find((c) => c.toLowerCase().startsWith(lower.slice(0, 4)))
+  );
 }

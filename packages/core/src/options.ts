@@ -38,7 +38,8 @@ export function validateRequire(value: unknown): Require | null {
 export function validateVerbose(value: unknown): number {
   if (value === undefined || value === null || value === false) return 0;
   if (value === true) return 1;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new RangeError(messages.option.verbose(value));
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new RangeError(messages.option.verbose(value));
   return value;
 }
 
@@ -105,7 +106,8 @@ export function validateSignal(value: unknown): AbortSignal | undefined {
 }
 
 export function checkPreferRequire(prefer: Prefer | null, require: Require | null): void {
-  if (prefer === 'processes' && require === 'sharedmem') throw new RangeError(messages.option.preferRequire());
+  if (prefer === 'processes' && require === 'sharedmem')
+    throw new RangeError(messages.option.preferRequire());
 }
 
 export function rejectUnknownKeys(options: object, known: readonly string[]): void {

@@ -10,9 +10,9 @@ import type { Delayed } from './delayed.js';
 import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
 import { messages } from './messages.js';
 import {
+  checkPreferRequire,
   type Prefer,
   type Require,
-  checkPreferRequire,
   rejectUnknownKeys,
   validateBackend,
   validateBatchSize,
@@ -108,7 +108,8 @@ export class Parallel {
   private warnedTimeout = false;
 
   constructor(options: ParallelOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('new Parallel(options): options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('new Parallel(options): options must be an object');
     rejectUnknownKeys(options, OPTION_NAMES);
     const scope = currentScope();
     const cfg = scope.config;
@@ -119,7 +120,13 @@ export class Parallel {
     const verbose = options.verbose === undefined ? (cfg.verbose ?? 0) : validateVerbose(options.verbose);
     const notices: string[] = [];
     const { backend, nJobs } = resolveBackend(
-      { backend: validateBackend(options.backend), nJobs: explicitNJobs, prefer, require, notice: (m) => notices.push(m) },
+      {
+        backend: validateBackend(options.backend),
+        nJobs: explicitNJobs,
+        prefer,
+        require,
+        notice: (m) => notices.push(m),
+      },
       scope,
     );
     this.backend = backend;
@@ -133,8 +140,14 @@ export class Parallel {
       timeout: options.timeout === undefined ? (cfg.timeout ?? null) : validateTimeout(options.timeout),
       preDispatch: parsePreDispatch(options.preDispatch ?? '2 * nJobs'),
       batchSize: validateBatchSize(options.batchSize),
-      maxNbytes: options.maxNbytes === undefined ? (cfg.maxNbytes !== undefined ? cfg.maxNbytes : validateMaxNbytes(undefined)) : validateMaxNbytes(options.maxNbytes),
-      tempFolder: options.tempFolder === undefined ? (cfg.tempFolder ?? null) : validateTempFolder(options.tempFolder),
+      maxNbytes:
+        options.maxNbytes === undefined
+          ? cfg.maxNbytes !== undefined
+            ? cfg.maxNbytes
+            : validateMaxNbytes(undefined)
+          : validateMaxNbytes(options.maxNbytes),
+      tempFolder:
+        options.tempFolder === undefined ? (cfg.tempFolder ?? null) : validateTempFolder(options.tempFolder),
       innerMaxNumThreads: cfg.innerMaxNumThreads ?? null,
       signal: validateSignal(options.signal),
     };
@@ -236,7 +249,8 @@ export class Parallel {
     if (this.running) throw new Error(messages.call.alreadyRunning());
     const importing = taskModuleBeingImported();
     if (importing !== undefined) throw new Error(messages.task.parallelWhileImporting(importing));
-    if (this.depth + 1 > MAX_NESTING_DEPTH) throw new RangeError(messages.backend.nestedTooDeep(this.depth + 1, MAX_NESTING_DEPTH));
+    if (this.depth + 1 > MAX_NESTING_DEPTH)
+      throw new RangeError(messages.backend.nestedTooDeep(this.depth + 1, MAX_NESTING_DEPTH));
     const s = this.settings;
     const backend = this.backend;
     const inCaller = s.nJobs === 1 || backend.name === 'sequential';
@@ -260,7 +274,10 @@ export class Parallel {
       const useTimeout = s.timeout !== null && !inCaller && backend.supportsTimeout;
       if (s.timeout !== null && !useTimeout && !this.warnedTimeout) {
         this.warnedTimeout = true;
-        process.emitWarning(messages.backend.timeoutUnsupported(inCaller ? 'sequential' : backend.name, s.timeout), 'ParajobWarning');
+        process.emitWarning(
+          messages.backend.timeoutUnsupported(inCaller ? 'sequential' : backend.name, s.timeout),
+          'ParajobWarning',
+        );
       }
       const call = new Call(
         {
@@ -272,7 +289,10 @@ export class Parallel {
           batchSize: s.batchSize,
           timeout: useTimeout ? s.timeout : null,
           signal: s.signal,
-          reporter: (reporter = this.reporter(Array.isArray(tasks) ? tasks.length : null, Number.isFinite(preDispatch) ? preDispatch : 0)),
+          reporter: (reporter = this.reporter(
+            Array.isArray(tasks) ? tasks.length : null,
+            Number.isFinite(preDispatch) ? preDispatch : 0,
+          )),
           nested: inCaller ? null : backend.getNestedBackend(),
           depth: this.depth + 1,
           mode,

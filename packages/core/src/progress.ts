@@ -64,13 +64,16 @@ export class ProgressReporter {
   print(message: string, force = false): void {
     const { verbose } = this.options;
     if (!verbose && !force) return;
-    const out = verbose >= 50 ? (this.options.stdout ?? process.stdout) : (this.options.stderr ?? process.stderr);
+    const out =
+      verbose >= 50 ? (this.options.stdout ?? process.stdout) : (this.options.stderr ?? process.stderr);
     out.write(`[Parallel(nJobs=${this.options.nJobsLabel})]: ${message}\n`);
   }
 
   /** Printed on stdout (joblib prints its backend-switch notice there). */
   notice(message: string): void {
-    (this.options.stdout ?? process.stdout).write(`[Parallel(nJobs=${this.options.nJobsLabel})]: ${message}\n`);
+    (this.options.stdout ?? process.stdout).write(
+      `[Parallel(nJobs=${this.options.nJobsLabel})]: ${message}\n`,
+    );
   }
 
   elapsedMs(): number {
@@ -87,8 +90,18 @@ export class ProgressReporter {
     const { onProgress } = this.options;
     // the final update repeats the last batch's numbers: only the messages and the bar need it
     if (onProgress && !state.finished) {
-      const remainingMs = total === null || state.completed === 0 ? null : (elapsedMs / state.completed) * (total - state.completed);
-      onProgress({ completed: state.completed, dispatched: state.dispatched, total, elapsedMs, remainingMs, batchSize: state.batchSize });
+      const remainingMs =
+        total === null || state.completed === 0
+          ? null
+          : (elapsedMs / state.completed) * (total - state.completed);
+      onProgress({
+        completed: state.completed,
+        dispatched: state.dispatched,
+        total,
+        elapsedMs,
+        remainingMs,
+        batchSize: state.batchSize,
+      });
     }
     if (this.options.verbose) this.printProgress(state, elapsedMs);
     if (this.options.progress) this.drawProgress(state, total, elapsedMs);
@@ -106,7 +119,9 @@ export class ProgressReporter {
     if (!state.inputExhausted) {
       if (verbosityFilter(state.dispatchedBatches, verbose)) return;
       const head =
-        knownLength === null ? `Done ${n(state.completed)} tasks${' '.repeat('out of '.length + width - 'tasks'.length)}` : `Done ${n(state.completed)} out of ${n(knownLength)}`;
+        knownLength === null
+          ? `Done ${n(state.completed)} tasks${' '.repeat('out of '.length + width - 'tasks'.length)}`
+          : `Done ${n(state.completed)} out of ${n(knownLength)}`;
       this.print(`${head} | elapsed: ${elapsed}`);
       return;
     }
@@ -120,14 +135,19 @@ export class ProgressReporter {
       if (isLastItem || ((cursor % frequency) + frequency) % frequency) return;
     }
     const remaining = index === 0 ? 0 : (elapsedMs / 1000 / index) * (total - index);
-    this.print(`Done ${n(index)} out of ${n(total)} | elapsed: ${elapsed} remaining: ${shortFormatTime(remaining)}`);
+    this.print(
+      `Done ${n(index)} out of ${n(total)} | elapsed: ${elapsed} remaining: ${shortFormatTime(remaining)}`,
+    );
   }
 
   private drawProgress(state: CallState, total: number | null, elapsedMs: number): void {
     const err = this.options.stderr ?? process.stderr;
     const pct = total ? Math.min(100, Math.floor((state.completed / total) * 100)) : null;
     const elapsed = `${(elapsedMs / 1000).toFixed(1)}s`;
-    const eta = total && state.completed ? ` eta ${(((elapsedMs / state.completed) * (total - state.completed)) / 1000).toFixed(1)}s` : '';
+    const eta =
+      total && state.completed
+        ? ` eta ${(((elapsedMs / state.completed) * (total - state.completed)) / 1000).toFixed(1)}s`
+        : '';
     const count = total === null ? `${state.completed} tasks` : `${state.completed}/${total}`;
     if (err.isTTY) {
       const now = performance.now();
@@ -135,7 +155,10 @@ export class ProgressReporter {
       this.lastBarDraw = now;
       const width = Math.max(10, Math.min(40, (err.columns ?? 80) - 50));
       const filled = pct === null ? 0 : Math.round((pct / 100) * width);
-      const bar = pct === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% `;
+      const bar =
+        pct === null
+          ? ''
+          : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% `;
       err.write(`\r${bar}${count} | ${elapsed}${eta}\x1b[K${state.finished ? '\n' : ''}`);
       return;
     }
@@ -143,6 +166,8 @@ export class ProgressReporter {
     const step = pct === null ? Math.floor(Math.log2(Math.max(1, state.completed))) : Math.floor(pct / 10);
     if (!state.finished && step === this.lastLineDecile) return;
     this.lastLineDecile = step;
-    err.write(`[Parallel(nJobs=${this.options.nJobsLabel})] progress: ${count}${pct === null ? '' : ` (${pct}%)`} | elapsed ${elapsed}${eta}\n`);
+    err.write(
+      `[Parallel(nJobs=${this.options.nJobsLabel})] progress: ${count}${pct === null ? '' : ` (${pct}%)`} | elapsed ${elapsed}${eta}\n`,
+    );
   }
 }

@@ -9,9 +9,17 @@ export type BackendFactory = (options: Record<string, unknown>) => ParallelBacke
 const factories = new Map<string, BackendFactory>();
 let defaultName = 'sequential';
 
-export function registerBackend(name: string, factory: BackendFactory, options: { makeDefault?: boolean } = {}): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('registerBackend(name, factory): name must be a non-empty string');
-  if (typeof factory !== 'function') throw new TypeError(`registerBackend('${name}', factory): factory must be a function returning a ParallelBackend`);
+export function registerBackend(
+  name: string,
+  factory: BackendFactory,
+  options: { makeDefault?: boolean } = {},
+): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('registerBackend(name, factory): name must be a non-empty string');
+  if (typeof factory !== 'function')
+    throw new TypeError(
+      `registerBackend('${name}', factory): factory must be a function returning a ParallelBackend`,
+    );
   factories.set(name, factory);
   if (options.makeDefault) defaultName = name;
 }
@@ -37,11 +45,18 @@ export function setDefaultBackend(name: string): void {
 
 export function assertRegistered(name: string): void {
   if (!factories.has(name)) {
-    throw new BackendUnavailableError(messages.backend.unknown(name, listBackends()), { backend: name, registered: listBackends() });
+    throw new BackendUnavailableError(messages.backend.unknown(name, listBackends()), {
+      backend: name,
+      registered: listBackends(),
+    });
   }
 }
 
-export function createBackend(name: string, options: Record<string, unknown>, nestingLevel: number): ParallelBackend {
+export function createBackend(
+  name: string,
+  options: Record<string, unknown>,
+  nestingLevel: number,
+): ParallelBackend {
   assertRegistered(name);
   const backend = factories.get(name)!(options);
   backend.nestingLevel = nestingLevel;

@@ -3,9 +3,9 @@
  * the registered default; `require: 'sharedmem'` is a hard constraint, `prefer` a soft hint.
  */
 import type { ParallelBackend } from './backend.js';
-import { type Scope, currentScope } from './config.js';
+import { currentScope, type Scope } from './config.js';
 import { messages } from './messages.js';
-import { type Prefer, type Require, checkPreferRequire } from './options.js';
+import { checkPreferRequire, type Prefer, type Require } from './options.js';
 import { createBackend, defaultBackendName, isRegistered } from './registry.js';
 
 export interface ActiveBackend {
@@ -16,7 +16,11 @@ export interface ActiveBackend {
   readonly fromConfig: boolean;
 }
 
-function instantiate(spec: string | ParallelBackend, options: Record<string, unknown>, nestingLevel: number): ParallelBackend {
+function instantiate(
+  spec: string | ParallelBackend,
+  options: Record<string, unknown>,
+  nestingLevel: number,
+): ParallelBackend {
   return typeof spec === 'string' ? createBackend(spec, options, nestingLevel) : spec;
 }
 
@@ -24,7 +28,11 @@ export function activeBackend(scope: Scope = currentScope()): ActiveBackend {
   const cfg = scope.config;
   const nJobs = cfg.nJobs ?? null;
   if (cfg.backend !== undefined) {
-    return { backend: instantiate(cfg.backend, cfg.backendOptions, scope.nestingLevel), nJobs, fromConfig: true };
+    return {
+      backend: instantiate(cfg.backend, cfg.backendOptions, scope.nestingLevel),
+      nJobs,
+      fromConfig: true,
+    };
   }
   return { backend: createBackend(defaultBackendName(), {}, scope.nestingLevel), nJobs, fromConfig: false };
 }
@@ -38,7 +46,10 @@ export interface ResolveRequest {
   readonly notice?: (message: string) => void;
 }
 
-export function resolveBackend(request: ResolveRequest, scope: Scope = currentScope()): { backend: ParallelBackend; nJobs: number } {
+export function resolveBackend(
+  request: ResolveRequest,
+  scope: Scope = currentScope(),
+): { backend: ParallelBackend; nJobs: number } {
   const cfg = scope.config;
   const prefer = request.prefer ?? cfg.prefer ?? null;
   const require = request.require ?? cfg.require ?? null;
@@ -46,14 +57,20 @@ export function resolveBackend(request: ResolveRequest, scope: Scope = currentSc
   let backend: ParallelBackend;
   let nJobs = cfg.nJobs ?? null;
   if (request.backend !== null) {
-    const options = typeof request.backend === 'string' && request.backend === cfg.backend ? cfg.backendOptions : {};
+    const options =
+      typeof request.backend === 'string' && request.backend === cfg.backend ? cfg.backendOptions : {};
     backend = instantiate(request.backend, options, scope.nestingLevel);
-    if (require === 'sharedmem' && !backend.supportsSharedMem) throw new RangeError(messages.option.sharedMemExplicit(backend.name));
+    if (require === 'sharedmem' && !backend.supportsSharedMem)
+      throw new RangeError(messages.option.sharedMemExplicit(backend.name));
   } else {
     const active = activeBackend(scope);
     backend = active.backend;
     if (require === 'sharedmem' && !backend.supportsSharedMem) {
-      const replacement = createBackend(isRegistered('threads') ? 'threads' : 'sequential', {}, scope.nestingLevel);
+      const replacement = createBackend(
+        isRegistered('threads') ? 'threads' : 'sequential',
+        {},
+        scope.nestingLevel,
+      );
       if (active.fromConfig) {
         request.notice?.(
           `Using ${replacement.name} as parajob backend instead of ${backend.name} as the latter does not provide shared memory semantics.`,
@@ -61,7 +78,12 @@ export function resolveBackend(request: ResolveRequest, scope: Scope = currentSc
       }
       backend = replacement;
       nJobs = null; // the config's nJobs was meant for the other backend
-    } else if (!active.fromConfig && prefer === 'threads' && !backend.usesThreads && isRegistered('threads')) {
+    } else if (
+      !active.fromConfig &&
+      prefer === 'threads' &&
+      !backend.usesThreads &&
+      isRegistered('threads')
+    ) {
       backend = createBackend('threads', {}, scope.nestingLevel);
     } else if (!active.fromConfig && prefer === 'processes' && backend.usesThreads) {
       const name = ['worker-threads', 'child-process'].find(isRegistered);

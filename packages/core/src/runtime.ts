@@ -33,10 +33,17 @@ function compile(fn: WireFunction & { source: string }): Function {
     try {
       f = vm.runInThisContext(`(${fn.source})`, { filename: `parajob-task:${fn.name}` }) as Function;
     } catch (error) {
-      throw new SerializationError(messages.ship.unparsable(fn.name, (error as Error).message), { path: 'fn', phase: 'function', cause: error });
+      throw new SerializationError(messages.ship.unparsable(fn.name, (error as Error).message), {
+        path: 'fn',
+        phase: 'function',
+        cause: error,
+      });
     }
     if (typeof f !== 'function') {
-      throw new SerializationError(messages.ship.unparsable(fn.name, 'it is not a function'), { path: 'fn', phase: 'function' });
+      throw new SerializationError(messages.ship.unparsable(fn.name, 'it is not a function'), {
+        path: 'fn',
+        phase: 'function',
+      });
     }
     compiled.set(fn.source, f);
   }
@@ -46,7 +53,9 @@ function compile(fn: WireFunction & { source: string }): Function {
 async function resolveFunction(fn: WireFunction, options: RunBatchOptions): Promise<Function> {
   if (fn.source !== undefined) {
     if (options.allowSource === false) {
-      throw new Error(`this worker refuses functions shipped as source ('${fn.name}'): start it with --allow-source, or define the function with task() in an allowed module`);
+      throw new Error(
+        `this worker refuses functions shipped as source ('${fn.name}'): start it with --allow-source, or define the function with task() in an allowed module`,
+      );
     }
     if (typeof options.allowSource === 'function') options.allowSource(fn);
     return compile(fn as WireFunction & { source: string });
@@ -79,7 +88,10 @@ function explainClosure(error: unknown, fn: WireFunction): unknown {
 
 function scopeOf(wire: WireBatch): Scope {
   return {
-    config: wire.nested === null ? { backendOptions: {} } : { backend: wire.nested.backend, nJobs: wire.nested.nJobs, backendOptions: {} },
+    config:
+      wire.nested === null
+        ? { backendOptions: {} }
+        : { backend: wire.nested.backend, nJobs: wire.nested.nJobs, backendOptions: {} },
     nestingLevel: wire.nested?.level ?? 0,
     depth: wire.depth,
   };
@@ -126,7 +138,12 @@ export function explainUnsendableResult(wire: WireBatch, result: WireResult, cau
     if (!found) continue;
     const index = wire.first + pos;
     const error = serializeError(
-      new SerializationError(messages.serialize.result(index, found.path, found.what), { taskIndex: index, path: found.path, phase: 'result', cause }),
+      new SerializationError(messages.serialize.result(index, found.path, found.what), {
+        taskIndex: index,
+        path: found.path,
+        phase: 'result',
+        cause,
+      }),
     );
     if (!wire.settle) return { values: values.slice(0, pos), error: { pos, error } };
     const rest = [...values];
@@ -134,7 +151,18 @@ export function explainUnsendableResult(wire: WireBatch, result: WireResult, cau
     for (let p = pos; p < rest.length; p++) {
       if (findUncloneable(rest[p], 'result')) {
         rest[p] = undefined;
-        errors.push([p, p === pos ? error : serializeError(new SerializationError(messages.serialize.result(wire.first + p, 'result', 'a value'), { taskIndex: wire.first + p, path: 'result', phase: 'result' }))]);
+        errors.push([
+          p,
+          p === pos
+            ? error
+            : serializeError(
+                new SerializationError(messages.serialize.result(wire.first + p, 'result', 'a value'), {
+                  taskIndex: wire.first + p,
+                  path: 'result',
+                  phase: 'result',
+                }),
+              ),
+        ]);
       }
     }
     return { values: rest, errors };

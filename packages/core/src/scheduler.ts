@@ -67,7 +67,8 @@ export class Call {
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   private rejectDone!: (error: unknown) => void;
-  private readonly onUserAbort = () => this.fail(this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()));
+  private readonly onUserAbort = () =>
+    this.fail(this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()));
 
   constructor(
     private readonly p: CallParams,
@@ -108,6 +109,8 @@ export class Call {
     try {
       for (;;) {
         if (this.failure) throw this.failure.error;
+        // cancelled (close() or the consumer left): nothing more will come
+        if (this.stopped && !this.finished) return;
         if (this.ordered.has(this.nextToYield)) {
           const value = this.ordered.get(this.nextToYield);
           this.ordered.delete(this.nextToYield++);
@@ -128,6 +131,8 @@ export class Call {
     try {
       for (;;) {
         if (this.failure) throw this.failure.error;
+        // cancelled (close() or the consumer left): nothing more will come
+        if (this.stopped && !this.finished) return;
         if (this.unorderedHead < this.unordered.length) {
           const value = this.unordered[this.unorderedHead];
           this.unordered[this.unorderedHead++] = undefined;
@@ -206,7 +211,9 @@ export class Call {
     const size = this.p.backend.computeBatchSize();
     if (size !== this.lastBatchSize && this.p.verbose >= 10) {
       const why = size > this.lastBatchSize ? 'fast' : 'slow';
-      this.p.reporter.print(`Batch computation too ${why} (${(this.lastDurationMs / 1000).toFixed(4)}s.) Setting batch_size=${size}.`);
+      this.p.reporter.print(
+        `Batch computation too ${why} (${(this.lastDurationMs / 1000).toFixed(4)}s.) Setting batch_size=${size}.`,
+      );
     }
     return size;
   }
@@ -220,7 +227,8 @@ export class Call {
         if (this.initialPhase) {
           // joblib's _start: dispatch until preDispatch tasks have been pulled and their batches sent
           if (this.ready.length > 0) limit = 0;
-          else if (this.source.taken < this.p.preDispatch && !this.source.exhausted) limit = this.p.preDispatch - this.source.taken;
+          else if (this.source.taken < this.p.preDispatch && !this.source.exhausted)
+            limit = this.p.preDispatch - this.source.taken;
           else {
             this.initialPhase = false;
             continue;
@@ -255,7 +263,9 @@ export class Call {
       const atEnd = n === big && slice.length < big;
       const per = Math.max(1, Math.floor(slice.length / (atEnd ? 10 * workers : workers)));
       if (per >= slice.length) this.ready.push({ first, tasks: slice });
-      else for (let i = 0; i < slice.length; i += per) this.ready.push({ first: first + i, tasks: slice.slice(i, i + per) });
+      else
+        for (let i = 0; i < slice.length; i += per)
+          this.ready.push({ first: first + i, tasks: slice.slice(i, i + per) });
     }
     const next = this.ready.shift()!;
     this.submit(next.first, next.tasks);
@@ -263,7 +273,14 @@ export class Call {
   }
 
   private newBatch(first: number, tasks: Delayed[], nested: NestedBackend | null): TaskBatch {
-    return new TaskBatch({ callId: this.p.callId, firstIndex: first, tasks, nested, depth: this.p.depth, settle: this.p.mode === 'settled' });
+    return new TaskBatch({
+      callId: this.p.callId,
+      firstIndex: first,
+      tasks,
+      nested,
+      depth: this.p.depth,
+      settle: this.p.mode === 'settled',
+    });
   }
 
   private submit(first: number, tasks: Delayed[]): void {
@@ -286,7 +303,10 @@ export class Call {
 
   private onBatchDone(batch: TaskBatch, values: unknown[], started: number): void {
     this.inFlight--;
-    if (this.stopped) return this.maybeStopCall();
+    if (this.stopped) {
+      this.maybeStopCall();
+      return;
+    }
     const duration = performance.now() - started;
     this.lastDurationMs = duration;
     if (this.p.batchSize === 'auto') this.p.backend.batchCompleted(batch.size, duration);
@@ -300,8 +320,14 @@ export class Call {
 
   private onBatchError(batch: TaskBatch, error: unknown): void {
     this.inFlight--;
-    if (this.stopped) return this.maybeStopCall();
-    if (this.p.mode !== 'settled') return this.fail(error);
+    if (this.stopped) {
+      this.maybeStopCall();
+      return;
+    }
+    if (this.p.mode !== 'settled') {
+      this.fail(error);
+      return;
+    }
     // settled: the failing task gets the error; the others of its batch run again, one per batch
     const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
     const at = typeof index === 'number' ? index - batch.firstIndex : -1;
@@ -312,7 +338,8 @@ export class Call {
         if (pos !== at) this.ready.unshift({ first: batch.firstIndex + pos, tasks: [batch.tasks[pos]!] });
       }
     } else {
-      for (let pos = 0; pos < batch.size; pos++) this.storeOne(batch.firstIndex + pos, new TaskFailure(error));
+      for (let pos = 0; pos < batch.size; pos++)
+        this.storeOne(batch.firstIndex + pos, new TaskFailure(error));
       this.completed += batch.size;
     }
     this.credits++;
@@ -335,7 +362,9 @@ export class Call {
   private storeOne(index: number, value: unknown): void {
     if (this.p.mode === 'settled') {
       this.list[index] =
-        value instanceof TaskFailure ? { status: 'rejected', reason: value.error } : { status: 'fulfilled', value };
+        value instanceof TaskFailure
+          ? { status: 'rejected', reason: value.error }
+          : { status: 'fulfilled', value };
     } else if (this.p.mode === 'ordered') {
       this.ordered.set(index, value);
     } else if (this.p.mode === 'list') {

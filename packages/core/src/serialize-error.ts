@@ -61,7 +61,11 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     };
   }
   let ctor = 'Error';
-  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(error);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const name = proto.constructor?.name as string | undefined;
     if (name && Object.hasOwn(CLASSES, name) && CLASSES[name]!.prototype === proto) {
       ctor = name;
@@ -83,7 +87,9 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     ...(error.stack === undefined ? {} : { stack: error.stack }),
     props,
     ...(cause !== undefined && depth < 8 ? { cause: serializeError(cause, depth + 1) } : {}),
-    ...(Array.isArray(errors) && depth < 8 ? { errors: errors.map((e) => serializeError(e, depth + 1)) } : {}),
+    ...(Array.isArray(errors) && depth < 8
+      ? { errors: errors.map((e) => serializeError(e, depth + 1)) }
+      : {}),
   };
 }
 

@@ -12,13 +12,18 @@ export class TaskSource {
   readonly knownLength: number | null;
 
   constructor(tasks: Iterable<unknown> | AsyncIterable<unknown>) {
-    if (tasks == null) throw new TypeError('Parallel: tasks must be an iterable or async iterable of delayed(fn)(...args) calls');
+    if (tasks == null)
+      throw new TypeError(
+        'Parallel: tasks must be an iterable or async iterable of delayed(fn)(...args) calls',
+      );
     if (typeof (tasks as Iterable<unknown>)[Symbol.iterator] === 'function') {
       this.sync = (tasks as Iterable<unknown>)[Symbol.iterator]();
     } else if (typeof (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
       this.async = (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     } else {
-      throw new TypeError('Parallel: tasks must be an iterable or async iterable of delayed(fn)(...args) calls');
+      throw new TypeError(
+        'Parallel: tasks must be an iterable or async iterable of delayed(fn)(...args) calls',
+      );
     }
     this.knownLength = Array.isArray(tasks) ? tasks.length : null;
   }
@@ -63,7 +68,8 @@ export class TaskSource {
     this.exhausted = true;
     try {
       const r = this.sync?.return?.() ?? this.async?.return?.();
-      if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, () => {});
+      if (r && typeof (r as Promise<unknown>).then === 'function')
+        (r as Promise<unknown>).then(undefined, () => {});
     } catch {
       // the input's own cleanup failing must not mask the call's outcome
     }

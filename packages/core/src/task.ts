@@ -21,12 +21,14 @@ const byKey = new Map<string, Function>();
 const importing = new AsyncLocalStorage<string>();
 
 export function normalizeModuleUrl(moduleUrl: unknown): string {
-  if (typeof moduleUrl !== 'string' || moduleUrl.length === 0) throw new TypeError(messages.task.badModule(moduleUrl));
+  if (typeof moduleUrl !== 'string' || moduleUrl.length === 0)
+    throw new TypeError(messages.task.badModule(moduleUrl));
   if (moduleUrl.startsWith('file:')) return new URL(moduleUrl).href;
   if (/^[a-z][a-z0-9+.-]*:/i.test(moduleUrl) && !/^[a-z]:[\\/]/i.test(moduleUrl)) {
     throw new TypeError(messages.task.badModule(moduleUrl));
   }
-  if (!moduleUrl.startsWith('/') && !/^[a-z]:[\\/]/i.test(moduleUrl)) throw new TypeError(messages.task.badModule(moduleUrl));
+  if (!moduleUrl.startsWith('/') && !/^[a-z]:[\\/]/i.test(moduleUrl))
+    throw new TypeError(messages.task.badModule(moduleUrl));
   return pathToFileURL(moduleUrl).href;
 }
 

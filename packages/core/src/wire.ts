@@ -6,7 +6,7 @@ import { type TaskBatch, TaskFailure } from './batch.js';
 import { findUncloneable } from './clone-check.js';
 import { SerializationError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
-import { type SerializedError, deserializeError } from './serialize-error.js';
+import { deserializeError, type SerializedError } from './serialize-error.js';
 import { taskRefOf } from './task.js';
 
 /** A function reference: a task module (imported by the worker) or self-contained source. */
@@ -55,7 +55,8 @@ export function expressionSource(source: string): string {
   if (/^(async\s+)?function\b/.test(s) || /^class\b/.test(s)) return s;
   if (/^(async\s*)?(\(|[A-Za-z_$][\w$]*\s*=>)/.test(s)) return s;
   const method = /^(async\s+)?(\*\s*)?([A-Za-z_$][\w$]*)\s*\(/.exec(s);
-  if (method) return `${method[1] ?? ''}function${method[2] ? '*' : ''} ${method[3]}${s.slice(method[0].length - 1)}`;
+  if (method)
+    return `${method[1] ?? ''}function${method[2] ? '*' : ''} ${method[3]}${s.slice(method[0].length - 1)}`;
   return s;
 }
 
@@ -68,7 +69,8 @@ export function encodeFunction(fn: Function): WireFunction {
     if (ref) wire = { name: ref.name, module: ref.module };
     else {
       const source = Function.prototype.toString.call(fn);
-      if (name.startsWith('bound ')) wire = new SerializationError(messages.ship.bound(name), { path: 'fn', phase: 'function' });
+      if (name.startsWith('bound '))
+        wire = new SerializationError(messages.ship.bound(name), { path: 'fn', phase: 'function' });
       else if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
         wire = new SerializationError(messages.ship.native(name), { path: 'fn', phase: 'function' });
       } else wire = { name, source: expressionSource(source) };
@@ -108,7 +110,10 @@ export function encodeBatch(batch: TaskBatch): WireBatch {
     fns,
     fnOf,
     args,
-    nested: nested === null ? null : { backend: nested.backend.name, nJobs: nested.nJobs, level: nested.backend.nestingLevel },
+    nested:
+      nested === null
+        ? null
+        : { backend: nested.backend.name, nJobs: nested.nJobs, level: nested.backend.nestingLevel },
     depth: batch.depth,
     settle: batch.settle,
   };

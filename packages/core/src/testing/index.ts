@@ -40,12 +40,16 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
     it('returns results in input order', async () => {
       const inputs = Array.from({ length: 50 }, (_, i) => i);
       expect(await parallel().run(inputs.map((x) => delayed(square)(x)))).toEqual(inputs.map((x) => x * x));
-      expect(await parallel({ batchSize: 7 }).run(inputs.map((x) => delayed(square)(x)))).toEqual(inputs.map((x) => x * x));
+      expect(await parallel({ batchSize: 7 }).run(inputs.map((x) => delayed(square)(x)))).toEqual(
+        inputs.map((x) => x * x),
+      );
     });
 
     it('keeps order when later tasks finish first', async () => {
       const delays = [60, 1, 30, 1, 10, 1];
-      expect(await parallel({ batchSize: 1 }).run(delays.map((ms, i) => delayed(sleep)(ms, i)))).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await parallel({ batchSize: 1 }).run(delays.map((ms, i) => delayed(sleep)(ms, i)))).toEqual([
+        0, 1, 2, 3, 4, 5,
+      ]);
     });
 
     it('returns [] for an empty input', async () => {
@@ -60,7 +64,14 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
     });
 
     it('round-trips structured-clone values', async () => {
-      const value = { n: 1n, d: new Date(0), m: new Map([[1, 'a']]), s: new Set([1]), t: new Float64Array([1.5]), r: /x/g };
+      const value = {
+        n: 1n,
+        d: new Date(0),
+        m: new Map([[1, 'a']]),
+        s: new Set([1]),
+        t: new Float64Array([1.5]),
+        r: /x/g,
+      };
       const [out] = await parallel().run([delayed(echo)(value)]);
       expect(out).toEqual(value);
     });
@@ -101,10 +112,15 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
     });
 
     it('runSettled reports every task and keeps going', async () => {
-      const settled = await parallel().runSettled(Array.from({ length: 10 }, (_, i) => delayed(failAt)(i, 4)));
+      const settled = await parallel().runSettled(
+        Array.from({ length: 10 }, (_, i) => delayed(failAt)(i, 4)),
+      );
       expect(settled).toHaveLength(10);
       expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
-      expect(settled[4]).toMatchObject({ status: 'rejected', reason: { message: 'bad value 4', taskIndex: 4 } });
+      expect(settled[4]).toMatchObject({
+        status: 'rejected',
+        reason: { message: 'bad value 4', taskIndex: 4 },
+      });
       expect(settled[9]).toEqual({ status: 'fulfilled', value: 9 });
     });
 
@@ -114,7 +130,8 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       for await (const v of p.iter([5, 1, 3].map((ms, i) => delayed(sleep)(ms, i)))) ordered.push(v);
       expect(ordered).toEqual([0, 1, 2]);
       const unordered: number[] = [];
-      for await (const v of p.iterUnordered(Array.from({ length: 8 }, (_, i) => delayed(square)(i)))) unordered.push(v);
+      for await (const v of p.iterUnordered(Array.from({ length: 8 }, (_, i) => delayed(square)(i))))
+        unordered.push(v);
       expect(unordered.sort((a, b) => a - b)).toEqual([0, 1, 4, 9, 16, 25, 36, 49]);
     });
 
@@ -154,7 +171,10 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       created.push(backend);
       const expected = backend.getNestedBackend();
       const [inside] = await new Parallel({ nJobs, backend }).run([delayed(activeInside)()]);
-      expect(inside).toMatchObject({ name: expected.backend.name, nestingLevel: expected.backend.nestingLevel });
+      expect(inside).toMatchObject({
+        name: expected.backend.name,
+        nestingLevel: expected.backend.nestingLevel,
+      });
       expect(await parallel().run([delayed(nestedSquares)(4)])).toEqual([[0, 1, 4, 9]]);
     });
 

@@ -2,8 +2,8 @@
  * Task functions for the conformance suite, importable by any worker (thread, process, remote).
  */
 import { threadId } from 'node:worker_threads';
-import { Parallel } from '../parallel.js';
 import { delayed } from '../delayed.js';
+import { Parallel } from '../parallel.js';
 import { getActiveBackend } from '../resolve.js';
 import { task } from '../task.js';
 
@@ -38,22 +38,31 @@ class CustomError extends Error {
 }
 
 /** Throws an error of the given kind when `x === at`, else returns x. */
-export const failAt = task(import.meta.url, function failAt(x: number, at: number, kind = 'TypeError'): number {
-  if (x !== at) return x;
-  if (kind === 'TypeError') throw Object.assign(new TypeError(`bad value ${x}`), { code: 'E_BAD' });
-  if (kind === 'custom') throw new CustomError(`custom failure at ${x}`, { x });
-  if (kind === 'string') throw `plain string ${x}`;
-  throw new Error(`failure at ${x}`);
-});
+export const failAt = task(
+  import.meta.url,
+  function failAt(x: number, at: number, kind = 'TypeError'): number {
+    if (x !== at) return x;
+    if (kind === 'TypeError') throw Object.assign(new TypeError(`bad value ${x}`), { code: 'E_BAD' });
+    if (kind === 'custom') throw new CustomError(`custom failure at ${x}`, { x });
+    if (kind === 'string') throw `plain string ${x}`;
+    throw new Error(`failure at ${x}`);
+  },
+);
 
 /** Which backend a Parallel created inside the task would use. */
-export const activeInside = task(import.meta.url, function activeInside(): { name: string; nestingLevel: number; nJobs: number } {
+export const activeInside = task(import.meta.url, function activeInside(): {
+  name: string;
+  nestingLevel: number;
+  nJobs: number;
+} {
   const { backend, nJobs } = getActiveBackend();
   return { name: backend.name, nestingLevel: backend.nestingLevel, nJobs };
 });
 
 /** A task that itself runs a Parallel loop. */
-export const nestedSquares = task(import.meta.url, async function nestedSquares(n: number): Promise<number[]> {
+export const nestedSquares = task(import.meta.url, async function nestedSquares(n: number): Promise<
+  number[]
+> {
   return new Parallel({ nJobs: 2 }).run(Array.from({ length: n }, (_, i) => delayed(square)(i)));
 });
 
