@@ -295,10 +295,13 @@ export class Call {
     } catch (error) {
       promise = Promise.reject(error);
     }
-    promise.then(
-      (values) => this.onBatchDone(batch, values, started),
-      (error) => this.onBatchError(batch, error),
-    );
+    promise
+      .then(
+        (values) => this.onBatchDone(batch, values, started),
+        (error) => this.onBatchError(batch, error),
+      )
+      // a throwing onProgress callback (or backend hook) fails the call instead of going unhandled
+      .catch((error: unknown) => this.fail(error));
   }
 
   private onBatchDone(batch: TaskBatch, values: unknown[], started: number): void {

@@ -415,3 +415,19 @@ describe('progress', () => {
     expect(withArray.every((t) => t === 6)).toBe(true);
   });
 });
+
+describe('callbacks', () => {
+  it('a throwing onProgress fails the call with its error', async () => {
+    const boom = new Error('progress callback failed');
+    for (const nJobs of [1, 2]) {
+      const p = new Parallel({
+        nJobs,
+        backend: new RecordingBackend(),
+        onProgress: () => {
+          throw boom;
+        },
+      });
+      await expect(p.run(range(5).map((x) => delayed(sq)(x)))).rejects.toBe(boom);
+    }
+  });
+});
