@@ -94,7 +94,9 @@ interface Settings {
   readonly signal: AbortSignal | undefined;
 }
 
-type TaskInput<R> = Iterable<Delayed<R>> | AsyncIterable<Delayed<R>>;
+type TaskInput<D> = Iterable<D> | AsyncIterable<D>;
+/** What a delayed call resolves to; distributes over unions, so mixed sync and async tasks type-check. */
+export type ResultOf<D> = D extends Delayed<infer R> ? Awaited<R> : never;
 
 export class Parallel {
   /** The backend this instance uses (resolved at construction from options and parallelConfig). */
@@ -164,40 +166,40 @@ export class Parallel {
   }
 
   /** Runs every task; resolves to the results in input order. The first failing task rejects the call. */
-  async run<R>(tasks: TaskInput<R>): Promise<Awaited<R>[]> {
+  async run<D extends Delayed<unknown>>(tasks: TaskInput<D>): Promise<ResultOf<D>[]> {
     const call = await this.begin(tasks, 'list');
     try {
-      return (await call.results()) as Awaited<R>[];
+      return (await call.results()) as ResultOf<D>[];
     } finally {
       this.end(call);
     }
   }
 
   /** Runs every task, never stopping early; one PromiseSettledResult per task, in input order. */
-  async runSettled<R>(tasks: TaskInput<R>): Promise<PromiseSettledResult<Awaited<R>>[]> {
+  async runSettled<D extends Delayed<unknown>>(tasks: TaskInput<D>): Promise<PromiseSettledResult<ResultOf<D>>[]> {
     const call = await this.begin(tasks, 'settled');
     try {
-      return (await call.results()) as PromiseSettledResult<Awaited<R>>[];
+      return (await call.results()) as PromiseSettledResult<ResultOf<D>>[];
     } finally {
       this.end(call);
     }
   }
 
   /** Yields results in input order, each as soon as it and all before it are done. */
-  async *iter<R>(tasks: TaskInput<R>): AsyncGenerator<Awaited<R>, void, undefined> {
+  async *iter<D extends Delayed<unknown>>(tasks: TaskInput<D>): AsyncGenerator<ResultOf<D>, void, undefined> {
     const call = await this.begin(tasks, 'ordered');
     try {
-      yield* call.iterOrdered() as AsyncGenerator<Awaited<R>, void, undefined>;
+      yield* call.iterOrdered() as AsyncGenerator<ResultOf<D>, void, undefined>;
     } finally {
       this.end(call);
     }
   }
 
   /** Yields results in completion order. */
-  async *iterUnordered<R>(tasks: TaskInput<R>): AsyncGenerator<Awaited<R>, void, undefined> {
+  async *iterUnordered<D extends Delayed<unknown>>(tasks: TaskInput<D>): AsyncGenerator<ResultOf<D>, void, undefined> {
     const call = await this.begin(tasks, 'unordered');
     try {
-      yield* call.iterUnordered() as AsyncGenerator<Awaited<R>, void, undefined>;
+      yield* call.iterUnordered() as AsyncGenerator<ResultOf<D>, void, undefined>;
     } finally {
       this.end(call);
     }

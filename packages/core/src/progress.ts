@@ -57,6 +57,8 @@ export class ProgressReporter {
   private readonly start = performance.now();
   private lastBarDraw = 0;
   private lastLineDecile = -1;
+  /** Tasks completed at the last progress line: the final update must not repeat an identical line. */
+  private lastLineCompleted = -1;
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -164,8 +166,9 @@ export class ProgressReporter {
     }
     // not a terminal: one line per tenth of the work (or per doubling when the total is unknown)
     const step = pct === null ? Math.floor(Math.log2(Math.max(1, state.completed))) : Math.floor(pct / 10);
-    if (!state.finished && step === this.lastLineDecile) return;
+    if (step === this.lastLineDecile && (!state.finished || state.completed === this.lastLineCompleted)) return;
     this.lastLineDecile = step;
+    this.lastLineCompleted = state.completed;
     err.write(
       `[Parallel(nJobs=${this.options.nJobsLabel})] progress: ${count}${pct === null ? '' : ` (${pct}%)`} | elapsed ${elapsed}${eta}\n`,
     );

@@ -1,0 +1,172 @@
+/**
+ * The worker-threads backend (parajob's default): batches run on a shared piscina pool of worker
+ * threads; a timeout or an abort stops the thread running the task and piscina replaces it.
+ */
+import {
+  AutoBatching,
+  type BackendContext,
+  CallCancelledError,
+  cpuCount,
+  decodeResult,
+  encodeBatch,
+  type NestedBackend,
+  type ParallelBackend,
+  SequentialBackend,
+  type SubmitOptions,
+  type TaskBatch,
+  TaskTimeoutError,
+  type WireResult,
+} from '@parajob/core';
+import { coreMessages, watchTaskTimeout } from '@parajob/core/internal';
+import { explainFailure } from './failures.js';
+import { messages } from './messages.js';
+import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
+import { sharedPool, type WorkerPool } from './pool.js';
+import { LargeBufferSharing } from './shared-buffers.js';
+import { StatusSlot } from './status-slot.js';
+
+export class WorkerThreadsBackend implements ParallelBackend {
+  readonly name = 'worker-threads';
+  readonly supportsSharedMem = false;
+  readonly supportsTimeout = true;
+  /** Worker threads do not share the caller's memory: for prefer/require they count as "processes". */
+  readonly usesThreads = false;
+  readonly supportsInnerMaxNumThreads = false;
+  nestingLevel: number;
+  private readonly options: ResolvedOptions;
+  private readonly batching = new AutoBatching();
+  private pool: WorkerPool | undefined;
+  private buffers = new LargeBufferSharing(null);
+  /** In-flight batches of this instance: each entry stops its batch with the given reason. */
+  private readonly running = new Set<Stop>();
+  /** In-flight batches per call signal: one abort listener per call, not one per batch. */
+  private readonly byCall = new WeakMap<AbortSignal, Set<Stop>>();
+
+  constructor(options: WorkerThreadsOptions = {}) {
+    this.options = resolveOptions(options);
+    this.nestingLevel = this.options.nestingLevel;
+  }
+
+  effectiveNJobs(nJobs: number): number {
+    if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
+    if (nJobs < 0) return Math.max(cpuCount() + 1 + nJobs, 1);
+    return nJobs;
+  }
+
+  async configure(nJobs: number, context: BackendContext): Promise<number> {
+    const threads = this.effectiveNJobs(nJobs);
+    this.pool = sharedPool({
+      threads,
+      resourceLimits: this.options.resourceLimits,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+    });
+    this.buffers = new LargeBufferSharing(context.maxNbytes);
+    return threads;
+  }
+
+  startCall(callId: string): void {
+    if (this.buffers.enabled) this.buffers.startCall(callId);
+  }
+
+  async stopCall(callId: string): Promise<void> {
+    this.buffers.stopCall(callId);
+  }
+
+  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<unknown[]> {
+    const pool = this.pool;
+    if (pool === undefined) throw new Error(messages.notConfigured());
+    if (signal.aborted) throw cancelReason(signal);
+    const encoded = encodeBatch(batch);
+    const wire = this.buffers.enabled
+      ? { ...encoded, args: this.buffers.share(batch.callId, encoded.args) }
+      : encoded;
+    const status = new StatusSlot();
+    const controller = new AbortController();
+    // why we stopped the batch ourselves (abort, timeout, abortEverything); piscina then rejects with an AbortError
+    let stopReason: unknown;
+    const stop = (reason: unknown) => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      controller.abort(reason);
+    };
+    const callBatches = this.batchesOf(signal);
+    callBatches.add(stop);
+    const watch =
+      timeout === null
+        ? undefined
+        : watchTaskTimeout(
+            timeout,
+            () => status.running(),
+            (position) => {
+              const taskIndex = batch.firstIndex + position;
+              stop(
+                new TaskTimeoutError(coreMessages.call.timedOut(taskIndex, timeout), {
+                  taskIndex,
+                  timeoutMs: timeout,
+                }),
+              );
+            },
+          );
+    this.running.add(stop);
+    let result: WireResult;
+    try {
+      result = await pool.run({ wire, status: status.buffer }, { signal: controller.signal });
+    } catch (error) {
+      if (stopReason !== undefined) throw stopReason;
+      throw explainFailure(error, batch, status);
+    } finally {
+      watch?.stop();
+      callBatches.delete(stop);
+      this.running.delete(stop);
+    }
+    return decodeResult(batch, result);
+  }
+
+  private batchesOf(signal: AbortSignal): Set<Stop> {
+    let batches = this.byCall.get(signal);
+    if (batches === undefined) {
+      const set = new Set<Stop>();
+      batches = set;
+      this.byCall.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const stop of [...set]) stop(cancelReason(signal));
+        },
+        { once: true },
+      );
+    }
+    return batches;
+  }
+
+  computeBatchSize(): number {
+    return this.batching.computeBatchSize();
+  }
+
+  batchCompleted(batchSize: number, durationMs: number): void {
+    this.batching.batchCompleted(batchSize, durationMs);
+  }
+
+  getNestedBackend(): NestedBackend {
+    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
+  }
+
+  /** Stops this instance's running batches (their threads are replaced); other instances' work is untouched. */
+  async abortEverything(_options: { ensureReady: boolean }): Promise<void> {
+    const reason = new CallCancelledError(coreMessages.call.cancelled());
+    for (const stop of [...this.running]) stop(reason);
+  }
+
+  /** Releases this instance; the shared pool stays for other instances (see shutdownWorkerThreadsPools). */
+  async terminate(): Promise<void> {
+    await this.abortEverything({ ensureReady: false });
+    this.pool = undefined;
+    this.batching.reset();
+  }
+}
+
+type Stop = (reason: unknown) => void;
+
+function cancelReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new CallCancelledError(coreMessages.call.cancelled());
+}

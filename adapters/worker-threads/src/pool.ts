@@ -1,0 +1,63 @@
+/**
+ * The shared piscina pools: one per configuration (threads, resource limits, execArgv, idle
+ * timeout), module-level, reused by every backend instance and call that asks for the same one
+ * (loky's reusable executor). Idle workers are unref'ed by piscina and leave after the idle
+ * timeout, so a pool never keeps the process alive and nobody has to close it.
+ */
+import type { ResourceLimits } from 'node:worker_threads';
+import type { WireResult } from '@parajob/core';
+import { Piscina } from 'piscina';
+import type { WorkerTask } from './worker.js';
+
+export type WorkerPool = Piscina<WorkerTask, WireResult>;
+
+export interface PoolConfig {
+  readonly threads: number;
+  readonly resourceLimits: ResourceLimits | null;
+  readonly idleTimeoutMs: number;
+}
+
+const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+
+const pools = new Map<string, WorkerPool>();
+
+export function sharedPool(config: PoolConfig): WorkerPool {
+  // execArgv is part of the identity: a pool started under other flags (e.g. a loader) is another pool
+  const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeoutMs, process.execArgv]);
+  let pool = pools.get(key);
+  if (pool === undefined) {
+    pool = new Piscina<WorkerTask, WireResult>({
+      filename: WORKER_FILE,
+      minThreads: 0,
+      maxThreads: config.threads,
+      idleTimeout: config.idleTimeoutMs,
+      // Left undefined on purpose: node:worker_threads then inherits the parent's execArgv (so
+      // `--import tsx` preloads run in workers) while skipping process-wide flags such as
+      // --max-old-space-size, which an explicit execArgv list would reject (ERR_WORKER_INVALID_EXEC_ARGV).
+      execArgv: undefined,
+      ...(config.resourceLimits === null ? {} : { resourceLimits: config.resourceLimits }),
+      // 'disabled': an idle worker must keep running its event loop (timers a task left behind,
+      // and their uncaught errors), not block in Atomics.wait between tasks
+      atomics: 'disabled',
+      maxQueue: Number.POSITIVE_INFINITY,
+    });
+    // A worker that dies between tasks (e.g. a timer left by a task throws) has no task to reject:
+    // piscina then emits 'error'. The pool replaces the worker; without a listener the emit would
+    // throw in the parent and take the whole program down.
+    pool.on('error', () => {});
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** Stops every shared pool's workers (tests, explicit cleanup). Running batches fail; later calls start new pools. */
+export async function shutdownWorkerThreadsPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((pool) => pool.destroy()));
+}
+
+/** How many shared pools exist (for tests and diagnostics). */
+export function workerThreadsPoolCount(): number {
+  return pools.size;
+}

@@ -1,0 +1,27 @@
+/**
+ * The piscina worker: runs one batch with core's runtime, recording each task's start in the
+ * batch's status slot (for timeouts counted from task start and for crash reports).
+ */
+import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
+import { explainUnsendableResult, serializeError } from '@parajob/core/internal';
+import { cloneFailure } from './result-check.js';
+import { StatusSlot } from './status-slot.js';
+import { ensureTypeScriptLoader } from './typescript-loader.js';
+
+export interface WorkerTask {
+  readonly wire: WireBatch;
+  readonly status: SharedArrayBuffer;
+}
+
+export default async function runParajobBatch({ wire, status }: WorkerTask): Promise<WireResult> {
+  try {
+    await ensureTypeScriptLoader();
+  } catch (error) {
+    // reported as the batch's first task failing (the task module could not be loaded), not as a crash
+    return { values: [], error: { pos: 0, error: serializeError(error) } };
+  }
+  const slot = new StatusSlot(status);
+  const result = await runBatch(wire, { onTaskStart: (position) => slot.start(position) });
+  const failure = cloneFailure(result.values);
+  return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
+}

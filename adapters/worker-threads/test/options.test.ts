@@ -1,0 +1,55 @@
+import { listBackends } from '@parajob/core';
+import { register, WorkerThreadsBackend } from '@parajob/worker-threads';
+import { describe, expect, it } from 'vitest';
+
+describe('WorkerThreadsBackend options', () => {
+  it('accepts its options and reports its capabilities', () => {
+    const backend = new WorkerThreadsBackend({
+      resourceLimits: { maxOldGenerationSizeMb: 64 },
+      idleTimeoutMs: 1000,
+      nestingLevel: 2,
+    });
+    expect(backend).toMatchObject({
+      name: 'worker-threads',
+      nestingLevel: 2,
+      supportsTimeout: true,
+      supportsSharedMem: false,
+      usesThreads: false,
+    });
+    expect(backend.getNestedBackend()).toMatchObject({
+      backend: { name: 'sequential', nestingLevel: 3 },
+      nJobs: null,
+    });
+  });
+
+  it('rejects bad options with messages naming the option', () => {
+    expect(() => new WorkerThreadsBackend({ idleTimeout: 5 } as never)).toThrow(
+      /'idleTimeout' is not an option; did you mean 'idleTimeoutMs'/,
+    );
+    expect(() => new WorkerThreadsBackend({ idleTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => new WorkerThreadsBackend({ idleTimeoutMs: -1 })).toThrow(/options.idleTimeoutMs/);
+    expect(() => new WorkerThreadsBackend({ nestingLevel: 1.5 })).toThrow(
+      /options.nestingLevel must be a non-negative integer/,
+    );
+    expect(() => new WorkerThreadsBackend({ resourceLimits: { maxOldGenerationSizeMb: 0 } })).toThrow(
+      /options.resourceLimits.maxOldGenerationSizeMb must be a positive number/,
+    );
+    expect(() => new WorkerThreadsBackend({ resourceLimits: { heapMb: 10 } as never })).toThrow(
+      /resourceLimits.heapMb is not a worker resource limit/,
+    );
+    expect(() => new WorkerThreadsBackend('fast' as never)).toThrow(TypeError);
+  });
+
+  it('maps nJobs like joblib: negative counts from the CPU count, 0 is an error', () => {
+    const backend = new WorkerThreadsBackend();
+    expect(backend.effectiveNJobs(3)).toBe(3);
+    expect(backend.effectiveNJobs(-1)).toBeGreaterThanOrEqual(1);
+    expect(backend.effectiveNJobs(-1000)).toBe(1);
+    expect(() => backend.effectiveNJobs(0)).toThrow(RangeError);
+  });
+
+  it('registers as worker-threads', () => {
+    register();
+    expect(listBackends()).toContain('worker-threads');
+  });
+});
