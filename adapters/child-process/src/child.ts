@@ -1,0 +1,84 @@
+/**
+ * Entry of a worker process (forked by the pool). Receives batches over IPC, runs them with
+ * core's runBatch, answers with the result; writes the running task into the status file;
+ * exits when the parent goes away.
+ */
+import { writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
+import { explainUnsendableResult, serializeError } from '@parajob/core/internal';
+import './register.js';
+import type { ChildMessage, ParentMessage } from './protocol.js';
+import { STATUS_FD } from './protocol.js';
+import { SharedBufferCache } from './shared-buffers.js';
+import { StatusWriter } from './status.js';
+import { watchParent } from './watchdog.js';
+
+const reportPath = process.argv[2];
+if (reportPath) {
+  // on a fatal V8 error (out of memory) Node writes a report there: the parent reads its trigger
+  const report = process.report as NodeJS.ProcessReport & { excludeNetwork?: boolean };
+  report.reportOnFatalError = true;
+  report.directory = dirname(reportPath);
+  report.filename = basename(reportPath);
+  report.excludeNetwork = true;
+}
+
+const status = new StatusWriter(STATUS_FD);
+const buffers = new SharedBufferCache();
+let dying = false;
+
+function send(message: ChildMessage, done?: (error: Error | null) => void): void {
+  if (!process.connected) return;
+  process.send!(message, undefined, undefined, done);
+}
+
+async function run(seq: number, wire: WireBatch): Promise<void> {
+  const result = await runBatch(wire, {
+    onTaskStart: (position) => status.write(seq, position),
+    mapArgs: (args) => buffers.restore(args),
+  });
+  // a fatal error raised while the batch ran: the worker is going down, the parent reports a crash
+  if (dying) return;
+  try {
+    send({ type: 'result', seq, result });
+  } catch (error) {
+    // a value that structured clone refuses: the task fails with a SerializationError naming the path
+    const explained: WireResult = explainUnsendableResult(wire, result, error);
+    send({ type: 'result', seq, result: explained });
+  }
+}
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'batch') void run(message.seq, message.wire);
+  else if (message.type === 'release') buffers.release(message.call);
+  else if (message.type === 'retire') process.exit(0);
+});
+
+// the parent exited or died (the kernel closes the channel even on SIGKILL): leave no orphan
+process.on('disconnect', () => {
+  buffers.removeFolders();
+  process.exit(0);
+});
+
+// an error thrown outside any task (a timer, an unhandled rejection): tell the parent, then die as Node would
+process.on('uncaughtException', (error) => {
+  if (dying) return;
+  dying = true;
+  try {
+    writeSync(2, `${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
+  } catch {
+    // stderr closed: the parent still gets the error over IPC
+  }
+  const exit = () => process.exit(1);
+  try {
+    send({ type: 'fatal', error: serializeError(error) }, exit);
+  } catch {
+    exit();
+  }
+  if (!process.connected) exit();
+  setTimeout(exit, 1000).unref();
+});
+
+watchParent();
+send({ type: 'ready' });

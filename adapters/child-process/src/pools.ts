@@ -1,0 +1,47 @@
+/**
+ * The process-wide registry of pools, keyed by how their workers start: a backend with the same
+ * flags, environment and idle timeout reuses the pool (and its warm workers) of any other.
+ */
+import { CallCancelledError } from '@parajob/core';
+import { messages } from './messages.js';
+import { ProcessPool } from './pool.js';
+import type { WorkerSpec } from './worker.js';
+
+const pools = new Map<string, ProcessPool>();
+
+export function poolKey(spec: WorkerSpec, idleTimeout: number): string {
+  const env = Object.entries(spec.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([spec.execArgv, env, idleTimeout]);
+}
+
+export function acquirePool(
+  spec: WorkerSpec,
+  idleTimeout: number,
+  key = poolKey(spec, idleTimeout),
+): ProcessPool {
+  let pool = pools.get(key);
+  if (pool === undefined) {
+    pool = new ProcessPool(key, spec, idleTimeout, (empty) => {
+      if (pools.get(empty.key) === empty) pools.delete(empty.key);
+    });
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** The pools alive now (tests and diagnostics). */
+export function livePools(): ProcessPool[] {
+  return [...pools.values()];
+}
+
+/** Stops every worker process of every pool (their running calls fail); pools start again on demand. */
+export async function shutdownPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((pool) => pool.shutdown(new CallCancelledError(messages.cancelled()))));
+}
+
+// workers never outlive the parent: kill them as it exits (they also watch for its death themselves)
+process.once('exit', () => {
+  for (const pool of pools.values()) pool.killAll();
+});
