@@ -176,7 +176,9 @@ export class Parallel {
   }
 
   /** Runs every task, never stopping early; one PromiseSettledResult per task, in input order. */
-  async runSettled<D extends Delayed<unknown>>(tasks: TaskInput<D>): Promise<PromiseSettledResult<ResultOf<D>>[]> {
+  async runSettled<D extends Delayed<unknown>>(
+    tasks: TaskInput<D>,
+  ): Promise<PromiseSettledResult<ResultOf<D>>[]> {
     const call = await this.begin(tasks, 'settled');
     try {
       return (await call.results()) as PromiseSettledResult<ResultOf<D>>[];
@@ -196,7 +198,9 @@ export class Parallel {
   }
 
   /** Yields results in completion order. */
-  async *iterUnordered<D extends Delayed<unknown>>(tasks: TaskInput<D>): AsyncGenerator<ResultOf<D>, void, undefined> {
+  async *iterUnordered<D extends Delayed<unknown>>(
+    tasks: TaskInput<D>,
+  ): AsyncGenerator<ResultOf<D>, void, undefined> {
     const call = await this.begin(tasks, 'unordered');
     try {
       yield* call.iterUnordered() as AsyncGenerator<ResultOf<D>, void, undefined>;

@@ -166,7 +166,8 @@ export class ProgressReporter {
     }
     // not a terminal: one line per tenth of the work (or per doubling when the total is unknown)
     const step = pct === null ? Math.floor(Math.log2(Math.max(1, state.completed))) : Math.floor(pct / 10);
-    if (step === this.lastLineDecile && (!state.finished || state.completed === this.lastLineCompleted)) return;
+    if (step === this.lastLineDecile && (!state.finished || state.completed === this.lastLineCompleted))
+      return;
     this.lastLineDecile = step;
     this.lastLineCompleted = state.completed;
     err.write(

@@ -128,11 +128,13 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
 }
 
 /**
- * After sending a result failed (DataCloneError): the same result with the first task whose value
- * cannot be cloned turned into a SerializationError naming the path (`result.cb`).
+ * After sending a result failed (DataCloneError): the same result with each task whose value
+ * cannot be cloned turned into a SerializationError naming the path (`result.cb`). Not settled:
+ * the first such task fails the batch, as if it had thrown.
  */
 export function explainUnsendableResult(wire: WireBatch, result: WireResult, cause?: unknown): WireResult {
-  const values = result.values;
+  const values = [...result.values];
+  const errors = [...(result.errors ?? [])];
   for (let pos = 0; pos < values.length; pos++) {
     const found = findUncloneable(values[pos], 'result');
     if (!found) continue;
@@ -146,26 +148,8 @@ export function explainUnsendableResult(wire: WireBatch, result: WireResult, cau
       }),
     );
     if (!wire.settle) return { values: values.slice(0, pos), error: { pos, error } };
-    const rest = [...values];
-    const errors = [...(result.errors ?? [])];
-    for (let p = pos; p < rest.length; p++) {
-      if (findUncloneable(rest[p], 'result')) {
-        rest[p] = undefined;
-        errors.push([
-          p,
-          p === pos
-            ? error
-            : serializeError(
-                new SerializationError(messages.serialize.result(wire.first + p, 'result', 'a value'), {
-                  taskIndex: wire.first + p,
-                  path: 'result',
-                  phase: 'result',
-                }),
-              ),
-        ]);
-      }
-    }
-    return { values: rest, errors };
+    values[pos] = undefined;
+    errors.push([pos, error]);
   }
-  return result;
+  return errors.length > 0 ? { values, errors } : result;
 }

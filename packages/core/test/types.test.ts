@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { Parallel, delayed } from '../src/index.js';
+import { delayed, Parallel } from '../src/index.js';
 
 const sq = (x: number) => x * x;
 const later = async (s: string) => s.length;

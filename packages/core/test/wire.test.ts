@@ -182,3 +182,17 @@ describe('serialization errors name the path', () => {
     expect(back).toMatchObject({ exitReason: 'SIGKILL', taskIndex: 3, message: 'died' });
   });
 });
+
+describe('unsendable results in settled batches', () => {
+  it('marks every unsendable value and keeps the rest', () => {
+    const wire = {
+      ...encodeBatch(batch([delayed(square)(1), delayed(square)(2), delayed(square)(3)], true)),
+    };
+    const out = explainUnsendableResult(wire, { values: [() => 0, 4, { s: Symbol('x') }] });
+    expect(out.values[1]).toBe(4);
+    expect(out.errors?.map(([pos, e]) => [pos, e.props.path])).toEqual([
+      [0, 'result'],
+      [2, 'result.s'],
+    ]);
+  });
+});
