@@ -1,0 +1,365 @@
+/**
+ * GrpcBackend: the driver. Capacity is the sum of the workers' slots (Hello at configure());
+ * batches wait in a local queue and go to a worker only against credit, one credit per free
+ * slot; results come back by batch id. A lost worker fails its batches with
+ * WorkerCrashedError, or sends them to another worker when `retries` allows.
+ */
+import v8 from 'node:v8';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  AutoBatching,
+  type BackendContext,
+  CallCancelledError,
+  decodeResult,
+  encodeBatch,
+  type NestedBackend,
+  type ParallelBackend,
+  SequentialBackend,
+  type SubmitOptions,
+  type TaskBatch,
+  type WireBatch,
+  type WireResult,
+  WorkerCrashedError,
+} from '@parajob/core';
+import {
+  coreMessages,
+  deserializeError,
+  explainUnsendableBatch,
+  type SerializedError,
+} from '@parajob/core/internal';
+import { type LinkEvents, WorkerLink } from './link.js';
+import { messages } from './messages.js';
+import { ModuleNamer } from './module-ref.js';
+import { type GrpcBackendOptions, type ResolvedGrpcOptions, resolveGrpcOptions } from './options.js';
+import type { ResultMessage } from './proto.js';
+import { clientCredentials } from './tls.js';
+
+interface Pending {
+  readonly batch: TaskBatch;
+  readonly payload: Buffer;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly resolve: (values: unknown[]) => void;
+  readonly reject: (error: unknown) => void;
+  attempts: number;
+  settled: boolean;
+  link?: WorkerLink;
+  id?: number;
+  onAbort?: () => void;
+}
+
+/** Capacity last seen per worker set, so effectiveNJobs() (synchronous) can answer before configure(). */
+const knownCapacity = new Map<string, number>();
+
+export class GrpcBackend implements ParallelBackend, LinkEvents {
+  readonly name = 'grpc';
+  readonly supportsSharedMem = false;
+  /** Each worker enforces the per-task timeout sent with the batch, in its worker-threads pool. */
+  readonly supportsTimeout = true;
+  readonly usesThreads = false;
+  readonly supportsInnerMaxNumThreads = false;
+  nestingLevel: number;
+
+  private readonly options: ResolvedGrpcOptions;
+  private readonly key: string;
+  private readonly batching = new AutoBatching();
+  private readonly namer: ModuleNamer;
+  private links: WorkerLink[] = [];
+  private connecting: Promise<number> | undefined;
+  private readonly queue: Pending[] = [];
+  private inflightCount = 0;
+  /** Batches this instance keeps at workers at once (nJobs), set by configure(). */
+  private limit = Number.POSITIVE_INFINITY;
+  private requested: number | undefined;
+  private log: (message: string) => void = () => {};
+
+  constructor(options: GrpcBackendOptions) {
+    this.options = resolveGrpcOptions(options);
+    this.nestingLevel = this.options.nestingLevel;
+    this.key = `${[...this.options.workers].sort().join(',')}|${this.options.tls ? 'tls' : 'plain'}`;
+    this.namer = new ModuleNamer(this.options.root);
+  }
+
+  /** -1: every slot of every worker (known once a configure() reached them); N: N batches at once. */
+  effectiveNJobs(nJobs: number): number {
+    if (nJobs === 0) throw new RangeError(messages.option.nJobsZero());
+    this.requested = nJobs;
+    const capacity = knownCapacity.get(this.key);
+    if (nJobs > 0) return capacity === undefined ? nJobs : Math.min(nJobs, capacity);
+    return capacity === undefined ? 1 : Math.max(capacity + 1 + nJobs, 1);
+  }
+
+  /** The workers' total slots: Hello to every worker (unreachable ones are reported and skipped). */
+  async capacity(): Promise<number> {
+    this.connecting ??= this.connectAll().catch((error) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  async configure(nJobs: number, context: BackendContext): Promise<number> {
+    this.log = (m) => context.log(m);
+    const capacity = await this.capacity();
+    const requested = this.requested ?? nJobs;
+    const slots = requested < 0 ? Math.max(capacity + 1 + requested, 1) : Math.min(requested, capacity);
+    this.limit = slots;
+    return slots;
+  }
+
+  private async connectAll(): Promise<number> {
+    if (this.links.length === 0) {
+      const { credentials, options } = clientCredentials(this.options.tls);
+      const channelOptions: grpc.ChannelOptions = {
+        ...options,
+        'grpc.keepalive_time_ms': this.options.keepaliveMs,
+        'grpc.keepalive_timeout_ms': 10_000,
+      };
+      const settings = {
+        credentials,
+        channelOptions,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        maxMessageBytes: this.options.maxMessageBytes,
+      };
+      this.links = this.options.workers.map((address) => new WorkerLink(address, settings, this));
+    }
+    const outcomes = await Promise.allSettled(this.links.map((link) => link.connect()));
+    const failures: string[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'rejected')
+        failures.push(`${this.links[i]!.address}: ${(outcome.reason as Error).message}`);
+    });
+    const capacity = this.links.reduce((sum, link) => sum + link.capacity, 0);
+    if (capacity === 0) throw new Error(messages.connect.allUnreachable(failures));
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status !== 'rejected') continue;
+      const message = messages.connect.unreachable(this.links[i]!.address, (outcome.reason as Error).message);
+      this.log(message);
+      process.emitWarning(message, { code: 'PARAJOB_GRPC_UNREACHABLE' });
+    }
+    knownCapacity.set(this.key, capacity);
+    return capacity;
+  }
+
+  startCall(): void {
+    // workers lost earlier get another chance: a restarted worker rejoins at the next call
+    for (const link of this.links) {
+      if (link.state === 'down')
+        void link.connect().then(
+          () => this.pump(),
+          () => {},
+        );
+    }
+  }
+
+  submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<unknown[]> {
+    let payload: Buffer;
+    try {
+      const wire = this.toWire(encodeBatch(batch));
+      try {
+        payload = v8.serialize(wire);
+      } catch (error) {
+        throw explainUnsendableBatch(batch, error);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal.aborted)
+      return Promise.reject(signal.reason ?? new CallCancelledError(coreMessages.call.cancelled()));
+    return new Promise<unknown[]>((resolve, reject) => {
+      const pending: Pending = {
+        batch,
+        payload,
+        timeoutMs: timeout ?? 0,
+        signal,
+        resolve,
+        reject,
+        attempts: 0,
+        settled: false,
+      };
+      pending.onAbort = () =>
+        this.abortPending(pending, signal.reason ?? new CallCancelledError(coreMessages.call.cancelled()));
+      signal.addEventListener('abort', pending.onAbort, { once: true });
+      this.queue.push(pending);
+      this.pump();
+    });
+  }
+
+  /** Module references become names the worker resolves under its own root. */
+  private toWire(wire: WireBatch): WireBatch {
+    if (!wire.fns.some((f) => f.module !== undefined)) return wire;
+    return {
+      ...wire,
+      fns: wire.fns.map((f) => (f.module === undefined ? f : { ...f, module: this.namer.name(f.module) })),
+    };
+  }
+
+  /** Sends queued batches while some live worker holds credit. */
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const live = this.links.filter((l) => l.state === 'live');
+      if (live.length === 0) {
+        const lost = this.links.map((l) => `${l.address}: ${l.downReason}`);
+        for (const p of this.queue.splice(0))
+          this.fail(p, this.crashError(p, messages.connect.noneLeft(lost)));
+        return;
+      }
+      const pending = this.queue[0]!;
+      const largest = Math.max(...live.map((l) => l.maxPayloadBytes));
+      if (pending.payload.length > largest) {
+        this.queue.shift();
+        const b = pending.batch;
+        const link = live.find((l) => l.maxPayloadBytes === largest)!;
+        this.fail(
+          pending,
+          new RangeError(
+            messages.size.batchTooLarge(
+              b.firstIndex,
+              b.firstIndex + b.size - 1,
+              pending.payload.length,
+              largest,
+              link.address,
+            ),
+          ),
+        );
+        continue;
+      }
+      if (this.inflightCount >= this.limit) return;
+      for (const l of live) l.ensureSession();
+      let best: WorkerLink | undefined;
+      for (const l of live)
+        if (
+          l.credits > 0 &&
+          pending.payload.length <= l.maxPayloadBytes &&
+          (!best || l.credits > best.credits)
+        )
+          best = l;
+      if (!best) return;
+      this.queue.shift();
+      pending.link = best;
+      pending.id = best.send(pending.payload, pending.timeoutMs, pending);
+      this.inflightCount++;
+    }
+    for (const l of this.links) if (l.inflight.size === 0) l.scheduleIdleClose();
+  }
+
+  onCredit(): void {
+    this.pump();
+  }
+
+  onResult(link: WorkerLink, result: ResultMessage): void {
+    const id = Number(result.id);
+    const pending = link.inflight.get(id) as Pending | undefined;
+    if (!pending) return;
+    link.inflight.delete(id);
+    this.inflightCount--;
+    if (!pending.settled) {
+      if (result.cancelled) this.fail(pending, new CallCancelledError(coreMessages.call.cancelled()));
+      else if (result.failure && result.failure.length > 0) {
+        this.fail(pending, deserializeError(v8.deserialize(result.failure) as SerializedError));
+      } else {
+        try {
+          const wire = v8.deserialize(result.payload ?? Buffer.alloc(0)) as WireResult;
+          const values = decodeResult(pending.batch, wire);
+          this.settle(pending);
+          pending.resolve(values);
+        } catch (error) {
+          this.fail(pending, error);
+        }
+      }
+    }
+    this.pump();
+  }
+
+  onLost(link: WorkerLink, reason: string, code: grpc.status | undefined): void {
+    const tooLarge = code === 8; // RESOURCE_EXHAUSTED: a message over the worker's limit, not a dead worker
+    if (!tooLarge) link.markDown(reason);
+    const lost = [...link.inflight.values()] as Pending[];
+    link.inflight.clear();
+    this.inflightCount -= lost.length;
+    const requeue: Pending[] = [];
+    for (const p of lost) {
+      if (p.settled) continue;
+      if (tooLarge) this.fail(p, new RangeError(messages.size.rejectedByPeer(link.address, reason)));
+      else if (p.attempts < this.options.retries) {
+        p.attempts++;
+        p.link = undefined;
+        p.id = undefined;
+        requeue.push(p);
+      } else this.fail(p, this.crashError(p, messages.connect.lost(link.address, reason)));
+    }
+    if (requeue.length > 0) {
+      const why = messages.connect.lost(link.address, reason);
+      this.log(`${why}; running its ${requeue.length} batch(es) on the other workers`);
+      this.queue.unshift(...requeue);
+    }
+    this.pump();
+  }
+
+  onIdle(): void {
+    this.pump();
+  }
+
+  private crashError(p: Pending, reason: string): WorkerCrashedError {
+    const b = p.batch;
+    const index = b.firstIndex;
+    const range = b.size > 1 ? ` (its batch held tasks ${index}..${index + b.size - 1})` : '';
+    return new WorkerCrashedError(coreMessages.crash.worker(`${reason}${range}`, index, this.name), {
+      taskIndex: index,
+      exitReason: 'CONNECTION_LOST',
+    });
+  }
+
+  private abortPending(pending: Pending, reason: unknown): void {
+    if (pending.settled) return;
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    else if (pending.link && pending.id !== undefined) pending.link.cancel([pending.id]);
+    this.fail(pending, reason);
+  }
+
+  private settle(pending: Pending): void {
+    pending.settled = true;
+    if (pending.onAbort) pending.signal.removeEventListener('abort', pending.onAbort);
+  }
+
+  private fail(pending: Pending, error: unknown): void {
+    if (pending.settled) return;
+    this.settle(pending);
+    pending.reject(error);
+  }
+
+  computeBatchSize(): number {
+    return this.batching.computeBatchSize();
+  }
+
+  batchCompleted(batchSize: number, durationMs: number): void {
+    this.batching.batchCompleted(batchSize, durationMs);
+  }
+
+  getNestedBackend(): NestedBackend {
+    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
+  }
+
+  async abortEverything(options: { ensureReady: boolean }): Promise<void> {
+    const reason = new CallCancelledError(coreMessages.call.cancelled());
+    for (const p of this.queue.splice(0)) this.fail(p, reason);
+    for (const link of this.links) {
+      const pending = [...link.inflight.values()] as Pending[];
+      link.cancel(pending.map((p) => p.id!));
+      for (const p of pending) this.fail(p, reason);
+    }
+    if (!options.ensureReady) this.close();
+  }
+
+  async terminate(): Promise<void> {
+    await this.abortEverything({ ensureReady: false });
+  }
+
+  private close(): void {
+    for (const link of this.links) link.close();
+    this.links = [];
+    this.connecting = undefined;
+    this.inflightCount = 0;
+  }
+}

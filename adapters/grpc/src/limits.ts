@@ -1,0 +1,4 @@
+/** Shared defaults of driver and worker. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Room for the protobuf envelope around a payload, so our own size check fires before grpc-js's. */
+export const ENVELOPE_BYTES = 64 * 1024;
