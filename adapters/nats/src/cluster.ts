@@ -1,0 +1,216 @@
+/**
+ * The Ray-like client on the same streams and protocol as NatsBackend:
+ *
+ *   const cluster = await connect({ servers: 'nats://host:4222' });
+ *   const ref = cluster.remote(square).remote(4);      // an ObjectRef, at once
+ *   await cluster.get(ref);                              // 16
+ *
+ * Each `.remote()` call is a one-task call of its own, so cancel() stops exactly that task.
+ */
+
+import { nuid } from '@nats-io/transport-node';
+import { CallCancelledError, delayed, SequentialBackend, TaskBatch } from '@parajob/core';
+import { NatsBackend, type NatsBackendOptions } from './backend.js';
+import { messages } from './messages.js';
+
+export type ClusterOptions = NatsBackendOptions;
+
+/** A future value computed (or stored) on the cluster: await it, or pass it to get(), wait(), other tasks. */
+export class ObjectRef<T = unknown> implements PromiseLike<T> {
+  /** @internal */ settled = false;
+  /** @internal */ readonly promise: Promise<T>;
+  constructor(
+    readonly id: string,
+    promise: Promise<T>,
+    /** @internal */ readonly stored?: object,
+  ) {
+    this.promise = promise.finally(() => {
+      this.settled = true;
+    });
+    // a rejected ref nobody awaits must not crash the process
+    this.promise.catch(() => {});
+  }
+  // biome-ignore lint/suspicious/noThenProperty: an ObjectRef is a thenable on purpose (Ray's ObjectRef)
+  then<A = T, B = never>(
+    onFulfilled?: ((v: T) => A | PromiseLike<A>) | null,
+    onRejected?: ((e: unknown) => B | PromiseLike<B>) | null,
+  ) {
+    return this.promise.then(onFulfilled, onRejected);
+  }
+}
+
+/** Arguments of a remote function: each may also be an ObjectRef of that type. */
+export type RemoteArgs<A extends unknown[]> = { [K in keyof A]: A[K] | ObjectRef<A[K]> };
+
+export interface RemoteFunction<F extends (...args: any[]) => any> {
+  remote(...args: RemoteArgs<Parameters<F>>): ObjectRef<Awaited<ReturnType<F>>>;
+}
+
+export class GetTimeoutError extends Error {
+  override name = 'GetTimeoutError';
+}
+
+export class Cluster {
+  private readonly backend: NatsBackend;
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly stored: string[] = [];
+  private closed = false;
+
+  constructor(options: ClusterOptions) {
+    this.backend = new NatsBackend(options);
+  }
+
+  /** Connects now so bad servers or credentials fail here. */
+  async start(): Promise<this> {
+    await this.backend.configure(1, {
+      maxNbytes: 1024 * 1024,
+      tempFolder: null,
+      innerMaxNumThreads: null,
+      verbose: 0,
+      log: () => {},
+    });
+    return this;
+  }
+
+  /** Live capacity: the sum of the registered workers' slots (waits for one when none is alive). */
+  capacity(): Promise<number> {
+    return this.backend.refreshCapacity();
+  }
+
+  remote<F extends (...args: any[]) => any>(fn: F): RemoteFunction<F> {
+    return {
+      remote: (...args) => {
+        if (this.closed) throw new Error(messages.client.closed());
+        const id = nuid.next();
+        const controller = new AbortController();
+        this.controllers.set(id, controller);
+        return new ObjectRef(id, this.run(id, fn, args as unknown[], controller.signal));
+      },
+    };
+  }
+
+  private async run(id: string, fn: Function, args: unknown[], signal: AbortSignal): Promise<any> {
+    try {
+      // refs of other tasks are awaited here; stored values travel by reference and are read by the worker
+      const ready = await Promise.all(
+        args.map((a) => (a instanceof ObjectRef ? (a.stored ?? a.promise) : a)),
+      );
+      const batch = new TaskBatch({
+        callId: id,
+        firstIndex: 0,
+        tasks: [delayed(fn as (...a: unknown[]) => unknown)(...ready)],
+        nested: { backend: new SequentialBackend({ nestingLevel: 1 }), nJobs: null },
+        depth: 1,
+        settle: false,
+      });
+      const [value] = await this.backend.submit(batch, { signal, timeout: null });
+      return value;
+    } finally {
+      this.controllers.delete(id);
+      await this.backend.stopCall(id).catch(() => {});
+    }
+  }
+
+  /** Stores a value once on the cluster; tasks take the returned ref as an argument (Ray's put). */
+  put<T>(value: T): ObjectRef<T> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const id = nuid.next();
+    const stored = this.backend.storeValue(value).then(({ name, ref }) => {
+      this.stored.push(name);
+      return ref;
+    });
+    const ref: ObjectRef<T> = new ObjectRef(
+      id,
+      stored.then(() => value),
+    );
+    // tasks receive the object-store reference, never the driver's copy
+    Object.defineProperty(ref, 'stored', { value: stored });
+    return ref;
+  }
+
+  get<T>(ref: ObjectRef<T>, options?: { timeout?: number }): Promise<T>;
+  get<T>(refs: readonly ObjectRef<T>[], options?: { timeout?: number }): Promise<T[]>;
+  async get(refs: ObjectRef | readonly ObjectRef[], options: { timeout?: number } = {}): Promise<unknown> {
+    const list = Array.isArray(refs) ? refs : [refs as ObjectRef];
+    for (const r of list) if (!(r instanceof ObjectRef)) throw new TypeError(messages.client.notRef(r));
+    const all = Promise.all(list.map((r) => r.promise));
+    const values =
+      options.timeout === undefined
+        ? await all
+        : await withTimeout(all, options.timeout, () => list.filter((r) => !r.settled).length);
+    return Array.isArray(refs) ? values : values[0];
+  }
+
+  /** Waits until `numReturns` refs (default 1) are done, or the timeout passes. */
+  async wait<T>(
+    refs: readonly ObjectRef<T>[],
+    options: { numReturns?: number; timeout?: number } = {},
+  ): Promise<{ ready: ObjectRef<T>[]; notReady: ObjectRef<T>[] }> {
+    const numReturns = Math.min(options.numReturns ?? 1, refs.length);
+    await new Promise<void>((resolve) => {
+      let done = refs.filter((r) => r.settled).length;
+      if (done >= numReturns) return resolve();
+      const timer = options.timeout === undefined ? undefined : setTimeout(resolve, options.timeout);
+      for (const r of refs) {
+        if (r.settled) continue;
+        r.promise
+          .then(
+            () => {},
+            () => {},
+          )
+          .then(() => {
+            if (++done >= numReturns) {
+              if (timer) clearTimeout(timer);
+              resolve();
+            }
+          });
+      }
+    });
+    const ready: ObjectRef<T>[] = [];
+    const notReady: ObjectRef<T>[] = [];
+    for (const r of refs) (r.settled && ready.length < numReturns ? ready : notReady).push(r);
+    return { ready, notReady };
+  }
+
+  /** Cancels a task: dropped from the queue, or stopped on its worker; its ref rejects. */
+  cancel(ref: ObjectRef): void {
+    this.controllers.get(ref.id)?.abort(new CallCancelledError(messages.client.cancelled(ref.id)));
+  }
+
+  /** Cancels what still runs, deletes stored values, disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.controllers.values()) c.abort(new CallCancelledError(messages.client.closed()));
+    await this.backend.deleteValues(this.stored).catch(() => {});
+    await this.backend.terminate();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Connects to the cluster (the Ray-like client). */
+export async function connect(options: ClusterOptions): Promise<Cluster> {
+  return new Cluster(options).start();
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, pending: () => number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new GetTimeoutError(messages.client.getTimeout(ms, pending()))),
+      ms,
+    );
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,71 @@
+/** Every user-facing message of @parajob/nats, in one place so wording stays consistent. */
+
+const list = (items: readonly string[]) => (items.length ? items.map((i) => `'${i}'`).join(', ') : '(none)');
+
+export const messages = {
+  option: {
+    servers: (v: unknown) =>
+      `NATS option 'servers' must be a URL or an array of URLs such as 'nats://127.0.0.1:4222', got ${typeof v === 'string' ? JSON.stringify(v) : typeof v}`,
+    namespace: (v: unknown) =>
+      `NATS option 'namespace' must match /^[A-Za-z0-9_-]{1,32}$/ (it becomes part of stream and subject names), got ${JSON.stringify(v)}`,
+    authConflict: () => "NATS options: give one of 'token', 'user'/'pass' or 'creds', not several",
+    userWithoutPass: () => "NATS options: 'user' needs 'pass' (and 'pass' needs 'user')",
+    positive: (name: string, v: unknown) =>
+      `NATS option '${name}' must be a positive number, got ${JSON.stringify(v)}`,
+    concurrency: (v: unknown) => `--concurrency must be a positive integer, got ${JSON.stringify(v)}`,
+  },
+  connect: {
+    authorization: (servers: string, detail: string) =>
+      `NATS server ${servers} refused the connection: authorization failed (${detail}). ` +
+      "Pass the credentials it expects: { token }, { user, pass }, or { creds: '/path/to/user.creds' } " +
+      '(workers: --token, --user/--pass or --creds).',
+    failed: (servers: string, detail: string) =>
+      `could not connect to the NATS server ${servers} (${detail}). Is nats-server running there with JetStream enabled (-js)?`,
+    noJetStream: (servers: string) =>
+      `the NATS server ${servers} has no JetStream: start it with -js (and a store dir, -sd DIR), or enable jetstream in its config`,
+  },
+  driver: {
+    noWorkers: (servers: string, waitedMs: number, namespace: string) =>
+      `no parajob worker is alive on ${servers} (namespace '${namespace}') after waiting ${waitedMs} ms, so nJobs: -1 has no capacity to use. ` +
+      `Start workers with: parajob worker nats --servers ${servers}` +
+      (namespace === 'default' ? '' : ` --namespace ${namespace}`) +
+      ', or pass a positive nJobs to queue batches until workers come.',
+    maxDeliveries: (attempts: number) =>
+      `the batch was delivered ${attempts} time(s) and no worker finished it (every attempt ended with the worker process dying or vanishing)`,
+    notTaskModule: (file: string) =>
+      `the task module ${file} has no package.json above it: remote workers find task modules by package name or by the path ` +
+      'relative to the project root (the nearest package.json), so put the module in a project with a package.json',
+    closed: () => 'this NATS backend was terminated; create a new one',
+  },
+  worker: {
+    refused: (ref: string, name: string, allowed: readonly string[]) =>
+      `this worker refuses task '${name}' from module '${ref}': it is not allowed by --allow (allowed: ${list(allowed)}). ` +
+      `Start the worker with --allow ${JSON.stringify(ref.startsWith('./') ? '.' : packageOf(ref))}, or install and allow the package that defines it`,
+    badRef: (ref: string, name: string) =>
+      `this worker refuses task '${name}': the module reference '${ref}' is not a package name or a project-relative path ` +
+      '(workers never import absolute paths, URLs or builtins sent over the network)',
+    notFound: (ref: string, name: string, root: string) =>
+      `this worker cannot find the module '${ref}' of task '${name}' from its root ${root}: install that package there ` +
+      '(same version as the driver) or start the worker with --root pointing at the project',
+    sourceRefused: (name: string) =>
+      `this worker refuses function '${name}', shipped as source: start the worker with --allow-source, ` +
+      'or define the function with task(import.meta.url, fn) in a module the worker allows (--allow)',
+    usage: () =>
+      'usage: parajob worker nats --servers URL [--concurrency N] [--root DIR] [--allow PATTERN]... [--allow-source]\n' +
+      '                           [--namespace NS] [--token T | --user U --pass P | --creds FILE]\n' +
+      '                           [--tls-ca FILE] [--tls-cert FILE] [--tls-key FILE] [--ack-wait MS]',
+  },
+  client: {
+    getTimeout: (ms: number, pending: number) =>
+      `cluster.get() timed out after ${ms} ms with ${pending} result(s) still pending; the tasks keep running: get() them again, or cancel() them`,
+    cancelled: (id: string) => `task ${id} was cancelled with cluster.cancel()`,
+    closed: () => 'this cluster connection was closed; connect() again',
+    notRef: (v: unknown) =>
+      `expected an ObjectRef from cluster.remote(...).remote() or cluster.put(), got ${typeof v}`,
+  },
+} as const;
+
+function packageOf(ref: string): string {
+  const parts = ref.split('/');
+  return ref.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}

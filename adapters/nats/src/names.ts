@@ -1,0 +1,50 @@
+/** Stream, subject and bucket names of one namespace (DESIGN §6, nats-grpc.md §2.2). */
+export interface Names {
+  readonly namespace: string;
+  readonly tasksStream: string;
+  readonly resultsStream: string;
+  readonly consumer: string;
+  readonly registry: string;
+  readonly blobs: string;
+  /** Subject of a call's batches: parajob.<ns>.tasks.<session>.<call>. */
+  tasks(call: string): string;
+  results(call: string): string;
+  cancel(call: string): string;
+  readonly allTasks: string;
+  readonly allResults: string;
+  readonly allCancels: string;
+  readonly maxDeliveriesAdvisory: string;
+}
+
+export function namesFor(namespace = 'default'): Names {
+  const upper = namespace.toUpperCase().replace(/-/g, '_');
+  const base = `parajob.${namespace}`;
+  const tasksStream = `PARAJOB_${upper}_TASKS`;
+  return {
+    namespace,
+    tasksStream,
+    resultsStream: `PARAJOB_${upper}_RESULTS`,
+    consumer: 'workers',
+    registry: `parajob_${namespace}_workers`,
+    blobs: `parajob_${namespace}_blobs`,
+    tasks: (call) => `${base}.tasks.${call}`,
+    results: (call) => `${base}.results.${call}`,
+    cancel: (call) => `${base}.cancel.${call}`,
+    allTasks: `${base}.tasks.>`,
+    allResults: `${base}.results.>`,
+    allCancels: `${base}.cancel.>`,
+    maxDeliveriesAdvisory: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${tasksStream}.workers`,
+  };
+}
+
+/** Message headers of the protocol. */
+export const H = {
+  msgId: 'Nats-Msg-Id',
+  batch: 'Parajob-Batch',
+  call: 'Parajob-Call',
+  reply: 'Parajob-Reply',
+  attempts: 'Parajob-Attempts',
+  blob: 'Parajob-Body-Blob',
+  attempt: 'Parajob-Attempt',
+  worker: 'Parajob-Worker',
+} as const;

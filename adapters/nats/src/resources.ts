@@ -1,0 +1,125 @@
+/**
+ * Creates (or reuses) what the protocol needs on the server, idempotently, from whichever side
+ * starts first: the task work-queue stream, its one shared durable pull consumer, the results
+ * stream, the worker registry (KV) and the blob store (object store). Everything on file storage.
+ */
+import { AckPolicy, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { type ObjectStore, Objm } from '@nats-io/obj';
+import { type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { Names } from './names.js';
+
+/** Registry entries expire this long after a worker's last heartbeat. */
+export const REGISTRY_TTL_MS = 6_000;
+export const HEARTBEAT_MS = 2_000;
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+const DUPLICATE_WINDOW_MS = 10 * 60_000;
+const RESULT_MAX_AGE_MS = 60 * 60_000;
+
+export interface ConsumerSettings {
+  /** A batch not acked (nor heartbeated) for this long is redelivered to another worker. */
+  readonly ackWaitMs?: number;
+  /** Deliveries of a batch before it fails the call with WorkerCrashedError. */
+  readonly maxAttempts?: number;
+}
+
+const isAlreadyThere = (error: unknown) =>
+  /already in use|already exists/i.test(String((error as Error)?.message));
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Parameters<JetStreamManager['streams']['add']>[0],
+): Promise<void> {
+  try {
+    await jsm.streams.add(config);
+  } catch (error) {
+    // same name, other settings (e.g. an older deployment): use what is there
+    if (!isAlreadyThere(error)) throw error;
+  }
+}
+
+export async function ensureQueues(
+  jsm: JetStreamManager,
+  names: Names,
+  settings: ConsumerSettings,
+): Promise<void> {
+  await ensureStream(jsm, {
+    name: names.tasksStream,
+    subjects: [names.allTasks],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  });
+  await ensureStream(jsm, {
+    name: names.resultsStream,
+    subjects: [names.allResults],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(RESULT_MAX_AGE_MS),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  });
+  const wanted = {
+    ack_wait: nanos(settings.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
+    // one delivery more than the attempts: the extra one is where a worker reports the poison batch
+    max_deliver: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1,
+  };
+  try {
+    await jsm.consumers.add(names.tasksStream, {
+      durable_name: names.consumer,
+      ack_policy: AckPolicy.Explicit,
+      max_ack_pending: -1,
+      max_waiting: 4096,
+      ...wanted,
+    });
+  } catch (error) {
+    if (!isAlreadyThere(error)) throw error;
+    // explicitly asked settings win (e.g. a short ack wait in tests); otherwise keep the deployed ones
+    if (settings.ackWaitMs !== undefined || settings.maxAttempts !== undefined) {
+      const info = await jsm.consumers.info(names.tasksStream, names.consumer);
+      const update = {
+        ...(settings.ackWaitMs !== undefined ? { ack_wait: wanted.ack_wait } : {}),
+        ...(settings.maxAttempts !== undefined ? { max_deliver: wanted.max_deliver } : {}),
+      };
+      if (
+        (update.ack_wait !== undefined && update.ack_wait !== info.config.ack_wait) ||
+        (update.max_deliver !== undefined && update.max_deliver !== info.config.max_deliver)
+      ) {
+        await jsm.consumers.update(names.tasksStream, names.consumer, update);
+      }
+    }
+  }
+}
+
+export function openRegistry(nc: NatsConnection, names: Names): Promise<KV> {
+  return new Kvm(nc).create(names.registry, { ttl: REGISTRY_TTL_MS, history: 1, storage: StorageType.File });
+}
+
+export function openBlobs(nc: NatsConnection, names: Names): Promise<ObjectStore> {
+  return new Objm(nc).create(names.blobs, { storage: StorageType.File, ttl: nanos(RESULT_MAX_AGE_MS) });
+}
+
+/** Live capacity: the sum of `capacity` over registered (not expired) workers. */
+export async function readCapacity(kv: KV): Promise<number> {
+  let total = 0;
+  const keys: string[] = [];
+  for await (const k of await kv.keys('w.>')) keys.push(k);
+  for (const k of keys) {
+    const entry = await kv.get(k);
+    if (entry?.operation !== 'PUT') continue;
+    try {
+      const capacity = (entry.json() as { capacity?: unknown }).capacity;
+      if (typeof capacity === 'number' && capacity > 0) total += capacity;
+    } catch {
+      // a foreign or corrupt entry is not a worker
+    }
+  }
+  return total;
+}
+
+export interface WorkerRecord {
+  readonly capacity: number;
+  readonly pid: number;
+  readonly host: string;
+  readonly version: string;
+}

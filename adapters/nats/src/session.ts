@@ -1,0 +1,298 @@
+/**
+ * The driver's side of the protocol, shared by NatsBackend and the Ray-like client: one
+ * connection, a results consumer (an ordered consumer on this session's result subjects, which
+ * replays from where it was after a reconnect, so nothing is lost), batches published with a
+ * message id and an awaited publish ack, poison batches seen through the MAX_DELIVERIES advisory,
+ * per-call cancel and purge, and the live capacity read from the worker registry.
+ */
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { ObjectStore } from '@nats-io/obj';
+import { type MsgHdrs, type NatsConnection, headers as natsHeaders, nuid } from '@nats-io/transport-node';
+import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
+import { messages } from './messages.js';
+import { H, type Names, namesFor } from './names.js';
+import {
+  type ConsumerSettings,
+  DEFAULT_MAX_ATTEMPTS,
+  ensureQueues,
+  openBlobs,
+  openRegistry,
+  readCapacity,
+} from './resources.js';
+
+export interface SessionOptions extends NatsConnectionOptions, ConsumerSettings {}
+
+/** What arrives for a batch: a worker's result message, or the server's word that it exhausted its deliveries. */
+export type Delivery =
+  | { readonly kind: 'message'; readonly data: Uint8Array; readonly headers: MsgHdrs | undefined }
+  | { readonly kind: 'exhausted'; readonly attempts: number };
+
+interface Pending {
+  readonly call: string;
+  readonly resolve: (delivery: Delivery) => void;
+  seq?: number;
+}
+
+/** How long a publish is retried (server restarting, reconnecting) before the batch fails. */
+const PUBLISH_RETRY_MS = 60_000;
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class DriverSession {
+  readonly id = nuid.next();
+  readonly names: Names;
+  readonly attempts: number;
+  private readonly pending = new Map<string, Pending>();
+  private readonly bySeq = new Map<number, string>();
+  private registry: Promise<KV> | undefined;
+  private blobs: Promise<ObjectStore> | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly options: SessionOptions,
+  ) {
+    this.names = namesFor(options.namespace);
+    this.attempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  }
+
+  static async open(options: SessionOptions): Promise<DriverSession> {
+    const nc = await openConnection(options, 'parajob-driver');
+    try {
+      let jsm: JetStreamManager;
+      try {
+        jsm = await jetstreamManager(nc);
+      } catch (error) {
+        throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
+      }
+      const session = new DriverSession(nc, jetstream(nc), jsm, options);
+      await ensureQueues(jsm, session.names, options);
+      await session.startResults();
+      session.watchAdvisories();
+      return session;
+    } catch (error) {
+      await nc.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The server's max payload (remembered: `info` is unset while reconnecting). */
+  get maxPayload(): number {
+    this.knownMaxPayload = this.nc.info?.max_payload ?? this.knownMaxPayload;
+    return this.knownMaxPayload;
+  }
+  private knownMaxPayload = 1024 * 1024;
+
+  /** A subject-safe token for a call of this session. */
+  callToken(callId: string): string {
+    return `${this.id}.${callId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  }
+
+  store = (): Promise<ObjectStore> => {
+    this.blobs ??= openBlobs(this.nc, this.names).catch((error) => {
+      this.blobs = undefined;
+      throw error;
+    });
+    return this.blobs;
+  };
+
+  private async startResults(): Promise<void> {
+    const consumer = await this.js.consumers.get(this.names.resultsStream, {
+      filter_subjects: this.names.results(`${this.id}.>`),
+    });
+    // A small prefetch: a result body is at most max_payload, and a big prefetch of large messages gets
+    // a slow consumer disconnected. Counted in messages: after a server restart the client's byte-based
+    // refill was seen to stall. Quick heartbeats: a consumer lost in a restart is recreated within seconds.
+    const results = await consumer.consume({ max_messages: 16, expires: 5_000, idle_heartbeat: 1_000 });
+    void (async () => {
+      for await (const m of results) {
+        const batch = m.headers?.get(H.batch);
+        const p = batch ? this.pending.get(batch) : undefined;
+        // a second result for a batch (a redelivered batch finished twice) is dropped here
+        if (!batch || !p) continue;
+        this.forget(batch, p);
+        p.resolve({ kind: 'message', data: m.data, headers: m.headers });
+      }
+    })().catch(() => {});
+  }
+
+  private watchAdvisories(): void {
+    this.nc.subscribe(this.names.maxDeliveriesAdvisory, {
+      callback: (error, m) => {
+        if (error) return;
+        let seq: number | undefined;
+        try {
+          seq = (m.json() as { stream_seq?: number }).stream_seq;
+        } catch {
+          return;
+        }
+        if (seq === undefined) return;
+        const batch = this.bySeq.get(seq);
+        const p = batch === undefined ? undefined : this.pending.get(batch);
+        if (batch === undefined || p === undefined) return;
+        this.forget(batch, p);
+        // a work-queue stream keeps a message that ran out of deliveries: delete it ourselves
+        this.jsm.streams.deleteMessage(this.names.tasksStream, seq).catch(() => {});
+        p.resolve({ kind: 'exhausted', attempts: this.attempts });
+      },
+    });
+  }
+
+  private forget(batch: string, p: Pending): void {
+    this.pending.delete(batch);
+    if (p.seq !== undefined) this.bySeq.delete(p.seq);
+  }
+
+  /**
+   * Publishes one batch (deduplicated by `batchId`) and resolves with what comes back for it.
+   * `published` resolves once the server has stored it.
+   */
+  async send(
+    call: string,
+    batchId: string,
+    body: Uint8Array,
+    extra: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Delivery> {
+    if (this.closed) throw new Error(messages.driver.closed());
+    const h = natsHeaders();
+    h.set(H.batch, batchId);
+    h.set(H.call, call);
+    h.set(H.reply, this.names.results(call));
+    h.set(H.attempts, String(this.attempts));
+    for (const [k, v] of Object.entries(extra)) h.set(k, v);
+    let resolve!: (d: Delivery) => void;
+    const delivered = new Promise<Delivery>((r) => (resolve = r));
+    const p: Pending = { call, resolve };
+    this.pending.set(batchId, p);
+    try {
+      const deadline = Date.now() + PUBLISH_RETRY_MS;
+      for (;;) {
+        try {
+          const ack = await this.js.publish(this.names.tasks(call), body, {
+            msgID: batchId,
+            headers: h,
+            timeout: 5_000,
+          });
+          if (this.pending.get(batchId) === p) {
+            p.seq = ack.seq;
+            this.bySeq.set(ack.seq, batchId);
+          }
+          break;
+        } catch (error) {
+          // the server is restarting or we are reconnecting: the message id makes a retry safe
+          if (
+            signal.aborted ||
+            this.closed ||
+            Date.now() > deadline ||
+            /max_payload|permission/i.test(String(error))
+          )
+            throw error;
+          await delay(250);
+        }
+      }
+    } catch (error) {
+      this.forget(batchId, p);
+      throw error;
+    }
+    return delivered;
+  }
+
+  /** Stops a call's work: workers abort its running batches, its queued ones are purged. */
+  async cancelCall(call: string): Promise<void> {
+    for (const [batch, p] of this.pending) if (p.call === call) this.forget(batch, p);
+    if (this.closed) return;
+    this.nc.publish(this.names.cancel(call));
+    await this.jsm.streams.purge(this.names.tasksStream, { filter: this.names.tasks(call) }).catch(() => {});
+  }
+
+  /** After a call: drop its stored results and its large values. */
+  async endCall(call: string, blobNames: readonly string[]): Promise<void> {
+    for (const [batch, p] of this.pending) if (p.call === call) this.forget(batch, p);
+    if (this.closed) return;
+    await this.jsm.streams
+      .purge(this.names.resultsStream, { filter: this.names.results(call) })
+      .catch(() => {});
+    if (blobNames.length > 0) {
+      const os = await this.store().catch(() => undefined);
+      await Promise.all(blobNames.map((name) => os?.delete(name).catch(() => {})));
+    }
+  }
+
+  /** Live capacity; when none, waits up to `waitMs` for a worker to register, then fails with a clear error. */
+  async capacity(waitMs: number): Promise<number> {
+    this.registry ??= openRegistry(this.nc, this.names);
+    const kv = await this.registry;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const total = await readCapacity(kv);
+      if (total > 0) return total;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(messages.driver.noWorkers(serversText(this.options), waitMs, this.names.namespace));
+      // wake up on the next registration (or the deadline), not on a polling timer
+      const watcher = await kv.watch({ key: 'w.>' });
+      const timer = setTimeout(() => watcher.stop(), left);
+      for await (const entry of watcher) {
+        if (entry.operation === 'PUT') break;
+      }
+      clearTimeout(timer);
+      watcher.stop();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.clear();
+    this.bySeq.clear();
+    await this.nc.close().catch(() => {});
+  }
+}
+
+/** One lazily opened session for a backend or client, closed after it has been idle a moment. */
+export class SessionKeeper {
+  private session: Promise<DriverSession> | undefined;
+  private users = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly idleMs = 1_000,
+  ) {}
+
+  async acquire(): Promise<DriverSession> {
+    this.users++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.session ??= DriverSession.open(this.options).catch((error) => {
+      this.session = undefined;
+      throw error;
+    });
+    try {
+      return await this.session;
+    } catch (error) {
+      this.users--;
+      throw error;
+    }
+  }
+
+  release(): void {
+    if (--this.users > 0) return;
+    // the connection is what would keep a finished script alive: close it once idle
+    this.timer = setTimeout(() => void this.close(), this.idleMs);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const s = this.session;
+    this.session = undefined;
+    const session = await s?.catch(() => undefined);
+    await session?.close();
+  }
+}
