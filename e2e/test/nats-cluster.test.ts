@@ -10,7 +10,7 @@ import { square } from '@parajob/core/testing/tasks';
 import { connect, NatsBackend, register } from '@parajob/nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBuffer, markedSquare, sumBuffer } from '../fixtures/nats/tasks.mjs';
-import { NatsServer, natsServerAvailable } from '../helpers/nats-server.js';
+import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 describe.runIf(natsServerAvailable())('nats cluster', () => {

@@ -12,7 +12,7 @@ import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killWorkerProcess, markedSquare } from '../fixtures/nats/tasks.mjs';
-import { NatsServer, natsServerAvailable } from '../helpers/nats-server.js';
+import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 const ACK_WAIT = 1_500;

@@ -1,7 +1,7 @@
 import { describeBackendConformance } from '@parajob/core/testing';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { NatsBackend } from '../src/index.js';
-import { NatsServer, natsServerAvailable } from './nats-server.js';
+import { NatsServer, natsServerAvailable } from '../src/testing/nats-server.js';
 import { spawnWorker, stopWorker, type WorkerProcess } from './workers.js';
 
 const namespace = 'conformance';

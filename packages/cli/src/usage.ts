@@ -1,0 +1,90 @@
+/** The usage texts: printed by --help (stdout) and, on bad usage, on stderr with exit code 2. */
+
+export const MAIN_USAGE = `Usage: parajob <command> [options]
+
+joblib's Parallel for Node.js, from the command line.
+
+Commands:
+  demo     run a CPU-heavy workload sequentially and on each local backend; print the speed-ups
+  map      run an exported function over JSON Lines input, in parallel, results in input order
+  info     version, usable CPUs (and what limits them), registered backends, NATS reachability
+  worker   run a long-lived remote worker: parajob worker nats|grpc ...
+
+Options:
+  -h, --help       show this help (or 'parajob <command> --help')
+  -v, --version    print the version
+
+Exit codes: 0 success, 1 a task (or a check) failed, 2 bad usage.
+`;
+
+export const DEMO_USAGE = `Usage: parajob demo [--quick] [--backends a,b] [-j N]
+
+Counts the primes below a limit, cut into ranges, once sequentially (nJobs 1) and once on
+each local backend, with a progress bar per run, then prints a table of wall time and
+speed-up against the sequential run.
+
+Options:
+  --quick             a small workload that finishes in a few seconds
+  --backends a,b      the backends to compare (default: worker-threads,child-process,threads)
+  -j, --jobs N        workers per backend (default -1: all usable CPUs; -2: all but one)
+  -h, --help          show this help
+`;
+
+export const MAP_USAGE = `Usage: parajob map MODULE#EXPORT [--input FILE|-] [--output FILE|-] [-j N]
+                    [--backend NAME] [--progress]
+
+Calls EXPORT of MODULE once per line of JSON Lines input, in parallel, and writes one
+JSON line per result, in input order, as results arrive. A line holding a JSON array is
+the argument list (["a", 2] calls fn("a", 2)); any other JSON value is the single
+argument. Blank lines are skipped.
+
+  MODULE              a path (relative to the current directory) or a package specifier;
+                      EXPORT defaults to 'default' when '#EXPORT' is left out
+
+Options:
+  -i, --input FILE    read the input from FILE ('-' or absent: stdin)
+  -o, --output FILE   write the results to FILE ('-' or absent: stdout)
+  -j, --jobs N        workers (default -1: all usable CPUs; 1: run in this process)
+  -b, --backend NAME  a registered backend (default: worker-threads; see 'parajob info')
+  -p, --progress      a progress bar on stderr
+  -h, --help          show this help
+
+The first failing line stops the run (the lines still running are cancelled): it is
+reported on stderr with its line number, and the output holds the results, in order, of
+the lines before it that had finished. A line that is not valid JSON ends the input: the
+lines before it run and are written, then it is reported. Both exit with code 1.
+`;
+
+export const INFO_USAGE = `Usage: parajob info [--servers URL[,URL...]]
+
+Prints the version, the CPUs this process may use (logical and physical, and which limit
+decided: affinity mask, cgroup CPU quota or PARAJOB_MAX_CPU_COUNT), and the registered
+backends.
+
+Options:
+  -s, --servers URL   also check that a NATS server answers at URL (nats://host:port);
+                      several URLs may be separated by commas. Exit code 1 when one does not.
+  -h, --help          show this help
+`;
+
+export const WORKER_USAGE = `Usage: parajob worker nats --servers URL [options]
+       parajob worker grpc --listen HOST:PORT [options]
+
+Runs a long-lived worker that executes tasks sent by a remote Parallel (backend 'nats' or
+'grpc'). SIGINT/SIGTERM finish or hand back the batches in flight, then exit.
+
+  nats   needs the package @parajob/nats
+  grpc   needs the package @parajob/grpc
+
+'parajob worker nats --help' and 'parajob worker grpc --help' list each worker's options.
+`;
+
+export const USAGES = {
+  main: MAIN_USAGE,
+  demo: DEMO_USAGE,
+  map: MAP_USAGE,
+  info: INFO_USAGE,
+  worker: WORKER_USAGE,
+} as const;
+
+export type UsageName = keyof typeof USAGES;
