@@ -8,9 +8,9 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { CallCancelledError, delayed, effectiveNJobs, Parallel, parallelConfig } from '@parajob/core';
 import { square } from '@parajob/core/testing/tasks';
 import { connect, NatsBackend, register } from '@parajob/nats';
+import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBuffer, markedSquare, sumBuffer } from '../fixtures/nats/tasks.mjs';
-import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 describe.runIf(natsServerAvailable())('nats cluster', () => {

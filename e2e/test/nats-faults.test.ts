@@ -10,9 +10,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
+import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killWorkerProcess, markedSquare } from '../fixtures/nats/tasks.mjs';
-import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 const ACK_WAIT = 1_500;
