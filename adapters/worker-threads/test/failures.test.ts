@@ -13,7 +13,7 @@ afterAll(shutdownWorkerThreadsPools);
 describe('worker-threads crashes', () => {
   it('process.exit() in a task → WorkerCrashedError EXIT(n) naming the task; the next call works', async () => {
     const error = await parallel()
-      .run<unknown>([delayed(square)(1), delayed(exitWith)(3), delayed(sleep)(2_000, 0)])
+      .run([delayed(square)(1), delayed(exitWith)(3), delayed(sleep)(2_000, 0)])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect(error).toMatchObject({ exitReason: 'EXIT(3)', taskIndex: 1 });
