@@ -129,6 +129,8 @@ export class ProgressReporter {
     }
     const index = state.completed;
     const total = state.dispatched;
+    // the last batch is reported by the "finished" line that follows
+    if (index >= total) return;
     if (index !== 0) {
       // a message as soon as dispatching ends, then every total // verbose tasks
       const cursor = total - index + 1 - (Number.isFinite(preDispatch) ? preDispatch : 0);

@@ -174,7 +174,8 @@ export class Call {
       completed: this.completed,
       dispatched: this.dispatched,
       dispatchedBatches: this.dispatchedBatches,
-      inputExhausted: this.source.exhausted,
+      // joblib's "original iterator consumed": every task pulled and dispatched, so the total is known
+      inputExhausted: this.source.exhausted && this.ready.length === 0,
       batchSize: this.lastBatchSize,
       finished,
     };

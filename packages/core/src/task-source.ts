@@ -34,7 +34,8 @@ export class TaskSource {
 
   private check(value: unknown): Delayed {
     if (!isDelayed(value)) throw new TypeError(messages.delayed.notDelayed(this.taken, value));
-    this.taken++;
+    // an array is known to be exhausted at its last element, without one more next()
+    if (++this.taken === this.knownLength) this.exhausted = true;
     return value;
   }
 

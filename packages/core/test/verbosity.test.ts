@@ -199,3 +199,21 @@ describe('AutoBatching (joblib §1.7)', () => {
     );
   });
 });
+
+describe('verbosity once the input is exhausted', () => {
+  it('reports against the full total, and the last task only as finished', async () => {
+    const err = capture('stderr');
+    try {
+      await new Parallel({ nJobs: 2, verbose: 5, batchSize: 1, backend: new RecordingBackend() }).run(
+        range(40).map((x) => delayed((v: number) => v)(x)),
+      );
+    } finally {
+      err.restore();
+    }
+    const remaining = err.lines.filter((l) => l.includes('remaining'));
+    expect(remaining.length).toBeGreaterThan(0);
+    for (const line of remaining) expect(line).toMatch(/out of 40 \| elapsed/);
+    expect(err.lines.filter((l) => /Done 40 out of 40/.test(l))).toHaveLength(1);
+    expect(err.lines.at(-1)).toMatch(/Done 40 out of 40 \| elapsed: +\d+\.\ds finished$/);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Turns the raw measurements into the markdown report: one table per workload (median,
+ * min – max, the ratio that workload is about, computed run by run), the goals, the machine.
+ */
+import { fmtInt } from './plan.mjs';
+import { fmtMb, fmtMs, fmtRange, fmtX, perRun, summary } from './stats.mjs';
+
+/** data[workloadId][subjectId] = { values: number[], runs: measurement[], errors: string[] } */
+export function subjectStats(data, workloadId, subjectId) {
+  return data[workloadId]?.[subjectId];
+}
+
+function relative(w, data, s) {
+  const own = data[w.id]?.[s.id]?.values;
+  if (w.relativeTo) {
+    const ref = data[w.id]?.[w.relativeTo.id]?.values;
+    return summary(perRun(own, ref, (a, b) => a / b));
+  }
+  if (w.speedup && s.baseline) {
+    return summary(perRun(data[w.id]?.[s.baseline]?.values, own, (base, t) => base / t));
+  }
+  if (w.delta && s.baseline) {
+    return summary(perRun(own, data[w.id]?.[s.baseline]?.values, (a, b) => a - b));
+  }
+  if (s.compareWith) {
+    const other = data[s.compareWith.workload]?.[s.compareWith.id]?.values;
+    return s.compareWith.speedup
+      ? summary(perRun(other, own, (base, t) => base / t))
+      : summary(perRun(own, other, (a, b) => a / b));
+  }
+  return undefined;
+}
+
+function relativeHeader(w) {
+  if (w.relativeTo) return `${w.relativeTo.label} (per run)`;
+  if (w.speedup) return 'speed-up over the sequential loop, same language (per run)';
+  if (w.delta) return 'minus the bare interpreter (per run)';
+  if (w.id === 'distributed') return 'vs the local runs (per run)';
+  return undefined;
+}
+
+function relativeCell(w, s, rel) {
+  if (!rel) return '—';
+  if (w.delta) return `${rel.median >= 0 ? '+' : ''}${fmtMs(rel.median)}`;
+  if (s.compareWith && !s.compareWith.speedup) return `${fmtX(rel.median)} parajob worker-threads time`;
+  if (s.compareWith?.speedup) return `${fmtX(rel.median)} speed-up over the Node loop`;
+  const range = rel.n > 1 ? ` (${fmtX(rel.min)} – ${fmtX(rel.max)})` : '';
+  return `${fmtX(rel.median)}${range}`;
+}
+
+function memoryColumns(w, st) {
+  const runs = st?.runs?.filter((m) => m.ok) ?? [];
+  const total = summary(runs.map((m) => (m.result?.selfHwm ?? 0) + (m.result?.workersHwm ?? 0)));
+  const sampled = summary(runs.map((m) => m.peakTreeRss));
+  const moved = summary(
+    runs.map((m) => ((m.result?.parentWrote ?? 0) + (m.result?.workersRead ?? 0)) / w.arrayBytes),
+  );
+  const procs = runs[0]?.result?.workerProcesses ?? 0;
+  return [
+    total ? `${fmtMb(total.median)} (${fmtX(total.median / w.arrayBytes)} array)` : '—',
+    sampled ? fmtMb(sampled.median) : '—',
+    moved ? fmtX(moved.median, 1) : '—',
+    String(procs + 1),
+  ];
+}
+
+export function renderWorkload(w, data) {
+  const lines = [`### ${w.title}`, ''];
+  if (w.note) lines.push(`> ${w.note}`, '');
+  const relHeader = relativeHeader(w);
+  const head = ['subject', 'median', 'min – max'];
+  if (relHeader) head.push(relHeader);
+  if (w.memory) {
+    head.push(
+      'peak RSS, all processes (Σ VmHWM)',
+      'peak RSS sampled (Σ VmRSS, 10 ms)',
+      'bytes moved through syscalls / array',
+      'processes',
+    );
+  }
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+  const notes = [];
+  for (const s of w.subjects) {
+    const st = data[w.id]?.[s.id];
+    if (s.skip || !s.command) {
+      if (!w.note) notes.push(`${s.label}: ${s.skip}`);
+      continue;
+    }
+    const sum = summary(st?.values ?? []);
+    const row = [s.label, sum ? fmtMs(sum.median) : 'failed', fmtRange(sum, fmtMs)];
+    if (relHeader) row.push(s.id === w.relativeTo?.id ? '1×' : relativeCell(w, s, relative(w, data, s)));
+    if (w.memory) row.push(...memoryColumns(w, st));
+    lines.push(`| ${row.join(' | ')} |`);
+    for (const e of new Set(st?.errors ?? [])) notes.push(`${s.label} failed: ${e}`);
+  }
+  const load = summary(Object.values(data[w.id] ?? {}).flatMap((st) => st.runs.map((m) => m.outsideLoad)));
+  lines.push('');
+  if (load) {
+    lines.push(
+      `CPU used by other processes while these ran (cores, median / max): ${load.median.toFixed(2)} / ${load.max.toFixed(2)}.`,
+    );
+  }
+  for (const n of [...new Set(notes)]) lines.push(`- ${n}`);
+  lines.push('');
+  return lines;
+}
+
+/** The issue's goals, each with the numbers that decide it. */
+export function evaluateGoals(plan, data, env) {
+  const byId = Object.fromEntries(plan.map((w) => [w.id, w]));
+  const vals = (wid, sid) => data[wid]?.[sid]?.values;
+  const goals = [];
+  const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**');
+
+  if (byId.overhead) {
+    const wt = vals('overhead', 'parajob:worker-threads');
+    const vsLoky = summary(perRun(vals('overhead', 'joblib:loky'), wt, (a, b) => a / b));
+    goals.push({
+      goal: 'Overhead: parajob worker-threads ≥ 5× faster than joblib loky',
+      numbers: vsLoky
+        ? `${fmtX(vsLoky.median)} (runs: ${fmtX(vsLoky.min)} – ${fmtX(vsLoky.max)}); medians ${fmtMs(summary(wt)?.median)} vs ${fmtMs(summary(vals('overhead', 'joblib:loky'))?.median)}`
+        : env.python.python
+          ? 'no successful paired run'
+          : 'joblib not available',
+      ok: vsLoky ? vsLoky.median >= 5 : undefined,
+    });
+    const piscinaModes = ['piscina:window', 'piscina:all']
+      .map((id) => ({ id, s: summary(perRun(vals('overhead', id), wt, (a, b) => a / b)) }))
+      .filter((x) => x.s);
+    const worst = piscinaModes.sort((a, b) => a.s.median - b.s.median)[0];
+    goals.push({
+      goal: 'Overhead: parajob worker-threads ≥ 20× faster than raw piscina, one task per message',
+      numbers: piscinaModes.length
+        ? piscinaModes
+            .map((x) => `${fmtX(x.s.median)} vs ${x.id === 'piscina:all' ? 'all at once' : 'windowed'}`)
+            .join('; ')
+        : 'no successful paired run',
+      ok: worst ? worst.s.median >= 20 : undefined,
+    });
+  }
+  if (byId.scaling) {
+    const w = byId.scaling;
+    const nJobs = env.cores;
+    for (const backend of ['worker-threads', 'child-process']) {
+      const sp = summary(
+        perRun(vals('scaling', 'node:loop'), vals('scaling', `parajob:${backend}`), (a, b) => a / b),
+      );
+      goals.push({
+        goal: `Scaling: parajob ${backend} ≥ 1.9× the sequential loop on ${nJobs} cores${backend === 'child-process' ? ' (same bar, for reference)' : ''}`,
+        numbers: sp
+          ? `${fmtX(sp.median)} (runs: ${fmtX(sp.min)} – ${fmtX(sp.max)}), ${w.title.split(':')[1].trim()}`
+          : 'no successful paired run',
+        ok: sp ? sp.median >= 1.9 : undefined,
+      });
+    }
+  }
+  if (byId.coldStart) {
+    const d = summary(
+      perRun(vals('coldStart', 'parajob:worker-threads'), vals('coldStart', 'node:bare'), (a, b) => a - b),
+    );
+    goals.push({
+      goal: "Cold start: parajob worker-threads within 150 ms of a bare `node -e ''`",
+      numbers: d
+        ? `+${fmtMs(d.median)} (runs: +${fmtMs(d.min)} – +${fmtMs(d.max)}); medians ${fmtMs(summary(vals('coldStart', 'parajob:worker-threads'))?.median)} vs ${fmtMs(summary(vals('coldStart', 'node:bare'))?.median)}`
+        : 'no successful paired run',
+      ok: d ? d.median <= 150 : undefined,
+    });
+  }
+  if (byId.largeData) {
+    const w = byId.largeData;
+    for (const [id, label] of [
+      ['parajob:worker-threads', 'plain Float64Array'],
+      ['parajob:worker-threads:sab', 'array already on a SharedArrayBuffer'],
+    ]) {
+      const runs = data.largeData?.[id]?.runs?.filter((m) => m.ok) ?? [];
+      const peak = summary(runs.map((m) => (m.result?.selfHwm ?? 0) + (m.result?.workersHwm ?? 0)));
+      goals.push({
+        goal: `Large data: worker-threads peak total RSS < 2× the array (${fmtMb(2 * w.arrayBytes)}), ${label}`,
+        numbers: peak
+          ? `${fmtMb(peak.median)} = ${fmtX(peak.median / w.arrayBytes)} the array`
+          : 'no successful run',
+        ok: peak ? peak.median < 2 * w.arrayBytes : undefined,
+      });
+    }
+    const runs = data.largeData?.['parajob:child-process']?.runs?.filter((m) => m.ok) ?? [];
+    const moved = summary(
+      runs.map((m) => ((m.result?.parentWrote ?? 0) + (m.result?.workersRead ?? 0)) / w.arrayBytes),
+    );
+    const procs = runs[0]?.result?.workerProcesses ?? 2;
+    // one write of the array plus one read per worker process is what sharing costs; a copy per
+    // task would move the array once per task (200×)
+    goals.push({
+      goal: 'Large data: no per-task copies on child-process',
+      numbers: moved
+        ? `array bytes moved ${fmtX(moved.median, 1)} (parent writes + ${procs} workers' reads; sharing costs ≤ ${1 + procs}×, copying per task would be ≈ ${fmtInt(w.tasks)}×)`
+        : 'no successful run',
+      ok: moved ? moved.median <= 1 + procs + 0.5 : undefined,
+    });
+  }
+  return goals.map((g) => ({ ...g, verdict: verdict(g.ok) }));
+}
+
+export function renderGoals(goals) {
+  return [
+    '| goal | result | numbers (medians of per-run ratios) |',
+    '|---|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${g.verdict} | ${g.numbers} |`),
+    '',
+  ];
+}

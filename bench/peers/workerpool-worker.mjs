@@ -1,0 +1,5 @@
+// workerpool worker file: registers the same functions under names the pool calls by.
+import workerpool from 'workerpool';
+import { burn, square } from '../work.mjs';
+
+workerpool.worker({ square, burn });
