@@ -177,7 +177,7 @@ export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<
     if (outcome.failure) return { failure: encodeFailure(outcome.failure) };
     const bytes = encodeResult(wire, outcome.result!);
     if (bytes.length > maxMessageBytes) {
-      const last = wire.first + wire.args.length - 1;
+      const last = wire.first + wire.size - 1;
       return {
         failure: encodeFailure(
           serializeError(

@@ -36,16 +36,21 @@ describe('threads backend', () => {
       running--;
       return i;
     };
-    const out = await new Parallel({ nJobs: 3, backend: new ThreadsBackend(), preDispatch: 'all' }).run(
-      Array.from({ length: 30 }, (_, i) => delayed(job)(i)),
-    );
+    const out = await new Parallel({
+      nJobs: 3,
+      backend: new ThreadsBackend(),
+      preDispatch: 'all',
+      batchSize: 1,
+    }).run(Array.from({ length: 30 }, (_, i) => delayed(job)(i)));
     expect(out).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(peak).toBe(3);
   });
 
-  it('uses batches of one task (joblib threading) and gives tasks sequential at the next nesting level', () => {
+  it('auto-batches fast tasks and gives tasks sequential at the next nesting level', () => {
     const backend = new ThreadsBackend({ nestingLevel: 1 });
     expect(backend.computeBatchSize()).toBe(1);
+    backend.batchCompleted(1, 1);
+    expect(backend.computeBatchSize()).toBe(2);
     expect(backend).toMatchObject({ supportsSharedMem: true, usesThreads: true, supportsTimeout: true });
     expect(backend.getNestedBackend()).toMatchObject({
       backend: { name: 'sequential', nestingLevel: 2 },

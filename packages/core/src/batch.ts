@@ -8,6 +8,21 @@ import type { Delayed } from './delayed.js';
 import { CallCancelledError, TaskTimeoutError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
 
+const completedBefore = new WeakMap<object, unknown[]>();
+
+/**
+ * Remembers the results of the tasks of a batch that ran before its failing task, so a call can
+ * still deliver them (iter yields every result before the failure). Errors that are not objects
+ * (a thrown string) carry nothing.
+ */
+export function attachCompletedBefore(error: unknown, values: unknown[]): void {
+  if (error !== null && typeof error === 'object' && values.length > 0) completedBefore.set(error, values);
+}
+
+export function completedBeforeFailure(error: unknown): unknown[] | undefined {
+  return error !== null && typeof error === 'object' ? completedBefore.get(error) : undefined;
+}
+
 /** In settled calls, a failed task's slot in a batch's results holds this marker instead of a value. */
 export class TaskFailure {
   constructor(readonly error: unknown) {}
@@ -71,15 +86,22 @@ export class TaskBatch {
 
   private async runTasks({ signal, timeout = null, onTaskStart }: InProcessRunOptions): Promise<unknown[]> {
     const values = new Array<unknown>(this.tasks.length);
+    // synchronous tasks cannot see an abort happen mid-batch: check at the start and after each await
+    let checkAbort = true;
     for (let pos = 0; pos < this.tasks.length; pos++) {
-      if (signal?.aborted) throw signal.reason ?? new CallCancelledError(messages.call.cancelled());
+      if (checkAbort && signal?.aborted)
+        throw signal.reason ?? new CallCancelledError(messages.call.cancelled());
+      checkAbort = false;
       const task = this.tasks[pos]!;
       const index = this.firstIndex + pos;
       onTaskStart?.(pos);
       const started = timeout === null ? 0 : performance.now();
       try {
         let value: unknown = task.fn(...task.args);
-        if (isThenable(value)) value = await settleWithin(value, signal, timeout, index);
+        if (isThenable(value)) {
+          value = await settleWithin(value, signal, timeout, index);
+          checkAbort = true;
+        }
         if (timeout !== null && performance.now() - started > timeout) {
           throw new TaskTimeoutError(messages.call.timedOut(index, timeout), {
             taskIndex: index,
@@ -88,7 +110,10 @@ export class TaskBatch {
         }
         values[pos] = value;
       } catch (error) {
-        if (!this.settle || signal?.aborted) throw withTaskIndex(error, index);
+        if (!this.settle || signal?.aborted) {
+          attachCompletedBefore(error, values.slice(0, pos));
+          throw withTaskIndex(error, index);
+        }
         values[pos] = new TaskFailure(withTaskIndex(error, index));
       }
     }

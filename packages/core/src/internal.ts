@@ -13,8 +13,9 @@ export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-bu
 export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
-export { explainUnsendableResult } from './runtime.js';
+export { relayBatch, taskBatchFromWire, toWireResult } from './relay.js';
+export { explainUnsendableResult, resolveFunction } from './runtime.js';
 export { deserializeError, type SerializedError, serializeError } from './serialize-error.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';
 export { type RunningTask, type TimeoutWatch, watchTaskTimeout } from './timeout-watch.js';
-export { explainUnsendableBatch } from './wire.js';
+export { explainUnsendableBatch, wireTaskArgs } from './wire.js';

@@ -20,7 +20,11 @@ export interface RunBatchOptions {
   readonly resolveModule?: (fn: WireFunction) => string;
   /** False on remote workers not started with --allow-source: source-shipped functions are refused. */
   readonly allowSource?: boolean | ((fn: WireFunction) => void);
-  /** Rewrites each task's arguments before the call (e.g. shared-buffer references back into typed arrays). */
+  /**
+   * Rewrites argument values before the calls (e.g. shared-buffer references back into typed
+   * arrays). Called with each element of `wire.args` — a task's argument list, or an argument
+   * column in columnar batches — so it must map element by element.
+   */
   readonly mapArgs?: (args: readonly unknown[]) => readonly unknown[];
 }
 
@@ -50,7 +54,8 @@ function compile(fn: WireFunction & { source: string }): Function {
   return f;
 }
 
-async function resolveFunction(fn: WireFunction, options: RunBatchOptions): Promise<Function> {
+/** Resolves one wire function reference: compiled source (cached) or the task registered by its module. */
+export async function resolveFunction(fn: WireFunction, options: RunBatchOptions): Promise<Function> {
   if (fn.source !== undefined) {
     if (options.allowSource === false) {
       throw new Error(
@@ -99,7 +104,8 @@ function scopeOf(wire: WireBatch): Scope {
 
 /** Runs a batch in a worker and answers in the wire format. Never throws for a task's error. */
 export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): Promise<WireResult> {
-  const values = new Array<unknown>(wire.args.length);
+  const size = wire.size;
+  const values = new Array<unknown>(size);
   let fns: Function[];
   try {
     fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
@@ -109,12 +115,33 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
   return runInScope(scopeOf(wire), async () => {
     const errors: Array<readonly [number, ReturnType<typeof serializeError>]> = [];
     const { onTaskStart, mapArgs } = options;
-    for (let pos = 0; pos < wire.args.length; pos++) {
+    let args = wire.args;
+    try {
+      if (mapArgs) args = args.map(mapArgs);
+    } catch (error) {
+      return { values: [], error: { pos: 0, error: serializeError(error) } };
+    }
+    const columnar = wire.columnar;
+    const [c0, c1, c2] = columnar ? args : [];
+    const arity = columnar ? args.length : -1;
+    for (let pos = 0; pos < size; pos++) {
       const f = wire.fnOf === null ? 0 : wire.fnOf[pos]!;
       try {
-        const args = mapArgs ? mapArgs(wire.args[pos]!) : wire.args[pos]!;
         onTaskStart?.(pos);
-        let value: unknown = fns[f]!(...args);
+        const fn = fns[f]!;
+        // columns: call with positional arguments directly, no per-task array
+        let value: unknown =
+          arity === 1
+            ? fn(c0![pos])
+            : arity === 2
+              ? fn(c0![pos], c1![pos])
+              : arity === 3
+                ? fn(c0![pos], c1![pos], c2![pos])
+                : arity === 0
+                  ? fn()
+                  : columnar
+                    ? fn(...args.map((column) => column[pos]))
+                    : fn(...args[pos]!);
         if (isThenable(value)) value = await value;
         values[pos] = value;
       } catch (thrown) {

@@ -4,8 +4,9 @@
  * input order, and on the first error stop dispatching, drop what is queued, abort what runs and
  * reject. Results are awaited, never polled.
  */
+import { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
-import { TaskBatch, TaskFailure } from './batch.js';
+import { completedBeforeFailure, TaskBatch, TaskFailure } from './batch.js';
 import type { Delayed } from './delayed.js';
 import { CallCancelledError } from './errors.js';
 import { messages } from './messages.js';
@@ -43,7 +44,10 @@ export class Call {
   private readonly submitOptions: SubmitOptions;
   private readonly source: TaskSource;
   private readonly ready: ReadyBatch[] = [];
+  /** Settled mode: one PromiseSettledResult per task, by index. */
   private readonly list: unknown[] = [];
+  /** List mode: each completed batch's values, joined in input order at the end. */
+  private readonly chunks: Array<{ readonly first: number; readonly values: unknown[] }> = [];
   private readonly ordered = new Map<number, unknown>();
   private readonly unordered: unknown[] = [];
   private unorderedHead = 0;
@@ -60,6 +64,8 @@ export class Call {
   private finished = false;
   private failure: { error: unknown } | null = null;
   private lastBatchSize = 1;
+  /** Batch sizes for the in-caller path (nJobs 1), which has no backend to ask. */
+  private readonly callerBatching = new AutoBatching();
   private lastDurationMs = 0;
   private callStopped = false;
   private waiter: (() => void) | null = null;
@@ -101,16 +107,21 @@ export class Call {
   /** Resolves to all results in input order (list and settled modes). */
   async results(): Promise<unknown[]> {
     await this.done;
-    return this.list;
+    if (this.p.mode === 'settled') return this.list;
+    // batches complete out of order: keep their arrays and join them once, in input order
+    const chunks = this.chunks.sort((a, b) => a.first - b.first);
+    const out: unknown[] = [];
+    for (const chunk of chunks) for (let i = 0; i < chunk.values.length; i++) out.push(chunk.values[i]);
+    return out;
   }
 
   /** Results in input order as they become available (and all before them). */
   async *iterOrdered(): AsyncGenerator<unknown, void, undefined> {
     try {
       for (;;) {
-        if (this.failure) throw this.failure.error;
         // cancelled (close() or the consumer left): nothing more will come
-        if (this.stopped && !this.finished) return;
+        if (this.stopped && !this.finished && !this.failure) return;
+        // after a failure, results before the failing task that are done still come first
         if (this.ordered.has(this.nextToYield)) {
           const value = this.ordered.get(this.nextToYield);
           this.ordered.delete(this.nextToYield++);
@@ -118,6 +129,7 @@ export class Call {
           yield value;
           continue;
         }
+        if (this.failure) throw this.failure.error;
         if (this.finished) return;
         await new Promise<void>((resolve) => (this.waiter = resolve));
       }
@@ -130,9 +142,8 @@ export class Call {
   async *iterUnordered(): AsyncGenerator<unknown, void, undefined> {
     try {
       for (;;) {
-        if (this.failure) throw this.failure.error;
         // cancelled (close() or the consumer left): nothing more will come
-        if (this.stopped && !this.finished) return;
+        if (this.stopped && !this.finished && !this.failure) return;
         if (this.unorderedHead < this.unordered.length) {
           const value = this.unordered[this.unorderedHead];
           this.unordered[this.unorderedHead++] = undefined;
@@ -144,6 +155,7 @@ export class Call {
           yield value;
           continue;
         }
+        if (this.failure) throw this.failure.error;
         if (this.finished) return;
         await new Promise<void>((resolve) => (this.waiter = resolve));
       }
@@ -329,6 +341,7 @@ export class Call {
       return;
     }
     if (this.p.mode !== 'settled') {
+      this.keepCompletedBefore(batch, error);
       this.fail(error);
       return;
     }
@@ -352,10 +365,16 @@ export class Call {
     void this.pump();
   }
 
+  /** The tasks of a failed batch that ran before the failing one: iterators still deliver them. */
+  private keepCompletedBefore(batch: TaskBatch, error: unknown): void {
+    const values = completedBeforeFailure(error);
+    if (values && this.p.mode !== 'list') this.store(batch.firstIndex, values);
+  }
+
   private store(first: number, values: unknown[]): void {
     const mode = this.p.mode;
     if (mode === 'list') {
-      for (let i = 0; i < values.length; i++) this.list[first + i] = values[i];
+      this.chunks.push({ first, values });
     } else if (mode === 'unordered') {
       for (let i = 0; i < values.length; i++) this.unordered.push(values[i]);
     } else {
@@ -372,7 +391,7 @@ export class Call {
     } else if (this.p.mode === 'ordered') {
       this.ordered.set(index, value);
     } else if (this.p.mode === 'list') {
-      this.list[index] = value;
+      this.chunks.push({ first: index, values: [value] });
     } else {
       this.unordered.push(value);
     }
@@ -387,7 +406,9 @@ export class Call {
           await new Promise<void>((resolve) => (this.roomWaiter = resolve));
           continue;
         }
-        const size = this.p.batchSize === 'auto' ? 1 : this.p.batchSize;
+        // auto: joblib's heuristic here too, so many tiny tasks do not each pay for a batch
+        const size = this.p.batchSize === 'auto' ? this.callerBatching.computeBatchSize() : this.p.batchSize;
+        this.lastBatchSize = size;
         const tasks = this.source.isAsync ? await this.source.take(size) : this.source.takeSync(size);
         if (this.stopped || tasks.length === 0) break;
         const batch = this.newBatch(this.source.taken - tasks.length, tasks, null);
@@ -395,12 +416,17 @@ export class Call {
         this.dispatched += tasks.length;
         this.dispatchedBatches++;
         let values: unknown[];
+        const started = performance.now();
         try {
           values = await batch.run({ signal: this.controller.signal });
+        } catch (error) {
+          if (!this.stopped) this.keepCompletedBefore(batch, error);
+          throw error;
         } finally {
           this.inFlight--;
         }
         if (this.stopped) break;
+        this.callerBatching.batchCompleted(tasks.length, performance.now() - started);
         this.store(batch.firstIndex, values);
         this.completed += tasks.length;
         this.p.reporter.update(this.state(false));

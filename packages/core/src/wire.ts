@@ -2,7 +2,7 @@
  * The wire format: what an out-of-process backend sends to its workers (`encodeBatch`) and how it
  * turns their answer back into results (`decodeResult`). Everything here is structured-cloneable.
  */
-import { type TaskBatch, TaskFailure } from './batch.js';
+import { attachCompletedBefore, type TaskBatch, TaskFailure } from './batch.js';
 import { findUncloneable } from './clone-check.js';
 import { SerializationError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
@@ -32,7 +32,17 @@ export interface WireBatch {
   readonly fns: readonly WireFunction[];
   /** Which entry of `fns` each task calls; null when every task calls fns[0] (the usual case). */
   readonly fnOf: readonly number[] | null;
+  /** Number of tasks. */
+  readonly size: number;
+  /**
+   * Rows (`args[i]`: the arguments of task i), or, when `columnar`, columns (`args[k]`: argument k
+   * of every task). Columns are used when every task calls one function with the same number of
+   * arguments: a batch of `square(i)` crosses as one flat array instead of one small array per task,
+   * which is most of the cost of cloning small tasks. Walk it generically (every element is an array
+   * of argument values either way), or read rows with `wireTaskArgs`.
+   */
   readonly args: readonly (readonly unknown[])[];
+  readonly columnar: boolean;
   readonly nested: WireNested | null;
   readonly depth: number;
   readonly settle: boolean;
@@ -103,13 +113,16 @@ export function encodeBatch(batch: TaskBatch): WireBatch {
     fnOf?.push(f);
   }
   const nested = batch.nested;
+  const columns = fnOf === null ? toColumns(args) : null;
   return {
     v: 1,
     call: batch.callId,
     first: batch.firstIndex,
     fns,
     fnOf,
-    args,
+    size: tasks.length,
+    args: columns ?? args,
+    columnar: columns !== null,
     nested:
       nested === null
         ? null
@@ -119,10 +132,37 @@ export function encodeBatch(batch: TaskBatch): WireBatch {
   };
 }
 
+const MAX_COLUMNS = 8;
+
+/** Columns of the arguments when every task has the same number of them (and a few tasks at least). */
+function toColumns(rows: readonly (readonly unknown[])[]): unknown[][] | null {
+  const n = rows.length;
+  const arity = rows[0]?.length ?? 0;
+  if (n < 2 || arity > MAX_COLUMNS) return null;
+  for (let i = 1; i < n; i++) if (rows[i]!.length !== arity) return null;
+  const columns: unknown[][] = [];
+  for (let k = 0; k < arity; k++) {
+    const column = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) column[i] = rows[i]![k];
+    columns.push(column);
+  }
+  return columns;
+}
+
+/** Each task's argument list, whatever the layout (for adapters that re-create tasks from a wire batch). */
+export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
+  if (!wire.columnar) return wire.args as (readonly unknown[])[];
+  const rows = new Array<unknown[]>(wire.size);
+  for (let i = 0; i < wire.size; i++) rows[i] = wire.args.map((column) => column[i]);
+  return rows;
+}
+
 /** Results of a batch from a worker's answer; throws the first task error (not settled). */
 export function decodeResult(batch: TaskBatch, result: WireResult): unknown[] {
   if (result.error !== undefined) {
-    throw withTaskIndex(deserializeError(result.error.error), batch.firstIndex + result.error.pos);
+    const error = deserializeError(result.error.error);
+    attachCompletedBefore(error, result.values);
+    throw withTaskIndex(error, batch.firstIndex + result.error.pos);
   }
   const values = result.values;
   if (result.errors !== undefined) {

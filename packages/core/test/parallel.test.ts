@@ -402,6 +402,7 @@ describe('progress', () => {
     }
     await new Parallel({
       nJobs: 1,
+      batchSize: 1,
       onProgress: (p) => seen.push({ completed: p.completed, total: p.total }),
     }).run(gen());
     expect(seen.map((s) => s.completed)).toEqual([1, 2, 3, 4, 5]);
@@ -413,6 +414,67 @@ describe('progress', () => {
       onProgress: (p) => withArray.push(p.total),
     }).run(range(6).map((x) => delayed(sq)(x)));
     expect(withArray.every((t) => t === 6)).toBe(true);
+  });
+});
+
+describe('nJobs 1 with batchSize auto', () => {
+  it('grows batches for fast tasks, at most doubling, and keeps order', async () => {
+    const sizes: number[] = [];
+    const out = await new Parallel({ nJobs: 1, onProgress: (p) => sizes.push(p.batchSize) }).run(
+      range(5000).map((x) => delayed(sq)(x)),
+    );
+    expect(out).toEqual(range(5000).map(sq));
+    expect(sizes[0]).toBe(1);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    for (let i = 1; i < sizes.length; i++) expect(sizes[i]!).toBeLessThanOrEqual(2 * sizes[i - 1]!);
+  });
+});
+
+describe('results before a failure', () => {
+  const failOn3 = (x: number) => {
+    if (x === 3) throw new RangeError('three');
+    return x;
+  };
+  const drain = async (it: AsyncIterable<number>) => {
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const v of it) seen.push(v);
+    })().catch((e: unknown) => e);
+    return { seen, error };
+  };
+
+  it('iter yields every result before the failing task that is done, then throws', async () => {
+    for (const [nJobs, backend] of [
+      [1, undefined],
+      [2, new RecordingBackend()],
+    ] as const) {
+      const p = new Parallel({ nJobs, backend, batchSize: 8 });
+      const { seen, error } = await drain(p.iter(range(8).map((x) => delayed(failOn3)(x))));
+      expect(seen).toEqual([0, 1, 2]);
+      expect(error).toMatchObject({ message: 'three', taskIndex: 3 });
+    }
+  });
+
+  it('also for a batch that crossed the wire', async () => {
+    const { decodeResult, encodeBatch, runBatch, TaskBatch } = await import('../src/index.js');
+    const { failAt } = await import('../src/testing/tasks.js');
+    const b = new TaskBatch({
+      callId: 'c',
+      firstIndex: 0,
+      tasks: range(5).map((x) => delayed(failAt)(x, 2)),
+      nested: null,
+      depth: 1,
+      settle: false,
+    });
+    const error = await runBatch(encodeBatch(b)).then((r) => {
+      try {
+        decodeResult(b, r);
+      } catch (e) {
+        return e;
+      }
+    });
+    const { completedBeforeFailure } = await import('../src/batch.js');
+    expect(completedBeforeFailure(error)).toEqual([0, 1]);
   });
 });
 

@@ -8,9 +8,14 @@ import {
   TaskBatch,
   WorkerCrashedError,
 } from '../src/index.js';
-import { explainUnsendableBatch, explainUnsendableResult, findUncloneable } from '../src/internal.js';
+import {
+  explainUnsendableBatch,
+  explainUnsendableResult,
+  findUncloneable,
+  wireTaskArgs,
+} from '../src/internal.js';
 import { deserializeError, serializeError } from '../src/serialize-error.js';
-import { failAt, square } from '../src/testing/tasks.js';
+import { add, failAt, square } from '../src/testing/tasks.js';
 import { expressionSource } from '../src/wire.js';
 
 const batch = (tasks: ReturnType<ReturnType<typeof delayed>>[], settle = false, firstIndex = 10) =>
@@ -194,5 +199,43 @@ describe('unsendable results in settled batches', () => {
       [0, 'result'],
       [2, 'result.s'],
     ]);
+  });
+});
+
+describe('columnar arguments', () => {
+  it('sends one array per argument position when every task calls one function with one arity', async () => {
+    const b = batch([delayed(add)(1, 2), delayed(add)(3, 4), delayed(add)(5, 6)]);
+    const wire = encodeBatch(b);
+    expect(wire).toMatchObject({
+      columnar: true,
+      size: 3,
+      args: [
+        [1, 3, 5],
+        [2, 4, 6],
+      ],
+    });
+    expect(wireTaskArgs(wire)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(await roundTrip(b)).toEqual([3, 7, 11]);
+  });
+
+  it('keeps rows for mixed arities or functions, and runs up to any arity', async () => {
+    expect(encodeBatch(batch([delayed(add)(1), delayed(add)(1, 2)])).columnar).toBe(false);
+    const many = (...xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const b = batch([delayed(many)(1, 2, 3, 4), delayed(many)(5, 6, 7, 8)]);
+    expect(encodeBatch(b).columnar).toBe(true);
+    expect(await roundTrip(b)).toEqual([10, 26]);
+    expect(await roundTrip(batch([delayed(() => 7)(), delayed(() => 8)()]))).toEqual([7, 8]);
+  });
+
+  it('maps argument values through mapArgs in either layout', async () => {
+    const b = batch([delayed(add)(1, 2), delayed(add)(3, 4)]);
+    const doubled = (values: readonly unknown[]) => values.map((v) => (v as number) * 2);
+    expect(await runBatch(encodeBatch(b), { mapArgs: doubled })).toEqual({ values: [6, 14] });
+    const single = batch([delayed(add)(1, 2)]);
+    expect(await runBatch(encodeBatch(single), { mapArgs: doubled })).toEqual({ values: [6] });
   });
 });
