@@ -55,7 +55,7 @@ export class WorkerThreadsBackend implements ParallelBackend {
 
   async configure(nJobs: number, context: BackendContext): Promise<number> {
     const threads = this.effectiveNJobs(nJobs);
-    this.pool = sharedPool({
+    this.pool = await sharedPool({
       threads,
       resourceLimits: this.options.resourceLimits,
       idleTimeoutMs: this.options.idleTimeoutMs,

@@ -6,7 +6,7 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { WireResult } from '@parajob/core';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { WorkerTask } from './worker.js';
 
 export type WorkerPool = Piscina<WorkerTask, WireResult>;
@@ -21,7 +21,13 @@ const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 
 const pools = new Map<string, WorkerPool>();
 
-export function sharedPool(config: PoolConfig): WorkerPool {
+// piscina is loaded when the first pool is made, not at import: a program (and every worker whose
+// task module imports parajob) that never starts worker threads does not pay for it
+const loadPiscina = () => import('piscina');
+let piscina: ReturnType<typeof loadPiscina> | undefined;
+
+export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
+  const { Piscina } = await (piscina ??= loadPiscina());
   // execArgv is part of the identity: a pool started under other flags (e.g. a loader) is another pool
   const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeoutMs, process.execArgv]);
   let pool = pools.get(key);

@@ -1,4 +1,5 @@
-import { SequentialBackend } from '../src/index.js';
-import { describeBackendConformance } from '../src/testing/index.js';
+// The built package, as adapters and users get it: the suite's task module is the dist file.
+import { SequentialBackend } from '@parajob/core';
+import { describeBackendConformance } from '@parajob/core/testing';
 
 describeBackendConformance('sequential', { create: () => new SequentialBackend() });

@@ -4,12 +4,13 @@
  *   import { describeBackendConformance } from '@parajob/core/testing';
  *   describeBackendConformance('my-backend', { create: () => new MyBackend() });
  */
+
+import { activeInside, echo, failAt, nestedSquares, sleep, spin, square } from '@parajob/core/testing/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ParallelBackend } from '../backend.js';
 import { delayed } from '../delayed.js';
 import { TaskTimeoutError } from '../errors.js';
 import { Parallel, type ParallelOptions } from '../parallel.js';
-import { activeInside, echo, failAt, nestedSquares, sleep, spin, square } from './tasks.js';
 
 export interface ConformanceOptions {
   /** A fresh backend instance (one per test). */
