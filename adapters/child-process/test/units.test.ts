@@ -44,12 +44,20 @@ describe('workerExecArgv', () => {
       '0',
     ];
     expect(workerExecArgv(['--max-old-space-size=64'], true, parent)).toEqual([
+      '--no-concurrent-recompilation',
       '--import',
       'tsx',
       '--max-old-space-size=4096',
       '--max-old-space-size=64',
     ]);
-    expect(workerExecArgv(['--no-warnings'], false, parent)).toEqual(['--no-warnings']);
+    expect(workerExecArgv(['--no-warnings'], false, parent)).toEqual([
+      '--no-concurrent-recompilation',
+      '--no-warnings',
+    ]);
+    // a user's own choice comes later and wins
+    expect(workerExecArgv(['--concurrent-recompilation'], false, parent).at(-1)).toBe(
+      '--concurrent-recompilation',
+    );
   });
 });
 
