@@ -4,15 +4,12 @@
  * it on the pool, and decodes the worker's answer.
  */
 import {
-  AutoBatching,
   type BackendContext,
   CallCancelledError,
   cpuCount,
   decodeResult,
   encodeBatch,
-  type NestedBackend,
   type ParallelBackend,
-  SequentialBackend,
   type SubmitOptions,
   type TaskBatch,
   type WireBatch,
@@ -42,7 +39,6 @@ export class ChildProcessBackend implements ParallelBackend {
   readonly supportsInnerMaxNumThreads = true;
   nestingLevel: number;
   private readonly options: NormalizedOptions;
-  private readonly batching = new AutoBatching();
   private configured: Configured | undefined;
   private readonly calls = new Map<string, CallBuffers>();
   /** Pools this backend sent work to, for releasing a call's buffers in their workers. */
@@ -71,7 +67,6 @@ export class ChildProcessBackend implements ParallelBackend {
     this.configured = { spec, key, maxNbytes: context.maxNbytes, tempFolder: context.tempFolder };
     const pool = this.pool();
     pool.resize(n);
-    this.batching.reset();
     return n;
   }
 
@@ -114,18 +109,6 @@ export class ChildProcessBackend implements ParallelBackend {
     this.calls.delete(callId);
     buffers.remove();
     for (const pool of this.usedPools) pool.release(callId);
-  }
-
-  computeBatchSize(): number {
-    return this.batching.computeBatchSize();
-  }
-
-  batchCompleted(batchSize: number, durationMs: number): void {
-    this.batching.batchCompleted(batchSize, durationMs);
-  }
-
-  getNestedBackend(): NestedBackend {
-    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
   }
 
   /** Stops the jobs of this backend instance (their workers are killed and replaced); other backends' jobs run on. */

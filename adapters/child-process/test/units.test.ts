@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nestedBackendOf } from '@parajob/core';
 import { describe, expect, it } from 'vitest';
 import { THREAD_LIMIT_VARS, workerEnv, workerExecArgv } from '../src/env.js';
 import { ChildProcessBackend } from '../src/index.js';
@@ -79,7 +80,7 @@ describe('options', () => {
     expect(b.effectiveNJobs(-1)).toBeGreaterThanOrEqual(1);
     expect(() => b.effectiveNJobs(0)).toThrow(RangeError);
     expect(b.supportsInnerMaxNumThreads).toBe(true);
-    expect(b.getNestedBackend()).toMatchObject({
+    expect(nestedBackendOf(b)).toMatchObject({
       backend: { name: 'sequential', nestingLevel: 1 },
       nJobs: null,
     });

@@ -7,14 +7,11 @@
 import v8 from 'node:v8';
 import type * as grpc from '@grpc/grpc-js';
 import {
-  AutoBatching,
   type BackendContext,
   CallCancelledError,
   decodeResult,
   encodeBatch,
-  type NestedBackend,
   type ParallelBackend,
-  SequentialBackend,
   type SubmitOptions,
   type TaskBatch,
   type WireBatch,
@@ -62,7 +59,6 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
 
   private readonly options: ResolvedGrpcOptions;
   private readonly key: string;
-  private readonly batching = new AutoBatching();
   private readonly namer: ModuleNamer;
   private links: WorkerLink[] = [];
   private connecting: Promise<number> | undefined;
@@ -327,18 +323,6 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
     if (pending.settled) return;
     this.settle(pending);
     pending.reject(error);
-  }
-
-  computeBatchSize(): number {
-    return this.batching.computeBatchSize();
-  }
-
-  batchCompleted(batchSize: number, durationMs: number): void {
-    this.batching.batchCompleted(batchSize, durationMs);
-  }
-
-  getNestedBackend(): NestedBackend {
-    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
   }
 
   async abortEverything(options: { ensureReady: boolean }): Promise<void> {

@@ -10,9 +10,7 @@ import {
   CallCancelledError,
   decodeResult,
   encodeBatch,
-  type NestedBackend,
   type ParallelBackend,
-  SequentialBackend,
   type SubmitOptions,
   type TaskBatch,
   WorkerCrashedError,
@@ -223,10 +221,6 @@ export class NatsBackend implements ParallelBackend {
 
   batchCompleted(batchSize: number, durationMs: number): void {
     this.batching.batchCompleted(batchSize, durationMs);
-  }
-
-  getNestedBackend(): NestedBackend {
-    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
   }
 
   /** Cancels every call of this instance on the workers and purges their queued batches. */

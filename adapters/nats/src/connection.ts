@@ -82,6 +82,20 @@ export async function openConnection(options: NatsConnectionOptions, name: strin
     if (e.name === 'AuthorizationError' || /authorization/i.test(detail)) {
       throw new Error(messages.connect.authorization(serversText(options), detail), { cause: error });
     }
+    if (isTlsFailure(e)) {
+      throw new Error(messages.connect.tls(serversText(options), detail), { cause: error });
+    }
     throw new Error(messages.connect.failed(serversText(options), detail), { cause: error });
   }
+}
+
+/** Node's certificate errors (e.g. SELF_SIGNED_CERT_IN_CHAIN), possibly wrapped by the client. */
+function isTlsFailure(error: Error): boolean {
+  const codes = [error, error.cause].map((e) => String((e as { code?: unknown } | undefined)?.code ?? ''));
+  return (
+    codes.some((c) => /CERT|TLS|SSL/.test(c)) ||
+    /certificate|\bTLS\b|\bSSL\b/i.test(
+      `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`,
+    )
+  );
 }

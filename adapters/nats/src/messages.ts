@@ -19,6 +19,10 @@ export const messages = {
       `NATS server ${servers} refused the connection: authorization failed (${detail}). ` +
       "Pass the credentials it expects: { token }, { user, pass }, or { creds: '/path/to/user.creds' } " +
       '(workers: --token, --user/--pass or --creds).',
+    tls: (servers: string, detail: string) =>
+      `TLS with the NATS server ${servers} failed (${detail}). If its certificate is signed by a private CA, pass that CA: ` +
+      "{ tls: { caFile: '/path/to/ca.pem' } } (workers: --tls-ca FILE); if the server verifies clients, also " +
+      'certFile and keyFile (--tls-cert, --tls-key).',
     failed: (servers: string, detail: string) =>
       `could not connect to the NATS server ${servers} (${detail}). Is nats-server running there with JetStream enabled (-js)?`,
     noJetStream: (servers: string) =>

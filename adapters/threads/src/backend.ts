@@ -6,13 +6,10 @@
  * but a synchronous busy task keeps the event loop until it returns.
  */
 import {
-  AutoBatching,
   type BackendContext,
   CallCancelledError,
   cpuCount,
-  type NestedBackend,
   type ParallelBackend,
-  SequentialBackend,
   type SubmitOptions,
   type TaskBatch,
 } from '@parajob/core';
@@ -45,7 +42,6 @@ export class ThreadsBackend implements ParallelBackend {
   readonly usesThreads = true;
   readonly supportsInnerMaxNumThreads = false;
   nestingLevel: number;
-  private readonly batching = new AutoBatching();
   private slots = new Slots(1);
   /** Aborted by abortEverything()/terminate(): stops every batch this instance runs. */
   private everything = new AbortController();
@@ -76,23 +72,6 @@ export class ThreadsBackend implements ParallelBackend {
     } finally {
       slots.release();
     }
-  }
-
-  /**
-   * joblib's threading backend sends one task per batch, claiming grouping gains nothing in-process;
-   * measured here, a batch costs ~10 µs, so 100 000 tiny tasks took over a second. Auto-batching
-   * keeps slow (I/O) tasks in small batches and groups fast ones; nJobs batches still run at once.
-   */
-  computeBatchSize(): number {
-    return this.batching.computeBatchSize();
-  }
-
-  batchCompleted(batchSize: number, durationMs: number): void {
-    this.batching.batchCompleted(batchSize, durationMs);
-  }
-
-  getNestedBackend(): NestedBackend {
-    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
   }
 
   /** Rejects this instance's batches now (a synchronous task still runs to its end); with ensureReady it stays usable. */

@@ -2,6 +2,7 @@ import {
   delayed,
   getActiveBackend,
   listBackends,
+  nestedBackendOf,
   Parallel,
   parallelConfig,
   TaskTimeoutError,
@@ -46,13 +47,17 @@ describe('threads backend', () => {
     expect(peak).toBe(3);
   });
 
-  it('auto-batches fast tasks and gives tasks sequential at the next nesting level', () => {
+  it('auto-batches fast tasks and gives tasks sequential at the next nesting level', async () => {
+    const sizes: number[] = [];
+    await new Parallel({
+      nJobs: 2,
+      backend: new ThreadsBackend(),
+      onProgress: (p) => sizes.push(p.batchSize),
+    }).run(Array.from({ length: 2000 }, (_, i) => delayed((x: number) => x)(i)));
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
     const backend = new ThreadsBackend({ nestingLevel: 1 });
-    expect(backend.computeBatchSize()).toBe(1);
-    backend.batchCompleted(1, 1);
-    expect(backend.computeBatchSize()).toBe(2);
     expect(backend).toMatchObject({ supportsSharedMem: true, usesThreads: true, supportsTimeout: true });
-    expect(backend.getNestedBackend()).toMatchObject({
+    expect(nestedBackendOf(backend)).toMatchObject({
       backend: { name: 'sequential', nestingLevel: 2 },
       nJobs: null,
     });

@@ -3,15 +3,12 @@
  * threads; a timeout or an abort stops the thread running the task and piscina replaces it.
  */
 import {
-  AutoBatching,
   type BackendContext,
   CallCancelledError,
   cpuCount,
   decodeResult,
   encodeBatch,
-  type NestedBackend,
   type ParallelBackend,
-  SequentialBackend,
   type SubmitOptions,
   type TaskBatch,
   TaskTimeoutError,
@@ -34,7 +31,6 @@ export class WorkerThreadsBackend implements ParallelBackend {
   readonly supportsInnerMaxNumThreads = false;
   nestingLevel: number;
   private readonly options: ResolvedOptions;
-  private readonly batching = new AutoBatching();
   private pool: WorkerPool | undefined;
   private buffers = new LargeBufferSharing(null);
   /** In-flight batches of this instance: each entry stops its batch with the given reason. */
@@ -139,18 +135,6 @@ export class WorkerThreadsBackend implements ParallelBackend {
     return batches;
   }
 
-  computeBatchSize(): number {
-    return this.batching.computeBatchSize();
-  }
-
-  batchCompleted(batchSize: number, durationMs: number): void {
-    this.batching.batchCompleted(batchSize, durationMs);
-  }
-
-  getNestedBackend(): NestedBackend {
-    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
-  }
-
   /** Stops this instance's running batches (their threads are replaced); other instances' work is untouched. */
   async abortEverything(_options: { ensureReady: boolean }): Promise<void> {
     const reason = new CallCancelledError(coreMessages.call.cancelled());
@@ -161,7 +145,6 @@ export class WorkerThreadsBackend implements ParallelBackend {
   async terminate(): Promise<void> {
     await this.abortEverything({ ensureReady: false });
     this.pool = undefined;
-    this.batching.reset();
   }
 }
 

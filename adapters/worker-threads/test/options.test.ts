@@ -1,4 +1,4 @@
-import { listBackends } from '@parajob/core';
+import { listBackends, nestedBackendOf } from '@parajob/core';
 import { register, WorkerThreadsBackend } from '@parajob/worker-threads';
 import { describe, expect, it } from 'vitest';
 
@@ -16,7 +16,7 @@ describe('WorkerThreadsBackend options', () => {
       supportsSharedMem: false,
       usesThreads: false,
     });
-    expect(backend.getNestedBackend()).toMatchObject({
+    expect(nestedBackendOf(backend)).toMatchObject({
       backend: { name: 'sequential', nestingLevel: 3 },
       nJobs: null,
     });

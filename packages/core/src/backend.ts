@@ -44,9 +44,16 @@ export interface ParallelBackend {
   configure(nJobs: number, context: BackendContext): Promise<number>;
   /** Runs a batch; resolves to one result per task (see TaskBatch for in-process and wire forms). */
   submit(batch: TaskBatch, options: SubmitOptions): Promise<unknown[]>;
-  computeBatchSize(): number;
-  batchCompleted(batchSize: number, durationMs: number): void;
-  getNestedBackend(): NestedBackend;
+  /**
+   * Optional: tasks per batch for `batchSize: 'auto'`. Default: joblib's auto-batching (0.2 s to
+   * 2 s per batch), kept per Parallel instance. Implement it (with an AutoBatching of your own, e.g.
+   * shorter ideal durations for a network) together with batchCompleted to change the policy.
+   */
+  computeBatchSize?(): number;
+  /** Optional: a batch of `batchSize` tasks took `durationMs`, dispatch to completion. */
+  batchCompleted?(batchSize: number, durationMs: number): void;
+  /** Optional: the backend for Parallel calls made inside tasks. Default: sequential, one level deeper. */
+  getNestedBackend?(): NestedBackend;
   /** Stops everything this backend instance runs; with ensureReady the backend stays usable. */
   abortEverything(options: { ensureReady: boolean }): Promise<void>;
   /** Releases what configure() took (shared pools stay for reuse by others). */

@@ -22,7 +22,7 @@ export type { ProgressInfo } from './progress.js';
 export { type BackendFactory, listBackends, registerBackend } from './registry.js';
 export { effectiveNJobs, getActiveBackend } from './resolve.js';
 export { type RunBatchOptions, runBatch } from './runtime.js';
-export { SequentialBackend } from './sequential.js';
+export { nestedBackendOf, SequentialBackend } from './sequential.js';
 export { type TaskRef, task } from './task.js';
 export { decodeResult, encodeBatch, type WireBatch, type WireFunction, type WireResult } from './wire.js';
 

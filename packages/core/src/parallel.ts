@@ -4,6 +4,7 @@
  * until close(); each call is a scheduler `Call`.
  */
 import { randomUUID } from 'node:crypto';
+import { AutoBatching } from './auto-batching.js';
 import type { BackendContext, ParallelBackend } from './backend.js';
 import { currentScope } from './config.js';
 import type { Delayed } from './delayed.js';
@@ -29,7 +30,8 @@ import {
 } from './options.js';
 import { type ProgressInfo, ProgressReporter } from './progress.js';
 import { resolveBackend } from './resolve.js';
-import { Call, type OutputMode } from './scheduler.js';
+import { Call, type CallParams, type OutputMode } from './scheduler.js';
+import { nestedBackendOf } from './sequential.js';
 import { taskModuleBeingImported } from './task.js';
 
 /** Parallel calls nested deeper than this fail instead of exhausting the machine. */
@@ -108,6 +110,9 @@ export class Parallel {
   private running: Call | undefined;
   private closed = false;
   private warnedTimeout = false;
+  /** Auto-batching kept across this instance's calls: one for the pool, one for nJobs 1 (in the caller). */
+  private readonly poolBatching = new AutoBatching();
+  private readonly callerBatching = new AutoBatching();
 
   constructor(options: ParallelOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -293,13 +298,14 @@ export class Parallel {
           inCaller,
           preDispatch,
           batchSize: s.batchSize,
+          batching: inCaller ? this.callerBatching : this.batching(backend),
           timeout: useTimeout ? s.timeout : null,
           signal: s.signal,
           reporter: (reporter = this.reporter(
             Array.isArray(tasks) ? tasks.length : null,
             Number.isFinite(preDispatch) ? preDispatch : 0,
           )),
-          nested: inCaller ? null : backend.getNestedBackend(),
+          nested: inCaller ? null : nestedBackendOf(backend),
           depth: this.depth + 1,
           mode,
           verbose: s.verbose,
@@ -314,6 +320,17 @@ export class Parallel {
       if (this.running === placeholder) this.running = undefined;
       throw error;
     }
+  }
+
+  /** The backend's own batching policy when it has one, else joblib's heuristic kept by this instance. */
+  private batching(backend: ParallelBackend): CallParams['batching'] {
+    if (backend.computeBatchSize && backend.batchCompleted) {
+      return {
+        computeBatchSize: () => backend.computeBatchSize!(),
+        batchCompleted: (size, ms) => backend.batchCompleted!(size, ms),
+      };
+    }
+    return this.poolBatching;
   }
 
   private end(call: Call): void {

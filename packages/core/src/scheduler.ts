@@ -4,7 +4,7 @@
  * input order, and on the first error stop dispatching, drop what is queued, abort what runs and
  * reject. Results are awaited, never polled.
  */
-import { AutoBatching } from './auto-batching.js';
+import type { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 import { completedBeforeFailure, TaskBatch, TaskFailure } from './batch.js';
 import type { Delayed } from './delayed.js';
@@ -24,6 +24,8 @@ export interface CallParams {
   readonly inCaller: boolean;
   readonly preDispatch: number;
   readonly batchSize: number | 'auto';
+  /** Auto-batching for this call: the backend's own, or the Parallel's (kept across its calls). */
+  readonly batching: Pick<AutoBatching, 'computeBatchSize' | 'batchCompleted'>;
   readonly timeout: number | null;
   readonly signal: AbortSignal | undefined;
   readonly reporter: ProgressReporter;
@@ -64,8 +66,6 @@ export class Call {
   private finished = false;
   private failure: { error: unknown } | null = null;
   private lastBatchSize = 1;
-  /** Batch sizes for the in-caller path (nJobs 1), which has no backend to ask. */
-  private readonly callerBatching = new AutoBatching();
   private lastDurationMs = 0;
   private callStopped = false;
   private waiter: (() => void) | null = null;
@@ -221,7 +221,7 @@ export class Call {
 
   private computeBatchSize(): number {
     if (this.p.batchSize !== 'auto') return this.p.batchSize;
-    const size = this.p.backend.computeBatchSize();
+    const size = this.p.batching.computeBatchSize();
     if (size !== this.lastBatchSize && this.p.verbose >= 10) {
       const why = size > this.lastBatchSize ? 'fast' : 'slow';
       this.p.reporter.print(
@@ -325,7 +325,7 @@ export class Call {
     }
     const duration = performance.now() - started;
     this.lastDurationMs = duration;
-    if (this.p.batchSize === 'auto') this.p.backend.batchCompleted(batch.size, duration);
+    if (this.p.batchSize === 'auto') this.p.batching.batchCompleted(batch.size, duration);
     this.store(batch.firstIndex, values);
     this.completed += batch.size;
     this.credits++;
@@ -407,7 +407,7 @@ export class Call {
           continue;
         }
         // auto: joblib's heuristic here too, so many tiny tasks do not each pay for a batch
-        const size = this.p.batchSize === 'auto' ? this.callerBatching.computeBatchSize() : this.p.batchSize;
+        const size = this.p.batchSize === 'auto' ? this.p.batching.computeBatchSize() : this.p.batchSize;
         this.lastBatchSize = size;
         const tasks = this.source.isAsync ? await this.source.take(size) : this.source.takeSync(size);
         if (this.stopped || tasks.length === 0) break;
@@ -426,7 +426,7 @@ export class Call {
           this.inFlight--;
         }
         if (this.stopped) break;
-        this.callerBatching.batchCompleted(tasks.length, performance.now() - started);
+        this.p.batching.batchCompleted(tasks.length, performance.now() - started);
         this.store(batch.firstIndex, values);
         this.completed += tasks.length;
         this.p.reporter.update(this.state(false));

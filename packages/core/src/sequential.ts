@@ -46,3 +46,13 @@ export class SequentialBackend implements ParallelBackend {
 
   async terminate(): Promise<void> {}
 }
+
+/** The backend for Parallel calls inside a backend's tasks: its own choice, else sequential one level deeper. */
+export function nestedBackendOf(backend: ParallelBackend): NestedBackend {
+  return (
+    backend.getNestedBackend?.() ?? {
+      backend: new SequentialBackend({ nestingLevel: backend.nestingLevel + 1 }),
+      nJobs: null,
+    }
+  );
+}

@@ -65,8 +65,12 @@ export interface NatsServerOptions {
   readonly config?: string;
 }
 
+/** The server's output kept for output(): enough for a test's run, bounded for a chatty server. */
+const MAX_OUTPUT = 1024 * 1024;
+
 export class NatsServer {
   private child: ChildProcess | undefined;
+  private log = '';
   private constructor(
     readonly port: number,
     readonly storeDir: string,
@@ -96,12 +100,23 @@ export class NatsServer {
     return server;
   }
 
+  /** What the server has printed so far (all its runs), e.g. to look for "Permissions Violation" lines. */
+  output(): string {
+    return this.log;
+  }
+
   /** (Re)starts the server on the same port and store; resolves when it accepts clients. */
   launch(): Promise<void> {
     const child = spawn(findNatsServer()!, ['-c', this.configFile, '-js'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    // keep reading both pipes for the server's whole life, or a chatty server blocks on a full pipe
+    const keep = (chunk: Buffer) => {
+      if (this.log.length < MAX_OUTPUT) this.log += chunk.toString();
+    };
+    child.stderr!.on('data', keep);
+    child.stdout!.on('data', keep);
     return new Promise<void>((resolve, reject) => {
       let log = '';
       const onData = (chunk: Buffer) => {
@@ -109,9 +124,6 @@ export class NatsServer {
         if (log.includes('Server is ready')) {
           child.stderr!.off('data', onData);
           child.stdout!.off('data', onData);
-          // keep draining, or a chatty server blocks on a full pipe
-          child.stderr!.resume();
-          child.stdout!.resume();
           resolve();
         }
       };

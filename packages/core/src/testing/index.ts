@@ -11,6 +11,7 @@ import type { ParallelBackend } from '../backend.js';
 import { delayed } from '../delayed.js';
 import { TaskTimeoutError } from '../errors.js';
 import { Parallel, type ParallelOptions } from '../parallel.js';
+import { nestedBackendOf } from '../sequential.js';
 
 export interface ConformanceOptions {
   /** A fresh backend instance (one per test). */
@@ -170,7 +171,7 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
     it('gives tasks the nested backend for their own Parallel calls', async () => {
       const backend = options.create();
       created.push(backend);
-      const expected = backend.getNestedBackend();
+      const expected = nestedBackendOf(backend);
       const [inside] = await new Parallel({ nJobs, backend }).run([delayed(activeInside)()]);
       expect(inside).toMatchObject({
         name: expected.backend.name,
