@@ -6,15 +6,14 @@
 import {
   type BackendContext,
   CallCancelledError,
-  cpuCount,
   decodeResult,
   encodeBatch,
+  localNJobs,
   type ParallelBackend,
   type SubmitOptions,
   type TaskBatch,
   type WireBatch,
 } from '@parajob/core';
-import { coreMessages } from '@parajob/core/internal';
 import { workerEnv, workerExecArgv } from './env.js';
 import { Job } from './job.js';
 import { BACKEND_NAME, messages } from './messages.js';
@@ -52,9 +51,7 @@ export class ChildProcessBackend implements ParallelBackend {
   }
 
   effectiveNJobs(nJobs: number): number {
-    if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
-    if (nJobs < 0) return Math.max(cpuCount() + 1 + nJobs, 1);
-    return nJobs;
+    return localNJobs(nJobs);
   }
 
   async configure(nJobs: number, context: BackendContext): Promise<number> {

@@ -8,7 +8,7 @@
 import {
   type BackendContext,
   CallCancelledError,
-  cpuCount,
+  localNJobs,
   type ParallelBackend,
   type SubmitOptions,
   type TaskBatch,
@@ -51,9 +51,7 @@ export class ThreadsBackend implements ParallelBackend {
   }
 
   effectiveNJobs(nJobs: number): number {
-    if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
-    if (nJobs < 0) return Math.max(cpuCount() + 1 + nJobs, 1);
-    return nJobs;
+    return localNJobs(nJobs);
   }
 
   async configure(nJobs: number, _context: BackendContext): Promise<number> {

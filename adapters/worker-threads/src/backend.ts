@@ -5,9 +5,9 @@
 import {
   type BackendContext,
   CallCancelledError,
-  cpuCount,
   decodeResult,
   encodeBatch,
+  localNJobs,
   type ParallelBackend,
   type SubmitOptions,
   type TaskBatch,
@@ -44,9 +44,7 @@ export class WorkerThreadsBackend implements ParallelBackend {
   }
 
   effectiveNJobs(nJobs: number): number {
-    if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
-    if (nJobs < 0) return Math.max(cpuCount() + 1 + nJobs, 1);
-    return nJobs;
+    return localNJobs(nJobs);
   }
 
   async configure(nJobs: number, context: BackendContext): Promise<number> {

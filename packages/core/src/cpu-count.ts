@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { messages } from './messages.js';
 
 export interface CpuCountInfo {
   /** CPUs the OS reports (os.cpus().length). */
@@ -162,4 +163,13 @@ export function cpuCount(options: { onlyPhysicalCores?: boolean } = {}): number 
     );
   }
   return cached.usablePhysical;
+}
+
+/**
+ * How many workers `nJobs` means on this machine (joblib's rule, for backends running on local
+ * CPUs): -1 all usable CPUs, -2 all but one (`max(cpuCount() + 1 + nJobs, 1)`), N exactly N.
+ */
+export function localNJobs(nJobs: number): number {
+  if (nJobs === 0) throw new RangeError(messages.option.nJobsZero());
+  return nJobs < 0 ? Math.max(cpuCount() + 1 + nJobs, 1) : nJobs;
 }

@@ -8,7 +8,7 @@ export { AutoBatching, type AutoBatchingOptions } from './auto-batching.js';
 export type { BackendContext, NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 export { type InProcessRunOptions, TaskBatch } from './batch.js';
 export { type ParallelConfig, parallelConfig } from './config.js';
-export { type CpuCountInfo, cpuCount, cpuCountInfo } from './cpu-count.js';
+export { type CpuCountInfo, cpuCount, cpuCountInfo, localNJobs } from './cpu-count.js';
 export { Delayed, delayed, type TaskFunction } from './delayed.js';
 export {
   BackendUnavailableError,
