@@ -30,7 +30,8 @@ import {
 } from './options.js';
 import { type ProgressInfo, ProgressReporter } from './progress.js';
 import { resolveBackend } from './resolve.js';
-import { Call, type CallParams, type OutputMode } from './scheduler.js';
+import type { OutputMode } from './results.js';
+import { Call, type CallParams } from './scheduler.js';
 import { nestedBackendOf } from './sequential.js';
 import { taskModuleBeingImported } from './task.js';
 
@@ -196,7 +197,7 @@ export class Parallel {
   async *iter<D extends Delayed<unknown>>(tasks: TaskInput<D>): AsyncGenerator<ResultOf<D>, void, undefined> {
     const call = await this.begin(tasks, 'ordered');
     try {
-      yield* call.iterOrdered() as AsyncGenerator<ResultOf<D>, void, undefined>;
+      yield* call.iterate() as AsyncGenerator<ResultOf<D>, void, undefined>;
     } finally {
       this.end(call);
     }
@@ -208,7 +209,7 @@ export class Parallel {
   ): AsyncGenerator<ResultOf<D>, void, undefined> {
     const call = await this.begin(tasks, 'unordered');
     try {
-      yield* call.iterUnordered() as AsyncGenerator<ResultOf<D>, void, undefined>;
+      yield* call.iterate() as AsyncGenerator<ResultOf<D>, void, undefined>;
     } finally {
       this.end(call);
     }

@@ -11,9 +11,8 @@ import type { Delayed } from './delayed.js';
 import { CallCancelledError } from './errors.js';
 import { messages } from './messages.js';
 import type { CallState, ProgressReporter } from './progress.js';
+import { type OutputMode, ResultBuffer } from './results.js';
 import { TaskSource } from './task-source.js';
-
-export type OutputMode = 'list' | 'settled' | 'ordered' | 'unordered';
 
 export interface CallParams {
   readonly callId: string;
@@ -45,15 +44,8 @@ export class Call {
   private readonly controller = new AbortController();
   private readonly submitOptions: SubmitOptions;
   private readonly source: TaskSource;
+  private readonly buffer: ResultBuffer;
   private readonly ready: ReadyBatch[] = [];
-  /** Settled mode: one PromiseSettledResult per task, by index. */
-  private readonly list: unknown[] = [];
-  /** List mode: each completed batch's values, joined in input order at the end. */
-  private readonly chunks: Array<{ readonly first: number; readonly values: unknown[] }> = [];
-  private readonly ordered = new Map<number, unknown>();
-  private readonly unordered: unknown[] = [];
-  private unorderedHead = 0;
-  private nextToYield = 0;
   private inFlight = 0;
   private completed = 0;
   private consumed = 0;
@@ -81,6 +73,7 @@ export class Call {
     tasks: Iterable<unknown> | AsyncIterable<unknown>,
   ) {
     this.source = new TaskSource(tasks);
+    this.buffer = new ResultBuffer(p.mode);
     this.submitOptions = { signal: this.controller.signal, timeout: p.timeout };
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -107,52 +100,20 @@ export class Call {
   /** Resolves to all results in input order (list and settled modes). */
   async results(): Promise<unknown[]> {
     await this.done;
-    if (this.p.mode === 'settled') return this.list;
-    // batches complete out of order: keep their arrays and join them once, in input order
-    const chunks = this.chunks.sort((a, b) => a.first - b.first);
-    const out: unknown[] = [];
-    for (const chunk of chunks) for (let i = 0; i < chunk.values.length; i++) out.push(chunk.values[i]);
-    return out;
+    return this.buffer.all();
   }
 
-  /** Results in input order as they become available (and all before them). */
-  async *iterOrdered(): AsyncGenerator<unknown, void, undefined> {
+  /** Results as they become available: in input order (iter) or completion order (iterUnordered). */
+  async *iterate(): AsyncGenerator<unknown, void, undefined> {
     try {
       for (;;) {
         // cancelled (close() or the consumer left): nothing more will come
         if (this.stopped && !this.finished && !this.failure) return;
-        // after a failure, results before the failing task that are done still come first
-        if (this.ordered.has(this.nextToYield)) {
-          const value = this.ordered.get(this.nextToYield);
-          this.ordered.delete(this.nextToYield++);
+        // after a failure, results that were already done still come first
+        const next = this.buffer.take();
+        if (next !== undefined) {
           this.onConsumed();
-          yield value;
-          continue;
-        }
-        if (this.failure) throw this.failure.error;
-        if (this.finished) return;
-        await new Promise<void>((resolve) => (this.waiter = resolve));
-      }
-    } finally {
-      this.cancel();
-    }
-  }
-
-  /** Results in completion order. */
-  async *iterUnordered(): AsyncGenerator<unknown, void, undefined> {
-    try {
-      for (;;) {
-        // cancelled (close() or the consumer left): nothing more will come
-        if (this.stopped && !this.finished && !this.failure) return;
-        if (this.unorderedHead < this.unordered.length) {
-          const value = this.unordered[this.unorderedHead];
-          this.unordered[this.unorderedHead++] = undefined;
-          if (this.unorderedHead > 1024 && this.unorderedHead * 2 > this.unordered.length) {
-            this.unordered.splice(0, this.unorderedHead);
-            this.unorderedHead = 0;
-          }
-          this.onConsumed();
-          yield value;
+          yield next.value;
           continue;
         }
         if (this.failure) throw this.failure.error;
@@ -326,7 +287,7 @@ export class Call {
     const duration = performance.now() - started;
     this.lastDurationMs = duration;
     if (this.p.batchSize === 'auto') this.p.batching.batchCompleted(batch.size, duration);
-    this.store(batch.firstIndex, values);
+    this.buffer.store(batch.firstIndex, values);
     this.completed += batch.size;
     this.credits++;
     this.p.reporter.update(this.state(false));
@@ -349,14 +310,14 @@ export class Call {
     const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
     const at = typeof index === 'number' ? index - batch.firstIndex : -1;
     if (at >= 0 && at < batch.size) {
-      this.storeOne(batch.firstIndex + at, new TaskFailure(error));
+      this.buffer.storeOne(batch.firstIndex + at, new TaskFailure(error));
       this.completed++;
       for (let pos = batch.size - 1; pos >= 0; pos--) {
         if (pos !== at) this.ready.unshift({ first: batch.firstIndex + pos, tasks: [batch.tasks[pos]!] });
       }
     } else {
       for (let pos = 0; pos < batch.size; pos++)
-        this.storeOne(batch.firstIndex + pos, new TaskFailure(error));
+        this.buffer.storeOne(batch.firstIndex + pos, new TaskFailure(error));
       this.completed += batch.size;
     }
     this.credits++;
@@ -368,33 +329,7 @@ export class Call {
   /** The tasks of a failed batch that ran before the failing one: iterators still deliver them. */
   private keepCompletedBefore(batch: TaskBatch, error: unknown): void {
     const values = completedBeforeFailure(error);
-    if (values && this.p.mode !== 'list') this.store(batch.firstIndex, values);
-  }
-
-  private store(first: number, values: unknown[]): void {
-    const mode = this.p.mode;
-    if (mode === 'list') {
-      this.chunks.push({ first, values });
-    } else if (mode === 'unordered') {
-      for (let i = 0; i < values.length; i++) this.unordered.push(values[i]);
-    } else {
-      for (let i = 0; i < values.length; i++) this.storeOne(first + i, values[i]);
-    }
-  }
-
-  private storeOne(index: number, value: unknown): void {
-    if (this.p.mode === 'settled') {
-      this.list[index] =
-        value instanceof TaskFailure
-          ? { status: 'rejected', reason: value.error }
-          : { status: 'fulfilled', value };
-    } else if (this.p.mode === 'ordered') {
-      this.ordered.set(index, value);
-    } else if (this.p.mode === 'list') {
-      this.chunks.push({ first: index, values: [value] });
-    } else {
-      this.unordered.push(value);
-    }
+    if (values && this.p.mode !== 'list') this.buffer.store(batch.firstIndex, values);
   }
 
   /** nJobs 1: joblib's fast path, tasks run in the caller one batch at a time, lazily. */
@@ -427,7 +362,7 @@ export class Call {
         }
         if (this.stopped) break;
         this.p.batching.batchCompleted(tasks.length, performance.now() - started);
-        this.store(batch.firstIndex, values);
+        this.buffer.store(batch.firstIndex, values);
         this.completed += tasks.length;
         this.p.reporter.update(this.state(false));
         this.notify();
