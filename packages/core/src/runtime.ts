@@ -11,7 +11,7 @@ import { SerializationError } from './errors.js';
 import { messages } from './messages.js';
 import { serializeError } from './serialize-error.js';
 import { importingTaskModule, lookupTask } from './task.js';
-import type { WireBatch, WireFunction, WireResult } from './wire.js';
+import { packNumbers, type WireBatch, type WireFunction, type WireResult } from './wire.js';
 
 export interface RunBatchOptions {
   /** Called as each task starts (position in the batch): adapters use it for timeouts and crash reports. */
@@ -150,7 +150,8 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
         errors.push([pos, error]);
       }
     }
-    return errors.length > 0 ? { values, errors } : { values };
+    if (errors.length > 0) return { values, errors };
+    return { values: (packNumbers(values) as unknown as unknown[] | undefined) ?? values };
   });
 }
 

@@ -49,7 +49,10 @@ export interface WireBatch {
 }
 
 export interface WireResult {
-  /** One value per task that succeeded (holes where a task failed). */
+  /**
+   * One value per task that succeeded (holes where a task failed); a Float64Array when every value
+   * is a number (decodeResult turns it back into an array).
+   */
   readonly values: unknown[];
   /** The first failure (not settled): values holds the tasks before it. */
   readonly error?: { readonly pos: number; readonly error: SerializedError };
@@ -140,13 +143,25 @@ function toColumns(rows: readonly (readonly unknown[])[]): unknown[][] | null {
   const arity = rows[0]?.length ?? 0;
   if (n < 2 || arity > MAX_COLUMNS) return null;
   for (let i = 1; i < n; i++) if (rows[i]!.length !== arity) return null;
-  const columns: unknown[][] = [];
+  const columns: (unknown[] | Float64Array)[] = [];
   for (let k = 0; k < arity; k++) {
     const column = new Array<unknown>(n);
     for (let i = 0; i < n; i++) column[i] = rows[i]![k];
-    columns.push(column);
+    columns.push(packNumbers(column) ?? column);
   }
-  return columns;
+  return columns as unknown[][];
+}
+
+/**
+ * An array made only of numbers as a Float64Array: it crosses a thread or process boundary as one
+ * copy of memory instead of one serialized value per element (JS numbers are doubles, so nothing
+ * changes, -0 and NaN included). Undefined when any element is not a number.
+ */
+export function packNumbers(values: readonly unknown[]): Float64Array | undefined {
+  const n = values.length;
+  if (n < 16) return undefined;
+  for (let i = 0; i < n; i++) if (typeof values[i] !== 'number') return undefined;
+  return Float64Array.from(values as number[]);
 }
 
 /** Each task's argument list, whatever the layout (for adapters that re-create tasks from a wire batch). */
@@ -164,7 +179,10 @@ export function decodeResult(batch: TaskBatch, result: WireResult): unknown[] {
     attachCompletedBefore(error, result.values);
     throw withTaskIndex(error, batch.firstIndex + result.error.pos);
   }
-  const values = result.values;
+  // results that were all numbers crossed as a Float64Array (see packNumbers)
+  const values = ArrayBuffer.isView(result.values)
+    ? Array.from(result.values as unknown as Float64Array)
+    : result.values;
   if (result.errors !== undefined) {
     for (const [pos, error] of result.errors) {
       values[pos] = new TaskFailure(withTaskIndex(deserializeError(error), batch.firstIndex + pos));

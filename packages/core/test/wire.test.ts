@@ -15,7 +15,7 @@ import {
   wireTaskArgs,
 } from '../src/internal.js';
 import { deserializeError, serializeError } from '../src/serialize-error.js';
-import { add, failAt, square } from '../src/testing/tasks.js';
+import { add, echo, failAt, square } from '../src/testing/tasks.js';
 import { expressionSource } from '../src/wire.js';
 
 const batch = (tasks: ReturnType<ReturnType<typeof delayed>>[], settle = false, firstIndex = 10) =>
@@ -237,5 +237,32 @@ describe('columnar arguments', () => {
     expect(await runBatch(encodeBatch(b), { mapArgs: doubled })).toEqual({ values: [6, 14] });
     const single = batch([delayed(add)(1, 2)]);
     expect(await runBatch(encodeBatch(single), { mapArgs: doubled })).toEqual({ values: [6] });
+  });
+});
+
+describe('numbers cross as Float64Array', () => {
+  it('packs an all-number argument column and all-number results, and unpacks them exactly', async () => {
+    const inputs = [-0, Number.NaN, 1.5, 2 ** 53, -7, ...Array.from({ length: 20 }, (_, i) => i)];
+    const b = batch(inputs.map((x) => delayed(square)(x)));
+    const wire = encodeBatch(b);
+    expect(wire.args[0]).toBeInstanceOf(Float64Array);
+    const result = await runBatch(structuredClone(wire));
+    expect(result.values).toBeInstanceOf(Float64Array);
+    const values = decodeResult(b, structuredClone(result));
+    expect(Array.isArray(values)).toBe(true);
+    expect(values).toEqual(inputs.map((x) => x * x));
+    expect(
+      Object.is(
+        (await roundTrip(batch(Array.from({ length: 20 }, () => delayed((x: number) => x)(-0)))))[0],
+        -0,
+      ),
+    ).toBe(true);
+  });
+
+  it('keeps arrays when any value is not a number', async () => {
+    const b = batch([...Array.from({ length: 20 }, (_, i) => delayed(echo)(i)), delayed(echo)('x')]);
+    expect(Array.isArray(encodeBatch(b).args[0])).toBe(true);
+    const result = await runBatch(encodeBatch(b));
+    expect(Array.isArray(result.values)).toBe(true);
   });
 });
