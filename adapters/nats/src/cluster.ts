@@ -107,7 +107,8 @@ export class Cluster {
       return value;
     } finally {
       this.controllers.delete(id);
-      await this.backend.stopCall(id).catch(() => {});
+      // the ref settles now; its cleanup (purges, blob deletes) runs after, and close() waits for it
+      void this.backend.stopCall(id).catch(() => {});
     }
   }
 
