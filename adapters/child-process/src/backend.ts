@@ -14,6 +14,7 @@ import {
   type TaskBatch,
   type WireBatch,
 } from '@parajob/core';
+import { mapWireArgs } from '@parajob/core/internal';
 import { workerEnv, workerExecArgv } from './env.js';
 import { Job } from './job.js';
 import { BACKEND_NAME, messages } from './messages.js';
@@ -67,7 +68,7 @@ export class ChildProcessBackend implements ParallelBackend {
     return n;
   }
 
-  submit(batch: TaskBatch, options: SubmitOptions): Promise<unknown[]> {
+  submit(batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>> {
     const { signal, timeout } = options;
     if (signal.aborted) return Promise.reject(signal.reason ?? new CallCancelledError(messages.cancelled()));
     const configured = this.configured;
@@ -78,7 +79,7 @@ export class ChildProcessBackend implements ParallelBackend {
       wire = encodeBatch(batch);
       if (configured.maxNbytes !== null) {
         const buffers = this.buffersOf(batch.callId, configured);
-        const args = wire.args.map((a) => buffers.replace(a));
+        const args = mapWireArgs(wire.args, (a) => buffers.replace(a));
         sharesBuffers = args.some((a, i) => a !== wire.args[i]);
         if (sharesBuffers) wire = { ...wire, args };
       }

@@ -36,7 +36,7 @@ interface Pending {
   readonly payload: Buffer;
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
-  readonly resolve: (values: unknown[]) => void;
+  readonly resolve: (values: ArrayLike<unknown>) => void;
   readonly reject: (error: unknown) => void;
   attempts: number;
   settled: boolean;
@@ -148,7 +148,7 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
     }
   }
 
-  submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<unknown[]> {
+  submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<ArrayLike<unknown>> {
     let payload: Buffer;
     try {
       const wire = this.toWire(encodeBatch(batch));
@@ -162,7 +162,7 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
     }
     if (signal.aborted)
       return Promise.reject(signal.reason ?? new CallCancelledError(coreMessages.call.cancelled()));
-    return new Promise<unknown[]>((resolve, reject) => {
+    return new Promise<ArrayLike<unknown>>((resolve, reject) => {
       const pending: Pending = {
         batch,
         payload,

@@ -149,7 +149,7 @@ export class NatsBackend implements ParallelBackend {
     }
   }
 
-  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<unknown[]> {
+  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<ArrayLike<unknown>> {
     if (signal.aborted) throw cancelReason(signal);
     const state = await this.callState(batch.callId, signal);
     const { session, token, uploads } = state;
@@ -159,7 +159,10 @@ export class NatsBackend implements ParallelBackend {
       this.maxNbytes ?? Number.POSITIVE_INFINITY,
       Math.floor(session.maxPayload / 4),
     );
-    const args = (await uploads.offload(wire.args, threshold, session.store)) as typeof wire.args;
+    // Float64Array columns hold numbers only; the body as a whole goes to the object store when too big
+    const args = (await Promise.all(
+      wire.args.map((a) => (Array.isArray(a) ? uploads.offload(a, threshold, session.store) : a)),
+    )) as typeof wire.args;
     let body: Uint8Array;
     try {
       body = pack({ wire: { ...wire, args }, timeout });

@@ -103,8 +103,7 @@ export class Cluster {
         depth: 1,
         settle: false,
       });
-      const [value] = await this.backend.submit(batch, { signal, timeout: null });
-      return value;
+      return (await this.backend.submit(batch, { signal, timeout: null }))[0];
     } finally {
       this.controllers.delete(id);
       // the ref settles now; its cleanup (purges, blob deletes) runs after, and close() waits for it

@@ -60,7 +60,7 @@ export class ThreadsBackend implements ParallelBackend {
     return n;
   }
 
-  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<unknown[]> {
+  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<ArrayLike<unknown>> {
     const stop = AbortSignal.any([signal, this.everything.signal]);
     const reason = () => stop.reason ?? new CallCancelledError(coreMessages.call.cancelled());
     const slots = this.slots;

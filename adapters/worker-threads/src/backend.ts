@@ -66,7 +66,7 @@ export class WorkerThreadsBackend implements ParallelBackend {
     this.buffers.stopCall(callId);
   }
 
-  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<unknown[]> {
+  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<ArrayLike<unknown>> {
     const pool = this.pool;
     if (pool === undefined) throw new Error(messages.notConfigured());
     if (signal.aborted) throw cancelReason(signal);
@@ -104,7 +104,10 @@ export class WorkerThreadsBackend implements ParallelBackend {
     this.running.add(stop);
     let result: WireResult;
     try {
-      result = await pool.run({ wire, status: status.buffer }, { signal: controller.signal });
+      result = await pool.run(
+        { wire, status: status.buffer, timed: timeout !== null },
+        { signal: controller.signal },
+      );
     } catch (error) {
       if (stopReason !== undefined) throw stopReason;
       throw explainFailure(error, batch, status);

@@ -4,7 +4,8 @@
  * by many tasks is copied once instead of once per task by postMessage. Workers receive views on
  * the same shared memory.
  */
-import { type BufferLike, replaceLargeBuffers } from '@parajob/core/internal';
+import type { WireArgs } from '@parajob/core';
+import { type BufferLike, mapWireArgs, replaceLargeBuffers } from '@parajob/core/internal';
 
 type TypedArrayConstructor = new (
   buffer: SharedArrayBuffer,
@@ -49,7 +50,7 @@ export class LargeBufferSharing {
   }
 
   /** The tasks' arguments with large buffers replaced by their (per call, cached) shared copies. */
-  share(callId: string, args: readonly (readonly unknown[])[]): readonly (readonly unknown[])[] {
+  share(callId: string, args: readonly WireArgs[]): readonly WireArgs[] {
     if (this.maxNbytes === null) return args;
     let copies = this.calls.get(callId);
     if (copies === undefined) {
@@ -66,6 +67,10 @@ export class LargeBufferSharing {
       }
       return shared;
     };
-    return replaceLargeBuffers(args, this.maxNbytes, replace) as readonly (readonly unknown[])[];
+    const minBytes = this.maxNbytes;
+    return mapWireArgs(
+      args,
+      (values) => replaceLargeBuffers(values, minBytes, replace) as readonly unknown[],
+    );
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A 16-byte SharedArrayBuffer per batch in which the worker records which task of the batch runs
- * and since when. The parent reads it without any message round trip: to time tasks from their
+ * and, when the call has a per-task timeout, since when. The parent reads it without any message round trip: to time tasks from their
  * start (not from queueing) and to name the task a crashed worker was running.
  */
 import type { RunningTask } from '@parajob/core/internal';
@@ -23,6 +23,11 @@ export class StatusSlot {
     const buffer = new SharedArrayBuffer(16);
     new Int32Array(buffer, 0, 1)[POSITION] = -1;
     return buffer;
+  }
+
+  /** Worker side, batches without a time limit: task `position` starts (no clock read per task). */
+  mark(position: number): void {
+    Atomics.store(this.position, POSITION, position);
   }
 
   /** Worker side: task `position` starts now. The time is written before the position is published. */

@@ -11,9 +11,11 @@ import { ensureTypeScriptLoader } from './typescript-loader.js';
 export interface WorkerTask {
   readonly wire: WireBatch;
   readonly status: SharedArrayBuffer;
+  /** The call has a per-task timeout: record when each task starts, not only which one runs. */
+  readonly timed: boolean;
 }
 
-export default async function runParajobBatch({ wire, status }: WorkerTask): Promise<WireResult> {
+export default async function runParajobBatch({ wire, status, timed }: WorkerTask): Promise<WireResult> {
   try {
     await ensureTypeScriptLoader();
   } catch (error) {
@@ -21,7 +23,10 @@ export default async function runParajobBatch({ wire, status }: WorkerTask): Pro
     return { values: [], error: { pos: 0, error: serializeError(error) } };
   }
   const slot = new StatusSlot(status);
-  const result = await runBatch(wire, { onTaskStart: (position) => slot.start(position) });
+  const onTaskStart = timed
+    ? (position: number) => slot.start(position)
+    : (position: number) => slot.mark(position);
+  const result = await runBatch(wire, { onTaskStart });
   const failure = cloneFailure(result.values);
   return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
 }

@@ -42,8 +42,11 @@ export interface ParallelBackend {
   effectiveNJobs(nJobs: number): number;
   /** Starts or reuses workers for a Parallel instance; returns the number of workers. */
   configure(nJobs: number, context: BackendContext): Promise<number>;
-  /** Runs a batch; resolves to one result per task (see TaskBatch for in-process and wire forms). */
-  submit(batch: TaskBatch, options: SubmitOptions): Promise<unknown[]>;
+  /**
+   * Runs a batch; resolves to one result per task, in order (see TaskBatch for in-process and wire
+   * forms): an array, or a Float64Array when every result is a number (what decodeResult gives).
+   */
+  submit(batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>>;
   /**
    * Optional: tasks per batch for `batchSize: 'auto'`. Default: joblib's auto-batching (0.2 s to
    * 2 s per batch), kept per Parallel instance. Implement it (with an AutoBatching of your own, e.g.

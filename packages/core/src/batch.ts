@@ -1,12 +1,14 @@
 /**
  * TaskBatch: a run of consecutive tasks of one call. In-process backends run it with `run()`;
- * out-of-process backends send `encodeBatch(batch)` and decode the worker's answer.
+ * out-of-process backends send `encodeBatch(batch)` and decode the worker's answer. The tasks are
+ * stored column by column (TaskTable); `tasks` rebuilds them as `Delayed` objects on demand.
  */
 import type { NestedBackend } from './backend.js';
 import { currentScope, runInScope, type Scope } from './config.js';
 import type { Delayed } from './delayed.js';
 import { CallCancelledError, TaskTimeoutError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
+import { TaskTable } from './task-table.js';
 
 const completedBefore = new WeakMap<object, unknown[]>();
 
@@ -38,7 +40,8 @@ export interface InProcessRunOptions {
 export interface TaskBatchInit {
   readonly callId: string;
   readonly firstIndex: number;
-  readonly tasks: readonly Delayed[];
+  /** The tasks, as delayed calls or already laid out in a table (what the scheduler builds). */
+  readonly tasks: readonly Delayed[] | TaskTable;
   /** Backend for Parallel calls made inside the tasks; null keeps the caller's config (sequential). */
   readonly nested: NestedBackend | null;
   /** Number of Parallel calls enclosing the tasks. */
@@ -51,22 +54,34 @@ export class TaskBatch {
   readonly callId: string;
   /** Index (in the call's input order) of the first task; task `i` of the batch is `firstIndex + i`. */
   readonly firstIndex: number;
-  readonly tasks: readonly Delayed[];
+  /** The tasks' functions and arguments, column by column (see encodeBatch). */
+  readonly table: TaskTable;
   readonly nested: NestedBackend | null;
   readonly depth: number;
   readonly settle: boolean;
+  private delayed: readonly Delayed[] | undefined;
 
   constructor(init: TaskBatchInit) {
     this.callId = init.callId;
     this.firstIndex = init.firstIndex;
-    this.tasks = init.tasks;
+    if (init.tasks instanceof TaskTable) this.table = init.tasks;
+    else {
+      this.table = TaskTable.of(init.tasks);
+      this.delayed = init.tasks;
+    }
     this.nested = init.nested;
     this.depth = init.depth;
     this.settle = init.settle;
   }
 
   get size(): number {
-    return this.tasks.length;
+    return this.table.length;
+  }
+
+  /** The tasks as `delayed(fn)(...args)` calls (built on first use; in-order, `size` of them). */
+  get tasks(): readonly Delayed[] {
+    this.delayed ??= this.table.toDelayed();
+    return this.delayed;
   }
 
   /** The scope tasks run in: the nested backend, one level deeper. */
@@ -85,19 +100,20 @@ export class TaskBatch {
   }
 
   private async runTasks({ signal, timeout = null, onTaskStart }: InProcessRunOptions): Promise<unknown[]> {
-    const values = new Array<unknown>(this.tasks.length);
+    const table = this.table;
+    const size = table.length;
+    const values = new Array<unknown>(size);
     // synchronous tasks cannot see an abort happen mid-batch: check at the start and after each await
     let checkAbort = true;
-    for (let pos = 0; pos < this.tasks.length; pos++) {
+    for (let pos = 0; pos < size; pos++) {
       if (checkAbort && signal?.aborted)
         throw signal.reason ?? new CallCancelledError(messages.call.cancelled());
       checkAbort = false;
-      const task = this.tasks[pos]!;
       const index = this.firstIndex + pos;
       onTaskStart?.(pos);
       const started = timeout === null ? 0 : performance.now();
       try {
-        let value: unknown = task.fn(...task.args);
+        let value: unknown = table.call(pos);
         if (isThenable(value)) {
           value = await settleWithin(value, signal, timeout, index);
           checkAbort = true;

@@ -24,7 +24,14 @@ export { effectiveNJobs, getActiveBackend } from './resolve.js';
 export { type RunBatchOptions, runBatch } from './runtime.js';
 export { nestedBackendOf, SequentialBackend } from './sequential.js';
 export { type TaskRef, task } from './task.js';
-export { decodeResult, encodeBatch, type WireBatch, type WireFunction, type WireResult } from './wire.js';
+export {
+  decodeResult,
+  encodeBatch,
+  type WireArgs,
+  type WireBatch,
+  type WireFunction,
+  type WireResult,
+} from './wire.js';
 
 import { registerBackend } from './registry.js';
 import { SequentialBackend } from './sequential.js';

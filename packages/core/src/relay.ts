@@ -5,13 +5,13 @@
  */
 import type { ParallelBackend, SubmitOptions } from './backend.js';
 import { TaskBatch, TaskFailure } from './batch.js';
-import { Delayed } from './delayed.js';
 import { createBackend, isRegistered } from './registry.js';
 import { type RunBatchOptions, resolveFunction } from './runtime.js';
 import { SequentialBackend } from './sequential.js';
 import { type SerializedError, serializeError } from './serialize-error.js';
 import { task, taskRefOf } from './task.js';
-import { type WireBatch, type WireResult, wireTaskArgs } from './wire.js';
+import { TaskTable } from './task-table.js';
+import type { WireBatch, WireResult } from './wire.js';
 
 /** Resolves a batch's functions on this worker (allow-list applied) and rebuilds the TaskBatch. */
 export async function taskBatchFromWire(
@@ -29,9 +29,12 @@ export async function taskBatchFromWire(
       return fn;
     }),
   );
-  const rows = wireTaskArgs(wire);
-  const tasks = rows.map(
-    (args, pos) => new Delayed(fns[wire.fnOf === null ? 0 : wire.fnOf[pos]!] as never, args),
+  const tasks = TaskTable.fromLayout(
+    fns,
+    wire.fnOf === null ? null : [...wire.fnOf],
+    wire.size,
+    wire.args,
+    wire.columnar,
   );
   const nested = wire.nested;
   return new TaskBatch({
@@ -53,7 +56,9 @@ export async function taskBatchFromWire(
 }
 
 /** A pool's results as a wire answer (settled failures become `errors`). */
-export function toWireResult(values: unknown[]): WireResult {
+export function toWireResult(values: ArrayLike<unknown>): WireResult {
+  // all numbers: forwarded as they are (a Float64Array holds no failure markers)
+  if (!Array.isArray(values)) return { values: values as unknown[] };
   let errors: Array<readonly [number, SerializedError]> | undefined;
   for (let pos = 0; pos < values.length; pos++) {
     const v = values[pos];

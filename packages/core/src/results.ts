@@ -9,7 +9,7 @@ export type OutputMode = 'list' | 'settled' | 'ordered' | 'unordered';
 
 export class ResultBuffer {
   /** list: each batch's values, joined once at the end (batches complete out of order). */
-  private readonly chunks: Array<{ readonly first: number; readonly values: unknown[] }> = [];
+  private readonly chunks: Array<{ readonly first: number; readonly values: ArrayLike<unknown> }> = [];
   /** settled: one PromiseSettledResult per task, by index. */
   private readonly settled: unknown[] = [];
   /** ordered: results waiting for the ones before them. */
@@ -22,7 +22,7 @@ export class ResultBuffer {
   constructor(readonly mode: OutputMode) {}
 
   /** The values of a batch (or of its tasks that ran before a failure) starting at task `first`. */
-  store(first: number, values: unknown[]): void {
+  store(first: number, values: ArrayLike<unknown>): void {
     switch (this.mode) {
       case 'list':
         this.chunks.push({ first, values });
@@ -58,9 +58,14 @@ export class ResultBuffer {
   /** Every result in input order (list and settled modes), once the call is done. */
   all(): unknown[] {
     if (this.mode === 'settled') return this.settled;
-    const out: unknown[] = [];
+    let total = 0;
+    for (const chunk of this.chunks) total += chunk.values.length;
+    // one copy from each batch's values (often the Float64Array they crossed as) into the result
+    const out = new Array<unknown>(total);
+    let at = 0;
     for (const chunk of this.chunks.sort((a, b) => a.first - b.first)) {
-      for (let i = 0; i < chunk.values.length; i++) out.push(chunk.values[i]);
+      const values = chunk.values;
+      for (let i = 0; i < values.length; i++) out[at++] = values[i];
     }
     return out;
   }

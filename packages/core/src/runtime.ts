@@ -11,7 +11,7 @@ import { SerializationError } from './errors.js';
 import { messages } from './messages.js';
 import { serializeError } from './serialize-error.js';
 import { importingTaskModule, lookupTask } from './task.js';
-import { packNumbers, type WireBatch, type WireFunction, type WireResult } from './wire.js';
+import { mapWireArgs, packNumbers, type WireBatch, type WireFunction, type WireResult } from './wire.js';
 
 export interface RunBatchOptions {
   /** Called as each task starts (position in the batch): adapters use it for timeouts and crash reports. */
@@ -22,8 +22,9 @@ export interface RunBatchOptions {
   readonly allowSource?: boolean | ((fn: WireFunction) => void);
   /**
    * Rewrites argument values before the calls (e.g. shared-buffer references back into typed
-   * arrays). Called with each element of `wire.args` — a task's argument list, or an argument
-   * column in columnar batches — so it must map element by element.
+   * arrays). Called with each element of `wire.args` that is an array — a task's argument list,
+   * or an argument column in columnar batches (Float64Array columns of numbers are left as they
+   * are) — so it must map element by element.
    */
   readonly mapArgs?: (args: readonly unknown[]) => readonly unknown[];
 }
@@ -117,7 +118,7 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
     const { onTaskStart, mapArgs } = options;
     let args = wire.args;
     try {
-      if (mapArgs) args = args.map(mapArgs);
+      if (mapArgs) args = mapWireArgs(args, mapArgs);
     } catch (error) {
       return { values: [], error: { pos: 0, error: serializeError(error) } };
     }

@@ -7,12 +7,12 @@
 import type { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 import { completedBeforeFailure, TaskBatch, TaskFailure } from './batch.js';
-import type { Delayed } from './delayed.js';
 import { CallCancelledError } from './errors.js';
 import { messages } from './messages.js';
 import type { CallState, ProgressReporter } from './progress.js';
 import { type OutputMode, ResultBuffer } from './results.js';
 import { TaskSource } from './task-source.js';
+import { TaskTable } from './task-table.js';
 
 export interface CallParams {
   readonly callId: string;
@@ -37,7 +37,7 @@ export interface CallParams {
 
 interface ReadyBatch {
   readonly first: number;
-  readonly tasks: Delayed[];
+  readonly table: TaskTable;
 }
 
 export class Call {
@@ -230,40 +230,41 @@ export class Call {
       const workers = this.p.workers;
       const big = size * workers;
       const n = Math.min(big, limit);
-      const slice = this.source.isAsync ? await this.source.take(n) : this.source.takeSync(n);
-      if (this.stopped || slice.length === 0) return false;
-      const first = this.source.taken - slice.length;
+      const table = new TaskTable(Math.min(n, this.source.remaining ?? n));
+      const count = this.source.isAsync ? await this.source.fill(table, n) : this.source.fillSync(table, n);
+      if (this.stopped || count === 0) return false;
+      const first = this.source.taken - count;
       // at the end of the input, smaller batches so the last workers do not starve
-      const atEnd = n === big && slice.length < big;
-      const per = Math.max(1, Math.floor(slice.length / (atEnd ? 10 * workers : workers)));
-      if (per >= slice.length) this.ready.push({ first, tasks: slice });
+      const atEnd = n === big && count < big;
+      const per = Math.max(1, Math.floor(count / (atEnd ? 10 * workers : workers)));
+      if (per >= count) this.ready.push({ first, table });
       else
-        for (let i = 0; i < slice.length; i += per)
-          this.ready.push({ first: first + i, tasks: slice.slice(i, i + per) });
+        for (let i = 0; i < count; i += per)
+          this.ready.push({ first: first + i, table: table.slice(i, Math.min(i + per, count)) });
     }
     const next = this.ready.shift()!;
-    this.submit(next.first, next.tasks);
+    this.submit(next.first, next.table);
     return true;
   }
 
-  private newBatch(first: number, tasks: Delayed[], nested: NestedBackend | null): TaskBatch {
+  private newBatch(first: number, table: TaskTable, nested: NestedBackend | null): TaskBatch {
     return new TaskBatch({
       callId: this.p.callId,
       firstIndex: first,
-      tasks,
+      tasks: table,
       nested,
       depth: this.p.depth,
       settle: this.p.mode === 'settled',
     });
   }
 
-  private submit(first: number, tasks: Delayed[]): void {
-    const batch = this.newBatch(first, tasks, this.p.nested);
+  private submit(first: number, table: TaskTable): void {
+    const batch = this.newBatch(first, table, this.p.nested);
     this.inFlight++;
-    this.dispatched += tasks.length;
+    this.dispatched += table.length;
     this.dispatchedBatches++;
     const started = performance.now();
-    let promise: Promise<unknown[]>;
+    let promise: Promise<ArrayLike<unknown>>;
     try {
       promise = this.p.backend.submit(batch, this.submitOptions);
     } catch (error) {
@@ -278,7 +279,7 @@ export class Call {
       .catch((error: unknown) => this.fail(error));
   }
 
-  private onBatchDone(batch: TaskBatch, values: unknown[], started: number): void {
+  private onBatchDone(batch: TaskBatch, values: ArrayLike<unknown>, started: number): void {
     this.inFlight--;
     if (this.stopped) {
       this.maybeStopCall();
@@ -313,7 +314,8 @@ export class Call {
       this.buffer.storeOne(batch.firstIndex + at, new TaskFailure(error));
       this.completed++;
       for (let pos = batch.size - 1; pos >= 0; pos--) {
-        if (pos !== at) this.ready.unshift({ first: batch.firstIndex + pos, tasks: [batch.tasks[pos]!] });
+        if (pos !== at)
+          this.ready.unshift({ first: batch.firstIndex + pos, table: batch.table.slice(pos, pos + 1) });
       }
     } else {
       for (let pos = 0; pos < batch.size; pos++)
@@ -344,11 +346,14 @@ export class Call {
         // auto: joblib's heuristic here too, so many tiny tasks do not each pay for a batch
         const size = this.p.batchSize === 'auto' ? this.p.batching.computeBatchSize() : this.p.batchSize;
         this.lastBatchSize = size;
-        const tasks = this.source.isAsync ? await this.source.take(size) : this.source.takeSync(size);
-        if (this.stopped || tasks.length === 0) break;
-        const batch = this.newBatch(this.source.taken - tasks.length, tasks, null);
+        const table = new TaskTable(Math.min(size, this.source.remaining ?? size));
+        const count = this.source.isAsync
+          ? await this.source.fill(table, size)
+          : this.source.fillSync(table, size);
+        if (this.stopped || count === 0) break;
+        const batch = this.newBatch(this.source.taken - count, table, null);
         this.inFlight++;
-        this.dispatched += tasks.length;
+        this.dispatched += count;
         this.dispatchedBatches++;
         let values: unknown[];
         const started = performance.now();
@@ -361,9 +366,9 @@ export class Call {
           this.inFlight--;
         }
         if (this.stopped) break;
-        this.p.batching.batchCompleted(tasks.length, performance.now() - started);
+        this.p.batching.batchCompleted(count, performance.now() - started);
         this.buffer.store(batch.firstIndex, values);
-        this.completed += tasks.length;
+        this.completed += count;
         this.p.reporter.update(this.state(false));
         this.notify();
       }

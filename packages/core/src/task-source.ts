@@ -1,6 +1,7 @@
 /** Lazy, bounded consumption of the user's sync or async iterable of delayed calls. */
 import { type Delayed, isDelayed } from './delayed.js';
 import { messages } from './messages.js';
+import type { TaskTable } from './task-table.js';
 
 export class TaskSource {
   private readonly sync: Iterator<unknown> | undefined;
@@ -39,28 +40,37 @@ export class TaskSource {
     return value;
   }
 
-  /** Up to `n` tasks synchronously (sync sources only). */
-  takeSync(n: number): Delayed[] {
-    const out: Delayed[] = [];
-    const it = this.sync!;
-    while (out.length < n && !this.exhausted) {
-      const r = it.next();
-      if (r.done) this.exhausted = true;
-      else out.push(this.check(r.value));
-    }
-    return out;
+  /** How many tasks are left, when the input's length is known. */
+  get remaining(): number | null {
+    return this.knownLength === null ? null : this.knownLength - this.taken;
   }
 
-  async take(n: number): Promise<Delayed[]> {
-    if (this.sync) return this.takeSync(n);
-    const out: Delayed[] = [];
+  /** Adds up to `n` tasks to `table` synchronously (sync sources only); returns how many. */
+  fillSync(table: TaskTable, n: number): number {
+    const it = this.sync!;
+    let added = 0;
+    while (added < n && !this.exhausted && this.put(it.next(), table)) added++;
+    return added;
+  }
+
+  /** Adds up to `n` tasks to `table`; returns how many. */
+  async fill(table: TaskTable, n: number): Promise<number> {
+    if (this.sync) return this.fillSync(table, n);
     const it = this.async!;
-    while (out.length < n && !this.exhausted) {
-      const r = await it.next();
-      if (r.done) this.exhausted = true;
-      else out.push(this.check(r.value));
+    let added = 0;
+    while (added < n && !this.exhausted && this.put(await it.next(), table)) added++;
+    return added;
+  }
+
+  /** One step of the input into `table`; false at its end. */
+  private put(step: IteratorResult<unknown>, table: TaskTable): boolean {
+    if (step.done) {
+      this.exhausted = true;
+      return false;
     }
-    return out;
+    const task = this.check(step.value);
+    table.add(task.fn, task.args);
+    return true;
   }
 
   /** Lets a generator run its finally blocks when the call stops early. */

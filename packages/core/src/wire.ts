@@ -25,6 +25,9 @@ export interface WireNested {
   readonly level: number;
 }
 
+/** A task's argument list (rows) or one argument of every task (columns; numbers as a Float64Array). */
+export type WireArgs = readonly unknown[] | Float64Array;
+
 export interface WireBatch {
   readonly v: 1;
   readonly call: string;
@@ -36,12 +39,13 @@ export interface WireBatch {
   readonly size: number;
   /**
    * Rows (`args[i]`: the arguments of task i), or, when `columnar`, columns (`args[k]`: argument k
-   * of every task). Columns are used when every task calls one function with the same number of
-   * arguments: a batch of `square(i)` crosses as one flat array instead of one small array per task,
-   * which is most of the cost of cloning small tasks. Walk it generically (every element is an array
-   * of argument values either way), or read rows with `wireTaskArgs`.
+   * of every task). Columns are used whenever the tasks take the same number of arguments (up to
+   * 8); a column of numbers is a Float64Array, so a batch of `square(i)` crosses as one copy of
+   * memory instead of one small array per task, which is most of the cost of cloning small tasks.
+   * Walk it generically (every element is an array-like of argument values either way), or read
+   * rows with `wireTaskArgs`.
    */
-  readonly args: readonly (readonly unknown[])[];
+  readonly args: readonly WireArgs[];
   readonly columnar: boolean;
   readonly nested: WireNested | null;
   readonly depth: number;
@@ -95,37 +99,27 @@ export function encodeFunction(fn: Function): WireFunction {
 }
 
 export function encodeBatch(batch: TaskBatch): WireBatch {
-  const tasks = batch.tasks;
-  const seen: Function[] = [];
-  const fns: WireFunction[] = [];
-  let fnOf: number[] | null = null;
-  const args = new Array<readonly unknown[]>(tasks.length);
-  for (let i = 0; i < tasks.length; i++) {
-    const t = tasks[i]!;
-    args[i] = t.args;
-    let f = seen[0] === t.fn ? 0 : seen.indexOf(t.fn);
-    if (f < 0) {
-      try {
-        fns.push(encodeFunction(t.fn));
-      } catch (error) {
-        throw withTaskIndex(error, batch.firstIndex + i);
-      }
-      f = seen.push(t.fn) - 1;
+  // the table already holds the wire layout: only the functions need encoding
+  const table = batch.table;
+  const fns = new Array<WireFunction>(table.fns.length);
+  for (let f = 0; f < fns.length; f++) {
+    try {
+      fns[f] = encodeFunction(table.fns[f]!);
+    } catch (error) {
+      throw withTaskIndex(error, batch.firstIndex + (f === 0 ? 0 : table.fnOf!.indexOf(f)));
     }
-    if (f !== 0 && fnOf === null) fnOf = new Array<number>(i).fill(0);
-    fnOf?.push(f);
   }
   const nested = batch.nested;
-  const columns = fnOf === null ? toColumns(args) : null;
+  table.seal();
   return {
     v: 1,
     call: batch.callId,
     first: batch.firstIndex,
     fns,
-    fnOf,
-    size: tasks.length,
-    args: columns ?? args,
-    columnar: columns !== null,
+    fnOf: table.fnOf,
+    size: table.length,
+    args: table.columns ?? table.rows!,
+    columnar: table.columns !== null,
     nested:
       nested === null
         ? null
@@ -133,23 +127,6 @@ export function encodeBatch(batch: TaskBatch): WireBatch {
     depth: batch.depth,
     settle: batch.settle,
   };
-}
-
-const MAX_COLUMNS = 8;
-
-/** Columns of the arguments when every task has the same number of them (and a few tasks at least). */
-function toColumns(rows: readonly (readonly unknown[])[]): unknown[][] | null {
-  const n = rows.length;
-  const arity = rows[0]?.length ?? 0;
-  if (n < 2 || arity > MAX_COLUMNS) return null;
-  for (let i = 1; i < n; i++) if (rows[i]!.length !== arity) return null;
-  const columns: (unknown[] | Float64Array)[] = [];
-  for (let k = 0; k < arity; k++) {
-    const column = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) column[i] = rows[i]![k];
-    columns.push(packNumbers(column) ?? column);
-  }
-  return columns as unknown[][];
 }
 
 /**
@@ -164,25 +141,37 @@ export function packNumbers(values: readonly unknown[]): Float64Array | undefine
   return Float64Array.from(values as number[]);
 }
 
+/**
+ * Maps every argument list (rows) or argument column of a batch through `map`, e.g. to swap large
+ * buffers for references; Float64Array columns hold numbers only and are passed through.
+ */
+export function mapWireArgs(
+  args: readonly WireArgs[],
+  map: (values: readonly unknown[]) => readonly unknown[],
+): readonly WireArgs[] {
+  return args.map((values) => (Array.isArray(values) ? map(values) : values));
+}
+
 /** Each task's argument list, whatever the layout (for adapters that re-create tasks from a wire batch). */
 export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
   if (!wire.columnar) return wire.args as (readonly unknown[])[];
   const rows = new Array<unknown[]>(wire.size);
-  for (let i = 0; i < wire.size; i++) rows[i] = wire.args.map((column) => column[i]);
+  for (let i = 0; i < wire.size; i++) rows[i] = wire.args.map((column) => column[i]!);
   return rows;
 }
 
-/** Results of a batch from a worker's answer; throws the first task error (not settled). */
-export function decodeResult(batch: TaskBatch, result: WireResult): unknown[] {
+/**
+ * Results of a batch from a worker's answer; throws the first task error (not settled). Results
+ * that were all numbers stay the Float64Array they crossed as: the call copies them into its
+ * result array once, instead of building an array per batch.
+ */
+export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
   if (result.error !== undefined) {
     const error = deserializeError(result.error.error);
     attachCompletedBefore(error, result.values);
     throw withTaskIndex(error, batch.firstIndex + result.error.pos);
   }
-  // results that were all numbers crossed as a Float64Array (see packNumbers)
-  const values = ArrayBuffer.isView(result.values)
-    ? Array.from(result.values as unknown as Float64Array)
-    : result.values;
+  const values = result.values;
   if (result.errors !== undefined) {
     for (const [pos, error] of result.errors) {
       values[pos] = new TaskFailure(withTaskIndex(deserializeError(error), batch.firstIndex + pos));

@@ -23,7 +23,7 @@ const batch = (tasks: ReturnType<ReturnType<typeof delayed>>[], settle = false, 
 
 /** Simulates a worker: the wire batch crosses a structured clone, as postMessage does. */
 const roundTrip = async (b: TaskBatch) =>
-  decodeResult(b, structuredClone(await runBatch(structuredClone(encodeBatch(b)))));
+  Array.from(decodeResult(b, structuredClone(await runBatch(structuredClone(encodeBatch(b))))));
 
 describe('wire format and worker runtime', () => {
   it('references task() functions by module and ships others as source', () => {
@@ -203,16 +203,13 @@ describe('unsendable results in settled batches', () => {
 });
 
 describe('columnar arguments', () => {
-  it('sends one array per argument position when every task calls one function with one arity', async () => {
+  it('sends one column per argument position when the tasks take the same number of arguments', async () => {
     const b = batch([delayed(add)(1, 2), delayed(add)(3, 4), delayed(add)(5, 6)]);
     const wire = encodeBatch(b);
     expect(wire).toMatchObject({
       columnar: true,
       size: 3,
-      args: [
-        [1, 3, 5],
-        [2, 4, 6],
-      ],
+      args: [Float64Array.of(1, 3, 5), Float64Array.of(2, 4, 6)],
     });
     expect(wireTaskArgs(wire)).toEqual([
       [1, 2],
@@ -232,11 +229,18 @@ describe('columnar arguments', () => {
   });
 
   it('maps argument values through mapArgs in either layout', async () => {
-    const b = batch([delayed(add)(1, 2), delayed(add)(3, 4)]);
-    const doubled = (values: readonly unknown[]) => values.map((v) => (v as number) * 2);
-    expect(await runBatch(encodeBatch(b), { mapArgs: doubled })).toEqual({ values: [6, 14] });
-    const single = batch([delayed(add)(1, 2)]);
-    expect(await runBatch(encodeBatch(single), { mapArgs: doubled })).toEqual({ values: [6] });
+    const cat = (...parts: string[]) => parts.join('');
+    const b = batch([delayed(cat)('a', 'b'), delayed(cat)('c', 'd')]);
+    const upper = (values: readonly unknown[]) => values.map((v) => (v as string).toUpperCase());
+    expect(await runBatch(encodeBatch(b), { mapArgs: upper })).toEqual({ values: ['AB', 'CD'] });
+    const rows = batch([delayed(cat)('a', 'b'), delayed(cat)('c', 'd', 'e')]);
+    expect(await runBatch(encodeBatch(rows), { mapArgs: upper })).toEqual({ values: ['AB', 'CDE'] });
+    // number columns cross as Float64Array and are not mapped (they hold no buffers to restore)
+    const numbers = batch([delayed(add)(1, 2), delayed(add)(3, 4)]);
+    const never = () => {
+      throw new Error('mapArgs called for a number column');
+    };
+    expect(await runBatch(encodeBatch(numbers), { mapArgs: never })).toEqual({ values: [3, 7] });
   });
 });
 
@@ -248,9 +252,10 @@ describe('numbers cross as Float64Array', () => {
     expect(wire.args[0]).toBeInstanceOf(Float64Array);
     const result = await runBatch(structuredClone(wire));
     expect(result.values).toBeInstanceOf(Float64Array);
+    // handed to the call as they came: Parallel copies them into its result array once
     const values = decodeResult(b, structuredClone(result));
-    expect(Array.isArray(values)).toBe(true);
-    expect(values).toEqual(inputs.map((x) => x * x));
+    expect(values).toBeInstanceOf(Float64Array);
+    expect(Array.from(values)).toEqual(inputs.map((x) => x * x));
     expect(
       Object.is(
         (await roundTrip(batch(Array.from({ length: 20 }, () => delayed((x: number) => x)(-0)))))[0],

@@ -1,0 +1,177 @@
+/**
+ * TaskTable: the tasks of a batch stored column by column as the scheduler pulls them from the
+ * input. Nothing keeps the caller's `Delayed` objects, so they die young (a call of 100 000 tiny
+ * tasks otherwise spends a third of its time copying them through the garbage collector), and
+ * `square(0) … square(n)` is already one Float64Array of arguments, ready to cross a thread or
+ * process boundary as one copy of memory instead of one serialized array per task.
+ */
+import { Delayed } from './delayed.js';
+
+/** Argument k of every task: a Float64Array while every value is a number, else an array. */
+export type Column = Float64Array | unknown[];
+
+/** More arguments than this and tasks are kept as rows (a column per argument no longer pays). */
+const MAX_COLUMNS = 8;
+
+export class TaskTable {
+  length = 0;
+  /** The distinct functions, in order of first use. */
+  readonly fns: Function[] = [];
+  /** Which entry of `fns` each task calls; null while every task calls fns[0] (the usual case). */
+  fnOf: number[] | null = null;
+  /** Argument k of every task, when all tasks take the same number of arguments (else null). */
+  columns: Column[] | null = [];
+  /** Each task's own argument list, when the numbers of arguments differ (else null). */
+  rows: (readonly unknown[])[] | null = null;
+  private arity = -1;
+  private capacity: number;
+
+  /** `capacity`: how many tasks are expected (numeric columns are allocated for that many, and grow). */
+  constructor(capacity = 16) {
+    this.capacity = Math.max(1, capacity);
+  }
+
+  static of(tasks: readonly Delayed[]): TaskTable {
+    const table = new TaskTable(tasks.length);
+    for (let i = 0; i < tasks.length; i++) table.add(tasks[i]!.fn, tasks[i]!.args);
+    return table.seal();
+  }
+
+  /** A table over argument columns or rows already laid out (a batch received from the wire). */
+  static fromLayout(
+    fns: Function[],
+    fnOf: number[] | null,
+    size: number,
+    args: readonly (readonly unknown[] | Float64Array)[],
+    columnar: boolean,
+  ): TaskTable {
+    const table = new TaskTable(size);
+    table.fns.push(...fns);
+    table.fnOf = fnOf;
+    table.length = size;
+    if (columnar) {
+      table.columns = args as Column[];
+      table.arity = args.length;
+    } else {
+      table.columns = null;
+      table.rows = args as (readonly unknown[])[];
+    }
+    return table;
+  }
+
+  add(fn: Function, args: readonly unknown[]): void {
+    const i = this.length++;
+    // function of this task
+    let f = this.fns[0] === fn ? 0 : this.fns.indexOf(fn);
+    if (f < 0) f = this.fns.push(fn) - 1;
+    if (f !== 0 && this.fnOf === null) this.fnOf = new Array<number>(i).fill(0);
+    this.fnOf?.push(f);
+    // its arguments
+    const columns = this.columns;
+    if (columns === null) this.rows!.push(args);
+    else if (i === 0 && args.length <= MAX_COLUMNS) this.startColumns(columns, args);
+    else if (args.length === this.arity) this.addToColumns(columns, i, args);
+    else this.toRows(args);
+  }
+
+  private startColumns(columns: Column[], args: readonly unknown[]): void {
+    this.arity = args.length;
+    for (let k = 0; k < this.arity; k++) columns.push(this.newColumn(args[k]));
+    this.addToColumns(columns, 0, args);
+  }
+
+  private addToColumns(columns: Column[], i: number, args: readonly unknown[]): void {
+    for (let k = 0; k < this.arity; k++) {
+      const column = columns[k]!;
+      const value = args[k];
+      if (Array.isArray(column)) column.push(value);
+      else if (typeof value === 'number') {
+        if (i === column.length) columns[k] = grow(column, this.capacity);
+        (columns[k] as Float64Array)[i] = value;
+      } else columns[k] = [...column.subarray(0, i), value];
+    }
+  }
+
+  /** Ends adding: numeric columns are trimmed to the number of tasks (a view would clone its whole buffer). */
+  seal(): this {
+    const columns = this.columns;
+    if (columns !== null) {
+      for (let k = 0; k < columns.length; k++) {
+        const column = columns[k]!;
+        if (!Array.isArray(column) && column.length !== this.length)
+          columns[k] = column.slice(0, this.length);
+      }
+    }
+    return this;
+  }
+
+  /** Tasks [start, end) as a table of their own (columns copied). */
+  slice(start: number, end: number): TaskTable {
+    const table = new TaskTable(end - start);
+    table.fns.push(...this.fns);
+    table.fnOf = this.fnOf?.slice(start, end) ?? null;
+    table.length = end - start;
+    table.arity = this.arity;
+    table.columns = this.columns?.map((column) => column.slice(start, end)) ?? null;
+    table.rows = this.rows?.slice(start, end) ?? null;
+    return table;
+  }
+
+  fnAt(i: number): Function {
+    return this.fns[this.fnOf === null ? 0 : this.fnOf[i]!]!;
+  }
+
+  /** The arguments of task i (a new array in the columnar layout). */
+  argsAt(i: number): readonly unknown[] {
+    if (this.rows !== null) return this.rows[i]!;
+    const columns = this.columns!;
+    const args = new Array<unknown>(columns.length);
+    for (let k = 0; k < columns.length; k++) args[k] = columns[k]![i];
+    return args;
+  }
+
+  /** Calls task i's function with its arguments, without building an argument array for up to 3 columns. */
+  call(i: number): unknown {
+    const fn = this.fnAt(i) as (...args: unknown[]) => unknown;
+    const columns = this.columns;
+    if (columns === null) return fn(...this.rows![i]!);
+    switch (columns.length) {
+      case 0:
+        return fn();
+      case 1:
+        return fn(columns[0]![i]);
+      case 2:
+        return fn(columns[0]![i], columns[1]![i]);
+      case 3:
+        return fn(columns[0]![i], columns[1]![i], columns[2]![i]);
+      default:
+        return fn(...this.argsAt(i));
+    }
+  }
+
+  toDelayed(): Delayed[] {
+    const tasks = new Array<Delayed>(this.length);
+    for (let i = 0; i < this.length; i++) tasks[i] = new Delayed(this.fnAt(i) as never, this.argsAt(i));
+    return tasks;
+  }
+
+  private newColumn(first: unknown): Column {
+    return typeof first === 'number' ? new Float64Array(this.capacity) : [];
+  }
+
+  /** The numbers of arguments differ: keep every task's argument list instead of columns. */
+  private toRows(args: readonly unknown[]): void {
+    const before = this.length - 1;
+    const rows = new Array<readonly unknown[]>(before);
+    for (let i = 0; i < before; i++) rows[i] = this.argsAt(i);
+    rows.push(args);
+    this.rows = rows;
+    this.columns = null;
+  }
+}
+
+function grow(column: Float64Array, hint: number): Float64Array {
+  const bigger = new Float64Array(Math.max(column.length * 2, hint, 16));
+  bigger.set(column);
+  return bigger;
+}
