@@ -4,14 +4,15 @@
  * order with the nested-backend config active, and answer with results or serialized errors.
  */
 import vm from 'node:vm';
-import { isThenable } from './batch.js';
 import { findUncloneable } from './clone-check.js';
 import { runInScope, type Scope } from './config.js';
 import { SerializationError } from './errors.js';
 import { messages } from './messages.js';
 import { serializeError } from './serialize-error.js';
+import { TableRun } from './table-run.js';
 import { importingTaskModule, lookupTask } from './task.js';
-import { mapWireArgs, packNumbers, type WireBatch, type WireFunction, type WireResult } from './wire.js';
+import { TaskTable } from './task-table.js';
+import { mapWireArgs, type WireBatch, type WireFunction, type WireResult } from './wire.js';
 
 export interface RunBatchOptions {
   /** Called as each task starts (position in the batch): adapters use it for timeouts and crash reports. */
@@ -106,7 +107,6 @@ function scopeOf(wire: WireBatch): Scope {
 /** Runs a batch in a worker and answers in the wire format. Never throws for a task's error. */
 export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): Promise<WireResult> {
   const size = wire.size;
-  const values = new Array<unknown>(size);
   let fns: Function[];
   try {
     fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
@@ -122,37 +122,26 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
     } catch (error) {
       return { values: [], error: { pos: 0, error: serializeError(error) } };
     }
-    const columnar = wire.columnar;
-    const [c0, c1, c2] = columnar ? args : [];
-    const arity = columnar ? args.length : -1;
-    for (let pos = 0; pos < size; pos++) {
-      const f = wire.fnOf === null ? 0 : wire.fnOf[pos]!;
+    const table = TaskTable.fromLayout(fns, wire.fnOf as number[] | null, size, args, wire.columnar);
+    const run = new TableRun(table, onTaskStart);
+    for (;;) {
+      // every task that returns a plain value runs inside advance(); we stop here only for a
+      // task that returned a promise or threw
+      run.advance();
+      const pos = run.pos;
+      if (pos >= size) break;
       try {
-        onTaskStart?.(pos);
-        const fn = fns[f]!;
-        // columns: call with positional arguments directly, no per-task array
-        let value: unknown =
-          arity === 1
-            ? fn(c0![pos])
-            : arity === 2
-              ? fn(c0![pos], c1![pos])
-              : arity === 3
-                ? fn(c0![pos], c1![pos], c2![pos])
-                : arity === 0
-                  ? fn()
-                  : columnar
-                    ? fn(...args.map((column) => column[pos]))
-                    : fn(...args[pos]!);
-        if (isThenable(value)) value = await value;
-        values[pos] = value;
+        run.values.set(pos, await run.takeOutcome());
       } catch (thrown) {
-        const error = serializeError(explainClosure(thrown, wire.fns[f]!));
-        if (!wire.settle) return { values: values.slice(0, pos), error: { pos, error } };
+        const error = serializeError(
+          explainClosure(thrown, wire.fns[wire.fnOf === null ? 0 : wire.fnOf[pos]!]!),
+        );
+        if (!wire.settle) return { values: run.values.before(pos), error: { pos, error } };
         errors.push([pos, error]);
       }
+      run.pos = pos + 1;
     }
-    if (errors.length > 0) return { values, errors };
-    return { values: (packNumbers(values) as unknown as unknown[] | undefined) ?? values };
+    return errors.length > 0 ? { values: run.values.array(), errors } : { values: run.values.packed() };
   });
 }
 
