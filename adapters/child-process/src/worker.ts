@@ -4,8 +4,9 @@
  * the call was aborted, WorkerCrashedError (exit code or signal, and the task it was running,
  * read from its status file) otherwise.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess, ForkOptions } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,13 @@ import type { Job } from './job.js';
 import { messages } from './messages.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { StatusFile } from './status.js';
+
+// node:child_process (with net, dgram, ...) is loaded when the first worker starts, not at import:
+// every program and worker thread that imports parajob (a task module does) would pay for it
+const require = createRequire(import.meta.url);
+type ChildProcessModule = typeof import('node:child_process');
+const fork = (modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess =>
+  (require('node:child_process') as ChildProcessModule).fork(modulePath, args, options);
 
 export interface WorkerSpec {
   readonly execArgv: readonly string[];

@@ -3,7 +3,6 @@
  * from explicit options and the parallelConfig scope, configures it at the first call and keeps it
  * until close(); each call is a scheduler `Call`.
  */
-import { randomUUID } from 'node:crypto';
 import { AutoBatching } from './auto-batching.js';
 import type { BackendContext, ParallelBackend } from './backend.js';
 import { currentScope } from './config.js';
@@ -293,7 +292,8 @@ export class Parallel {
       }
       const call = new Call(
         {
-          callId: randomUUID(),
+          // the global Web Crypto: node:crypto loads at the first call, not when a worker imports parajob
+          callId: crypto.randomUUID(),
           backend,
           workers,
           inCaller,

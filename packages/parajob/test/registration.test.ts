@@ -30,4 +30,15 @@ describe('importing parajob', () => {
     // PipeWrap is this script's own stdout; a worker or a forked child would show up as Worker / ProcessWrap
     expect(resources.filter((r) => /Worker|ProcessWrap/.test(r))).toEqual([]);
   });
+
+  it('loads neither node:child_process nor node:crypto (every worker importing a task module pays for them)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      console.log(JSON.stringify(process.moduleLoadList));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const loaded = JSON.parse(run.stdout) as string[];
+    expect(loaded).toContain('NativeModule worker_threads');
+    expect(loaded.filter((m) => /^NativeModule (child_process|crypto|net)$/.test(m))).toEqual([]);
+  });
 });
