@@ -57,7 +57,7 @@ export async function taskBatchFromWire(
 
 /** A pool's results as a wire answer (settled failures become `errors`). */
 export function toWireResult(values: ArrayLike<unknown>): WireResult {
-  // all numbers: forwarded as they are (a Float64Array holds no failure markers)
+  // all numbers: forwarded as they are (a typed array holds no failure markers)
   if (!Array.isArray(values)) return { values: values as unknown[] };
   let errors: Array<readonly [number, SerializedError]> | undefined;
   for (let pos = 0; pos < values.length; pos++) {

@@ -60,7 +60,7 @@ export class ResultBuffer {
     if (this.mode === 'settled') return this.settled;
     let total = 0;
     for (const chunk of this.chunks) total += chunk.values.length;
-    // one copy from each batch's values (often the Float64Array they crossed as) into the result
+    // one copy from each batch's values (often the typed array they crossed as) into the result
     const out = new Array<unknown>(total);
     let at = 0;
     for (const chunk of this.chunks.sort((a, b) => a.first - b.first)) {

@@ -2,13 +2,29 @@
  * TaskTable: the tasks of a batch stored column by column as the scheduler pulls them from the
  * input. Nothing keeps the caller's `Delayed` objects, so they die young (a call of 100 000 tiny
  * tasks otherwise spends a third of its time copying them through the garbage collector), and
- * `square(0) … square(n)` is already one Float64Array of arguments, ready to cross a thread or
+ * `square(0) … square(n)` is already one Int32Array of arguments, ready to cross a thread or
  * process boundary as one copy of memory instead of one serialized array per task.
  */
 import { Delayed } from './delayed.js';
 
-/** Argument k of every task: a Float64Array while every value is a number, else an array. */
-export type Column = Float64Array | unknown[];
+/**
+ * Numbers packed to cross a thread or process boundary as one copy of memory: an Int32Array while
+ * every value is a 32-bit integer, a Float64Array from the first that is not. Integers stay small
+ * integers on the other side (read from a Float64Array they would be doubles, and a loop bounded by
+ * such an argument ran 4% slower); every value, -0 and NaN included, reads back exactly.
+ */
+export type NumberColumn = Int32Array | Float64Array;
+
+/** Argument k of every task: packed while every value is a number, else an array. */
+export type Column = NumberColumn | unknown[];
+
+const INT32 = 0;
+const FLOAT64 = 1;
+const VALUES = 2;
+
+function isInt32(value: number): boolean {
+  return (value | 0) === value && (value !== 0 || 1 / value > 0);
+}
 
 /** More arguments than this and tasks are kept as rows (a column per argument no longer pays). */
 const MAX_COLUMNS = 8;
@@ -24,6 +40,8 @@ export class TaskTable {
   /** Each task's own argument list, when the numbers of arguments differ (else null). */
   rows: (readonly unknown[])[] | null = null;
   private arity = -1;
+  /** How each column stores its values (INT32, FLOAT64 or VALUES). */
+  private readonly kinds: number[] = [];
   private capacity: number;
 
   /** `capacity`: how many tasks are expected (numeric columns are allocated for that many, and grow). */
@@ -42,7 +60,7 @@ export class TaskTable {
     fns: Function[],
     fnOf: number[] | null,
     size: number,
-    args: readonly (readonly unknown[] | Float64Array)[],
+    args: readonly (readonly unknown[] | NumberColumn)[],
     columnar: boolean,
   ): TaskTable {
     const table = new TaskTable(size);
@@ -76,20 +94,63 @@ export class TaskTable {
 
   private startColumns(columns: Column[], args: readonly unknown[]): void {
     this.arity = args.length;
-    for (let k = 0; k < this.arity; k++) columns.push(this.newColumn(args[k]));
+    for (let k = 0; k < this.arity; k++) {
+      const first = args[k];
+      const kind = typeof first !== 'number' ? VALUES : isInt32(first) ? INT32 : FLOAT64;
+      this.kinds.push(kind);
+      columns.push(
+        kind === VALUES
+          ? []
+          : kind === INT32
+            ? new Int32Array(this.capacity)
+            : new Float64Array(this.capacity),
+      );
+    }
     this.addToColumns(columns, 0, args);
   }
 
   private addToColumns(columns: Column[], i: number, args: readonly unknown[]): void {
+    const kinds = this.kinds;
     for (let k = 0; k < this.arity; k++) {
       const column = columns[k]!;
       const value = args[k];
-      if (Array.isArray(column)) column.push(value);
-      else if (typeof value === 'number') {
-        if (i === column.length) columns[k] = grow(column, this.capacity);
-        (columns[k] as Float64Array)[i] = value;
-      } else columns[k] = [...column.subarray(0, i), value];
+      // the common cases inline: the value fits the column as it is
+      switch (kinds[k]) {
+        case INT32:
+          if (typeof value === 'number' && isInt32(value) && i < column.length) {
+            (column as Int32Array)[i] = value;
+            continue;
+          }
+          break;
+        case FLOAT64:
+          if (typeof value === 'number' && i < column.length) {
+            (column as Float64Array)[i] = value;
+            continue;
+          }
+          break;
+        default:
+          (column as unknown[]).push(value);
+          continue;
+      }
+      this.store(k, i, value);
     }
+  }
+
+  /** Slow path: column k grows, widens to doubles, or becomes an array, then takes `value` at `i`. */
+  private store(k: number, i: number, value: unknown): void {
+    const column = this.columns![k] as NumberColumn;
+    if (typeof value !== 'number') {
+      this.columns![k] = [...column.subarray(0, i), value];
+      this.kinds[k] = VALUES;
+      return;
+    }
+    const wider = this.kinds[k] === INT32 && !isInt32(value);
+    const size = i < column.length ? column.length : Math.max(column.length * 2, this.capacity, 16);
+    const next = wider || column instanceof Float64Array ? new Float64Array(size) : new Int32Array(size);
+    next.set(column.subarray(0, i));
+    next[i] = value;
+    this.columns![k] = next;
+    if (wider) this.kinds[k] = FLOAT64;
   }
 
   /** Ends adding: numeric columns are trimmed to the number of tasks (a view would clone its whole buffer). */
@@ -155,10 +216,6 @@ export class TaskTable {
     return tasks;
   }
 
-  private newColumn(first: unknown): Column {
-    return typeof first === 'number' ? new Float64Array(this.capacity) : [];
-  }
-
   /** The numbers of arguments differ: keep every task's argument list instead of columns. */
   private toRows(args: readonly unknown[]): void {
     const before = this.length - 1;
@@ -168,10 +225,4 @@ export class TaskTable {
     this.rows = rows;
     this.columns = null;
   }
-}
-
-function grow(column: Float64Array, hint: number): Float64Array {
-  const bigger = new Float64Array(Math.max(column.length * 2, hint, 16));
-  bigger.set(column);
-  return bigger;
 }

@@ -8,6 +8,7 @@ import { SerializationError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
 import { deserializeError, type SerializedError } from './serialize-error.js';
 import { taskRefOf } from './task.js';
+import type { NumberColumn } from './task-table.js';
 
 /** A function reference: a task module (imported by the worker) or self-contained source. */
 export interface WireFunction {
@@ -25,8 +26,8 @@ export interface WireNested {
   readonly level: number;
 }
 
-/** A task's argument list (rows) or one argument of every task (columns; numbers as a Float64Array). */
-export type WireArgs = readonly unknown[] | Float64Array;
+/** A task's argument list (rows) or one argument of every task (columns; numbers packed, see NumberColumn). */
+export type WireArgs = readonly unknown[] | NumberColumn;
 
 export interface WireBatch {
   readonly v: 1;
@@ -40,7 +41,7 @@ export interface WireBatch {
   /**
    * Rows (`args[i]`: the arguments of task i), or, when `columnar`, columns (`args[k]`: argument k
    * of every task). Columns are used whenever the tasks take the same number of arguments (up to
-   * 8); a column of numbers is a Float64Array, so a batch of `square(i)` crosses as one copy of
+   * 8); a column of numbers is an Int32Array or a Float64Array, so a batch of `square(i)` crosses as one copy of
    * memory instead of one small array per task, which is most of the cost of cloning small tasks.
    * Walk it generically (every element is an array-like of argument values either way), or read
    * rows with `wireTaskArgs`.
@@ -130,20 +131,8 @@ export function encodeBatch(batch: TaskBatch): WireBatch {
 }
 
 /**
- * An array made only of numbers as a Float64Array: it crosses a thread or process boundary as one
- * copy of memory instead of one serialized value per element (JS numbers are doubles, so nothing
- * changes, -0 and NaN included). Undefined when any element is not a number.
- */
-export function packNumbers(values: readonly unknown[]): Float64Array | undefined {
-  const n = values.length;
-  if (n < 16) return undefined;
-  for (let i = 0; i < n; i++) if (typeof values[i] !== 'number') return undefined;
-  return Float64Array.from(values as number[]);
-}
-
-/**
  * Maps every argument list (rows) or argument column of a batch through `map`, e.g. to swap large
- * buffers for references; Float64Array columns hold numbers only and are passed through.
+ * buffers for references; packed number columns hold no buffers and are passed through.
  */
 export function mapWireArgs(
   args: readonly WireArgs[],

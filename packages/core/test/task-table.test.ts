@@ -12,15 +12,16 @@ const tableOf = (tasks: Delayed[], capacity?: number) => {
 const rowsOf = (table: TaskTable) => Array.from({ length: table.length }, (_, i) => table.argsAt(i));
 
 describe('TaskTable', () => {
-  it('keeps numbers in Float64Array columns, growing past the expected count', () => {
+  it('packs integers in Int32Array columns and other numbers in Float64Array ones, growing as needed', () => {
     const table = tableOf(
       Array.from({ length: 40 }, (_, i) => delayed(add)(i, -i)),
       3,
     );
     expect(table.length).toBe(40);
     expect(table.columns).toHaveLength(2);
-    expect(table.columns![0]).toBeInstanceOf(Float64Array);
+    expect(table.columns![0]).toBeInstanceOf(Int32Array);
     expect(table.columns![0]).toHaveLength(40); // sealed: trimmed to the number of tasks
+    expect(table.columns![1]).toBeInstanceOf(Float64Array); // -0 is not an int32
     expect(Object.is(table.argsAt(0)[1], -0)).toBe(true);
     expect(table.call(39)).toBe('39+-39');
   });
@@ -75,11 +76,18 @@ describe('TaskTable', () => {
     const table = tableOf(Array.from({ length: 10 }, (_, i) => delayed(i % 3 ? neg : Math.abs)(i)));
     const part = table.slice(4, 7);
     expect(part.length).toBe(3);
-    expect(part.columns![0]).toEqual(Float64Array.of(4, 5, 6));
+    expect(part.columns![0]).toEqual(Int32Array.of(4, 5, 6));
     expect(part.toDelayed()).toEqual([
       new Delayed(neg, [4]),
       new Delayed(neg, [5]),
       new Delayed(Math.abs, [6]),
     ]);
+  });
+
+  it('widens an Int32Array column when a larger or fractional number arrives, keeping earlier values', () => {
+    const values = [1, 2, 2 ** 31, 3, 0.5, Number.NaN, -(2 ** 31)];
+    const table = tableOf(values.map((v) => delayed(neg)(v)));
+    expect(table.columns![0]).toBeInstanceOf(Float64Array);
+    expect(rowsOf(table).map(([v]) => v)).toEqual(values);
   });
 });

@@ -209,7 +209,7 @@ describe('columnar arguments', () => {
     expect(wire).toMatchObject({
       columnar: true,
       size: 3,
-      args: [Float64Array.of(1, 3, 5), Float64Array.of(2, 4, 6)],
+      args: [Int32Array.of(1, 3, 5), Int32Array.of(2, 4, 6)],
     });
     expect(wireTaskArgs(wire)).toEqual([
       [1, 2],
