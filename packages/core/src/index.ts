@@ -23,6 +23,12 @@ export { type BackendFactory, listBackends, registerBackend } from './registry.j
 export { effectiveNJobs, getActiveBackend } from './resolve.js';
 export { type RunBatchOptions, runBatch } from './runtime.js';
 export { nestedBackendOf, SequentialBackend } from './sequential.js';
+export {
+  sharedArray,
+  type TypedArray,
+  type TypedArrayConstructor,
+  toShared,
+} from './shared-array.js';
 export { type TaskRef, task } from './task.js';
 export {
   decodeResult,

@@ -63,6 +63,14 @@ export const messages = {
     divisionByZero: () => 'division by zero',
     notPositive: (value: number) => `it evaluates to ${value}, and at least 1 task must be dispatched`,
   },
+  shared: {
+    notTypedArrayKind: (v: unknown) =>
+      `sharedArray(Kind, length): Kind must be a typed array constructor such as Float64Array, got ${describe(v)}`,
+    badLength: (v: unknown) =>
+      `sharedArray(Kind, length): length must be a non-negative integer, got ${describe(v)}`,
+    notTypedArray: (v: unknown) =>
+      `toShared(array) needs a typed array such as a Float64Array, got ${describe(v)}`,
+  },
   delayed: {
     notFunction: (v: unknown) => `delayed(fn) needs a function, got ${describe(v)}`,
     notDelayed: (index: number, v: unknown) =>

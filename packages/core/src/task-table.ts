@@ -79,16 +79,38 @@ export class TaskTable {
 
   add(fn: Function, args: readonly unknown[]): void {
     const i = this.length++;
-    // function of this task
-    let f = this.fns[0] === fn ? 0 : this.fns.indexOf(fn);
+    if (fn !== this.fns[0] || this.fnOf !== null) this.addFunction(fn, i);
+    const columns = this.columns;
+    if (columns === null || args.length !== this.arity) {
+      this.addLayout(columns, i, args);
+      return;
+    }
+    // the common case, flat (it runs unoptimized until V8 catches up): each value fits its column
+    const kinds = this.kinds;
+    for (let k = 0; k < args.length; k++) {
+      const column = columns[k]!;
+      const value = args[k];
+      const kind = kinds[k];
+      if (kind === VALUES) (column as unknown[]).push(value);
+      else if (typeof value !== 'number' || i >= column.length) this.store(k, i, value);
+      else if (kind === FLOAT64) (column as Float64Array)[i] = value;
+      else if ((value | 0) === value && (value !== 0 || 1 / value > 0)) (column as Int32Array)[i] = value;
+      else this.store(k, i, value);
+    }
+  }
+
+  /** Task i calls `fn`, which is not the only function so far. */
+  private addFunction(fn: Function, i: number): void {
+    let f = this.fns.indexOf(fn);
     if (f < 0) f = this.fns.push(fn) - 1;
     if (f !== 0 && this.fnOf === null) this.fnOf = new Array<number>(i).fill(0);
     this.fnOf?.push(f);
-    // its arguments
-    const columns = this.columns;
+  }
+
+  /** The first task, rows already, or a task whose number of arguments differs from the others'. */
+  private addLayout(columns: Column[] | null, i: number, args: readonly unknown[]): void {
     if (columns === null) this.rows!.push(args);
     else if (i === 0 && args.length <= MAX_COLUMNS) this.startColumns(columns, args);
-    else if (args.length === this.arity) this.addToColumns(columns, i, args);
     else this.toRows(args);
   }
 
@@ -96,43 +118,16 @@ export class TaskTable {
     this.arity = args.length;
     for (let k = 0; k < this.arity; k++) {
       const first = args[k];
-      const kind = typeof first !== 'number' ? VALUES : isInt32(first) ? INT32 : FLOAT64;
-      this.kinds.push(kind);
-      columns.push(
-        kind === VALUES
-          ? []
-          : kind === INT32
-            ? new Int32Array(this.capacity)
-            : new Float64Array(this.capacity),
-      );
-    }
-    this.addToColumns(columns, 0, args);
-  }
-
-  private addToColumns(columns: Column[], i: number, args: readonly unknown[]): void {
-    const kinds = this.kinds;
-    for (let k = 0; k < this.arity; k++) {
-      const column = columns[k]!;
-      const value = args[k];
-      // the common cases inline: the value fits the column as it is
-      switch (kinds[k]) {
-        case INT32:
-          if (typeof value === 'number' && isInt32(value) && i < column.length) {
-            (column as Int32Array)[i] = value;
-            continue;
-          }
-          break;
-        case FLOAT64:
-          if (typeof value === 'number' && i < column.length) {
-            (column as Float64Array)[i] = value;
-            continue;
-          }
-          break;
-        default:
-          (column as unknown[]).push(value);
-          continue;
+      if (typeof first !== 'number') {
+        this.kinds.push(VALUES);
+        columns.push([first]);
+        continue;
       }
-      this.store(k, i, value);
+      const kind = isInt32(first) ? INT32 : FLOAT64;
+      const column = kind === INT32 ? new Int32Array(this.capacity) : new Float64Array(this.capacity);
+      column[0] = first;
+      this.kinds.push(kind);
+      columns.push(column);
     }
   }
 
@@ -193,7 +188,7 @@ export class TaskTable {
 
   /** Calls task i's function with its arguments, without building an argument array for up to 3 columns. */
   call(i: number): unknown {
-    const fn = this.fnAt(i) as (...args: unknown[]) => unknown;
+    const fn = this.fns[this.fnOf === null ? 0 : this.fnOf[i]!] as (...args: unknown[]) => unknown;
     const columns = this.columns;
     if (columns === null) return fn(...this.rows![i]!);
     switch (columns.length) {
