@@ -3,21 +3,28 @@
  * Reports the wall time, this process's and its workers' memory high-water marks, and the bytes
  * this process wrote / its workers read through syscalls (copies over pipes or files show there).
  * Spec: { kind: 'loop' | 'parajob' | 'piscina-shared' | 'piscina-copy', backend?, shared?, mb, n, nJobs }
+ * (`shared`: parajob's array is made with sharedArray())
  */
 import { allAtOnce, openPeer, windowed } from '../lib/peers.mjs';
 import { descendantsHighWater, ioOf, memoryOf } from '../lib/proctree.mjs';
 import { main, timed } from '../lib/subject.mjs';
 import { sliceSum } from '../work.mjs';
 
-function makeArray(mb, shared) {
-  const bytes = mb * 1e6;
-  const data = new Float64Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+async function makeArray(mb, kind, shared) {
+  const length = (mb * 1e6) / 8;
+  let data;
+  if (kind === 'parajob' && shared) {
+    // parajob's way to hold large data for worker threads
+    const { sharedArray } = await import('parajob');
+    data = sharedArray(Float64Array, length);
+  } else if (kind === 'piscina-shared') data = new Float64Array(new SharedArrayBuffer(length * 8));
+  else data = new Float64Array(length);
   for (let i = 0; i < data.length; i++) data[i] = i % 1000; // touch every page: it is resident
   return data;
 }
 
 await main(async ({ kind, backend, shared = false, mb, n, nJobs }) => {
-  const data = makeArray(mb, shared || kind === 'piscina-shared');
+  const data = await makeArray(mb, kind, shared);
   const step = Math.ceil(data.length / n);
   const bounds = (i) => [i * step, Math.min((i + 1) * step, data.length)];
   const expected = sliceSum(data, 0, data.length);

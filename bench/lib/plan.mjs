@@ -207,13 +207,13 @@ export function buildPlan(env) {
       },
       {
         id: 'parajob:worker-threads',
-        label: 'parajob worker-threads, plain Float64Array',
+        label: 'parajob worker-threads, plain Float64Array (copied once per call)',
         command: spec({ kind: 'parajob', backend: 'worker-threads' }),
         skip: parajobNote,
       },
       {
         id: 'parajob:worker-threads:sab',
-        label: 'parajob worker-threads, array on a SharedArrayBuffer',
+        label: 'parajob worker-threads, array made with sharedArray()',
         command: spec({ kind: 'parajob', backend: 'worker-threads', shared: true }),
         skip: parajobNote,
       },
