@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliBin, startCluster } from './lib/cluster.mjs';
 import { benchDir, describeMachine, findJoblibPython, findNatsServer, repoDir } from './lib/machine.mjs';
-import { measure } from './lib/measure.mjs';
+import { measure, settle } from './lib/measure.mjs';
 import { buildPlan } from './lib/plan.mjs';
 import { evaluateGoals, renderGoals, renderWorkload } from './lib/report.mjs';
 import { fmtMs } from './lib/stats.mjs';
@@ -109,6 +109,7 @@ for (const w of plan) {
       for (const s of order) {
         if (r >= (s.maxRuns ?? Infinity)) continue;
         const [bin, args] = typeof s.command === 'function' ? s.command(ctx) : s.command;
+        await settle();
         const m = await measure(bin, args, {
           cwd: benchDir,
           timeoutMs: w.timeoutMs,

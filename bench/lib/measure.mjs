@@ -85,3 +85,21 @@ function lastLines(text, n = 4) {
 export function report(result) {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
+
+/**
+ * Waits (at most `maxMs`) until the machine has been nearly idle for `windowMs`: what the previous
+ * subject left running (joblib's loky workers exit after their parent, a pool's threads wind
+ * down) must not be billed to the next one. Returns how long it waited.
+ */
+export async function settle({ windowMs = 200, maxBusyCores = 0.25, maxMs = 3000 } = {}) {
+  const started = performance.now();
+  for (;;) {
+    const before = machineJiffies();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const after = machineJiffies();
+    // jiffies are 10 ms of one core
+    const busyCores = ((after.busy - before.busy) * 10) / windowMs;
+    const waited = performance.now() - started;
+    if (busyCores <= maxBusyCores || waited >= maxMs) return waited;
+  }
+}
