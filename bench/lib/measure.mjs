@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { cpuMsOf, machineJiffies, memoryOf, processTree } from './proctree.mjs';
+import { cpuMsOf, machineJiffies, memoryOf, processTree, reapedChildrenCpuMs } from './proctree.mjs';
 
 const RESULT_PREFIX = 'RESULT ';
 
@@ -17,6 +17,7 @@ const RESULT_PREFIX = 'RESULT ';
 export function measure(command, args, { cwd, env, timeoutMs = 300_000, sampleMs = 50 } = {}) {
   return new Promise((resolve) => {
     const startJiffies = machineJiffies();
+    const startReaped = reapedChildrenCpuMs();
     const start = performance.now();
     const child = spawn(command, args, {
       cwd,
@@ -56,7 +57,9 @@ export function measure(command, args, { cwd, env, timeoutMs = 300_000, sampleMs
       clearTimeout(killer);
       const end = machineJiffies();
       const busyMs = (end.busy - startJiffies.busy) * 10;
-      const treeCpuMs = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
+      const sampledCpuMs = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
+      // the child has been reaped by now: its exact CPU (threads and waited-for descendants included)
+      const treeCpuMs = Math.max(sampledCpuMs, reapedChildrenCpuMs() - startReaped);
       // cores' worth of CPU used by processes outside the measured tree (others' tests, the harness)
       const outsideLoad = Math.max(busyMs - treeCpuMs, 0) / Math.max(wallMs, 1);
       const line = stdout

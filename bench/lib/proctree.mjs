@@ -67,6 +67,18 @@ export function cpuMsOf(pid) {
   return ticks * 10; // USER_HZ is 100 on Linux
 }
 
+/**
+ * CPU time of this process's children that have exited and been waited for (cutime + cstime),
+ * with their own waited-for descendants: the exact CPU of a finished measurement, which sampling
+ * misses for short processes (their last tens of milliseconds happen between two samples).
+ */
+export function reapedChildrenCpuMs() {
+  const text = read(`/proc/${process.pid}/stat`);
+  if (text === undefined) return 0;
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[13]) + Number(rest[14])) * 10; // cutime, cstime (fields 16 and 17)
+}
+
 /** Busy and total jiffies of the whole machine, for the load other processes put on it. */
 export function machineJiffies() {
   const line = read('/proc/stat')?.split('\n')[0] ?? 'cpu 0 0 0 0';
