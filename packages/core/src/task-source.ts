@@ -62,16 +62,15 @@ export class TaskSource {
     if (this.sync) return this.fillSync(table, n);
     const it = this.async!;
     let added = 0;
-    while (added < n && !this.exhausted) {
-      const step = await it.next();
-      if (step.done) {
-        this.exhausted = true;
-        break;
-      }
-      this.take(step.value, table);
-      added++;
-    }
+    while (added < n && !this.exhausted && this.put(await it.next(), table)) added++;
     return added;
+  }
+
+  /** One step of an async input into `table`; false at its end. */
+  private put(step: IteratorResult<unknown>, table: TaskTable): boolean {
+    if (step.done) this.exhausted = true;
+    else this.take(step.value, table);
+    return !step.done;
   }
 
   /** Checks one input value and adds it to `table`. */
