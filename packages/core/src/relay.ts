@@ -29,13 +29,7 @@ export async function taskBatchFromWire(
       return fn;
     }),
   );
-  const tasks = TaskTable.fromLayout(
-    fns,
-    wire.fnOf === null ? null : [...wire.fnOf],
-    wire.size,
-    wire.args,
-    wire.columnar,
-  );
+  const tasks = TaskTable.fromLayout(fns, wire.fnOf, wire.size, wire.args, wire.columnar);
   const nested = wire.nested;
   return new TaskBatch({
     callId: wire.call,

@@ -122,7 +122,7 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
     } catch (error) {
       return { values: [], error: { pos: 0, error: serializeError(error) } };
     }
-    const table = TaskTable.fromLayout(fns, wire.fnOf as number[] | null, size, args, wire.columnar);
+    const table = TaskTable.fromLayout(fns, wire.fnOf, size, args, wire.columnar);
     const run = new TableRun(table, onTaskStart);
     for (;;) {
       // every task that returns a plain value runs inside advance(); we stop here only for a

@@ -230,7 +230,7 @@ export class Call {
       const workers = this.p.workers;
       const big = size * workers;
       const n = Math.min(big, limit);
-      const table = new TaskTable(Math.min(n, this.source.remaining ?? n));
+      const table = this.newTable(n);
       const count = this.source.isAsync ? await this.source.fill(table, n) : this.source.fillSync(table, n);
       if (this.stopped || count === 0) return false;
       const first = this.source.taken - count;
@@ -245,6 +245,11 @@ export class Call {
     const next = this.ready.shift()!;
     this.submit(next.first, next.table);
     return true;
+  }
+
+  /** A table for the next `n` tasks (fewer when the input's length says so). */
+  private newTable(n: number): TaskTable {
+    return new TaskTable(Math.min(n, this.source.remaining ?? n));
   }
 
   private newBatch(first: number, table: TaskTable, nested: NestedBackend | null): TaskBatch {
@@ -346,7 +351,7 @@ export class Call {
         // auto: joblib's heuristic here too, so many tiny tasks do not each pay for a batch
         const size = this.p.batchSize === 'auto' ? this.p.batching.computeBatchSize() : this.p.batchSize;
         this.lastBatchSize = size;
-        const table = new TaskTable(Math.min(size, this.source.remaining ?? size));
+        const table = this.newTable(size);
         const count = this.source.isAsync
           ? await this.source.fill(table, size)
           : this.source.fillSync(table, size);

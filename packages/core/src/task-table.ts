@@ -58,14 +58,15 @@ export class TaskTable {
   /** A table over argument columns or rows already laid out (a batch received from the wire). */
   static fromLayout(
     fns: Function[],
-    fnOf: number[] | null,
+    fnOf: readonly number[] | null,
     size: number,
     args: readonly (readonly unknown[] | NumberColumn)[],
     columnar: boolean,
   ): TaskTable {
     const table = new TaskTable(size);
     table.fns.push(...fns);
-    table.fnOf = fnOf;
+    // read only here: a table laid out from the wire is run, never added to
+    table.fnOf = fnOf as number[] | null;
     table.length = size;
     if (columnar) {
       table.columns = args as Column[];
