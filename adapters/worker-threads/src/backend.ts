@@ -18,7 +18,7 @@ import { coreMessages } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { sharedPool, type WorkerPool } from './pool.js';
+import { keepStaffed, sharedPool, type WorkerPool } from './pool.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -107,6 +107,8 @@ export class WorkerThreadsBackend extends BackendBase {
       watch?.stop();
       callBatches.delete(stop);
       this.running.delete(stop);
+      // a stop or a crash may have taken the last thread while other batches wait in the pool
+      keepStaffed(pool);
     }
     return decodeResult(batch, result);
   }

@@ -18,6 +18,8 @@ export interface PoolConfig {
 }
 
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+/** The worker's no-op export run by keepStaffed. */
+const WAKE = 'wake';
 
 const pools = new Map<string, WorkerPool>();
 
@@ -54,6 +56,19 @@ export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
     pools.set(key, pool);
   }
   return pool;
+}
+
+/**
+ * Gives batches waiting in `pool`'s queue a thread again. piscina (minThreads 0) does not replace a
+ * thread it stopped for an abort or lost to a crash; when every thread went at once, a batch still
+ * in its queue (another call's, on the shared pool) would wait forever. piscina starts a thread
+ * only when a task is submitted, so a no-op task submitted while work waits makes it start one,
+ * and that thread, once ready, starts as many more as the queue needs.
+ */
+export function keepStaffed(pool: WorkerPool): void {
+  if (pool.queueSize === 0 || pool.threads.length >= pool.options.maxThreads) return;
+  // the no-op cannot fail but for a pool destroyed meanwhile, which has nothing left to staff
+  pool.run(undefined as unknown as WorkerTask, { name: WAKE }).catch(() => {});
 }
 
 /** Stops every shared pool's workers (tests, explicit cleanup). Running batches fail; later calls start new pools. */

@@ -35,3 +35,6 @@ export default async function runParajobBatch({ wire, status, timed }: WorkerTas
   const failure = cloneFailure(result.values);
   return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
 }
+
+/** A no-op task: submitting it makes piscina start a thread for batches waiting in its queue (pool.ts keepStaffed). */
+export function wake(): void {}
