@@ -46,11 +46,11 @@ async function run(seq: number, wire: WireBatch): Promise<void> {
   // a fatal error raised while the batch ran: the worker is going down, the parent reports a crash
   if (dying) return;
   try {
-    send({ type: 'result', seq, result });
+    send({ type: 'result', seq, result, rss: process.memoryUsage.rss() });
   } catch (error) {
     // a value that structured clone refuses: the task fails with a SerializationError naming the path
     const explained: WireResult = explainUnsendableResult(wire, result, error);
-    send({ type: 'result', seq, result: explained });
+    send({ type: 'result', seq, result: explained, rss: process.memoryUsage.rss() });
   }
 }
 

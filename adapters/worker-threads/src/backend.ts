@@ -2,6 +2,8 @@
  * The worker-threads backend (parajob's default): batches run on a shared piscina pool of worker
  * threads; a timeout or an abort stops the thread running the task and piscina replaces it.
  */
+
+import { MessageChannel } from 'node:worker_threads';
 import {
   BackendBase,
   type BackendContext,
@@ -19,6 +21,7 @@ import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
 import { keepStaffed, sharedPool, type WorkerPool } from './pool.js';
+import { answerOf } from './recycle.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -44,7 +47,7 @@ export class WorkerThreadsBackend extends BackendBase {
     this.pool = await sharedPool({
       threads,
       resourceLimits: this.options.resourceLimits,
-      idleTimeoutMs: this.options.idleTimeoutMs,
+      idleTimeout: this.options.idleTimeout,
     });
     this.buffers = new LargeBufferSharing(context.maxNbytes);
     return threads;
@@ -94,16 +97,30 @@ export class WorkerThreadsBackend extends BackendBase {
             },
           );
     this.running.add(stop);
+    const recycle = this.options.recycle;
+    // a thread that may retire after this batch answers on this port (see recycle.ts)
+    const channel = recycle === null ? undefined : new MessageChannel();
     let result: WireResult;
     try {
       result = await pool.run(
-        { wire, status: status.buffer, timed: timeout !== null },
-        { signal: controller.signal },
+        {
+          wire,
+          status: status.buffer,
+          timed: timeout !== null,
+          ...(channel && recycle ? { recycle: { limits: recycle, port: channel.port2 } } : {}),
+        },
+        channel
+          ? { signal: controller.signal, transferList: [channel.port2] }
+          : { signal: controller.signal },
       );
     } catch (error) {
       if (stopReason !== undefined) throw stopReason;
-      throw explainFailure(error, batch, status);
+      // the thread retired after answering (a limit reached): its exit is not a crash
+      const answer = channel && answerOf(channel.port1);
+      if (answer === undefined) throw explainFailure(error, batch, status);
+      result = answer;
     } finally {
+      channel?.port1.close();
       watch?.stop();
       callBatches.delete(stop);
       this.running.delete(stop);

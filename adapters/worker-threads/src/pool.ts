@@ -14,7 +14,7 @@ export type WorkerPool = Piscina<WorkerTask, WireResult>;
 export interface PoolConfig {
   readonly threads: number;
   readonly resourceLimits: ResourceLimits | null;
-  readonly idleTimeoutMs: number;
+  readonly idleTimeout: number;
 }
 
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
@@ -31,14 +31,14 @@ let piscina: ReturnType<typeof loadPiscina> | undefined;
 export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
   const { Piscina } = await (piscina ??= loadPiscina());
   // execArgv is part of the identity: a pool started under other flags (e.g. a loader) is another pool
-  const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeoutMs, process.execArgv]);
+  const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeout, process.execArgv]);
   let pool = pools.get(key);
   if (pool === undefined) {
     pool = new Piscina<WorkerTask, WireResult>({
       filename: WORKER_FILE,
       minThreads: 0,
       maxThreads: config.threads,
-      idleTimeout: config.idleTimeoutMs,
+      idleTimeout: config.idleTimeout,
       // Left undefined on purpose: node:worker_threads then inherits the parent's execArgv (so
       // `--import tsx` preloads run in workers) while skipping process-wide flags such as
       // --max-old-space-size, which an explicit execArgv list would reject (ERR_WORKER_INVALID_EXEC_ARGV).

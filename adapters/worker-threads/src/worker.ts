@@ -9,6 +9,7 @@ import {
   type WireBatch,
   type WireResult,
 } from '@parajob/core/backend';
+import { overLimit, type RecycleTask, retire } from './recycle.js';
 import { cloneFailure } from './result-check.js';
 import { StatusSlot } from './status-slot.js';
 import { ensureTypeScriptLoader } from './typescript-loader.js';
@@ -18,9 +19,24 @@ export interface WorkerTask {
   readonly status: SharedArrayBuffer;
   /** The call has a per-task timeout: record when each task starts, not only which one runs. */
   readonly timed: boolean;
+  /** Set when threads are recycled (maxTasksPerWorker, maxMemoryPerWorker). */
+  readonly recycle?: RecycleTask;
 }
 
-export default async function runParajobBatch({ wire, status, timed }: WorkerTask): Promise<WireResult> {
+export default async function runParajobBatch({
+  wire,
+  status,
+  timed,
+  recycle,
+}: WorkerTask): Promise<WireResult> {
+  const answer = await runWire(wire, status, timed);
+  if (recycle === undefined) return answer;
+  if (overLimit(recycle.limits, wire.size)) retire(recycle, answer);
+  recycle.port.close();
+  return answer;
+}
+
+async function runWire(wire: WireBatch, status: SharedArrayBuffer, timed: boolean): Promise<WireResult> {
   try {
     await ensureTypeScriptLoader();
   } catch (error) {
