@@ -17,6 +17,7 @@ import type { ChildMessage, ParentMessage } from './protocol.js';
 import { STATUS_FD } from './protocol.js';
 import { SharedBufferCache } from './shared-buffers.js';
 import { StatusWriter } from './status.js';
+import { removeOwnerFolders, tempFolderBases } from './temp-folder.js';
 import { watchParent } from './watchdog.js';
 
 const reportPath = process.argv[2];
@@ -30,8 +31,12 @@ if (reportPath) {
 }
 
 const status = new StatusWriter(STATUS_FD);
-const buffers = new SharedBufferCache();
+const parent = process.ppid;
+const watchdog = watchParent(parent);
+const buffers = new SharedBufferCache(watchdog);
 let dying = false;
+/** How long a disconnected worker waits to see its parent gone before it leaves without sweeping. */
+const ORPHAN_CHECK_MS = 2000;
 
 function send(message: ChildMessage, done?: (error: Error | null) => void): void {
   if (!process.connected) return;
@@ -63,7 +68,15 @@ process.on('message', (message: ParentMessage) => {
 // the parent exited or died (the kernel closes the channel even on SIGKILL): leave no orphan
 process.on('disconnect', () => {
   buffers.removeFolders();
-  process.exit(0);
+  // once the parent is really gone (re-parented: the kernel closes the channel first), also the
+  // folders of its calls this worker never read; bounded, a parent alive after all keeps them
+  const deadline = Date.now() + ORPHAN_CHECK_MS;
+  const leave = () => {
+    if (process.ppid !== parent) removeOwnerFolders(parent, tempFolderBases());
+    else if (Date.now() < deadline) return void setTimeout(leave, 20);
+    process.exit(0);
+  };
+  leave();
 });
 
 // an error thrown outside any task (a timer, an unhandled rejection): tell the parent, then die as Node would
@@ -85,5 +98,4 @@ process.on('uncaughtException', (error) => {
   setTimeout(exit, 1000).unref();
 });
 
-watchParent();
 send({ type: 'ready' });
