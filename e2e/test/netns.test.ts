@@ -121,13 +121,22 @@ describe.runIf(netns.ok && natsServerAvailable())('NATS workers on separate netw
     expect(done).toEqual(['partition', 'sigkill', 'restart']);
     expect(delivered).toBe(TASKS);
     expect(seen.every((n) => n === 1)).toBe(true);
-    // nothing left queued
+    // nothing left queued: no batch a worker could still be given (pending) or holds (ack pending).
+    // The stream may still count a few messages the consumer acked just before nats-server was
+    // SIGKILLed: 2.9.x keeps such orphans in a work-queue stream (nats-server#5227, fixed in 2.10);
+    // no worker ever receives them (reported: the tasks stream has no max age to drop them).
     const nc = await natsConnect({ servers: url });
     try {
-      const info = await (await jetstreamManager(nc)).streams.info(
-        `PARAJOB_${NAMESPACE.toUpperCase()}_TASKS`,
-      );
-      expect(info.state.messages).toBe(0);
+      const jsm = await jetstreamManager(nc);
+      const stream = `PARAJOB_${NAMESPACE.toUpperCase()}_TASKS`;
+      const queued = async () => {
+        let n = 0;
+        for await (const c of jsm.consumers.list(stream)) n += c.num_pending + c.num_ack_pending;
+        return n;
+      };
+      const end = Date.now() + 15_000;
+      while ((await queued()) > 0 && Date.now() < end) await delay(250);
+      expect(await queued()).toBe(0);
     } finally {
       await nc.close();
     }
