@@ -211,7 +211,7 @@ describe.runIf(natsServerAvailable())('nats auth', () => {
     try {
       const jsm = await jetstreamManager(admin);
       // nothing exists yet. The driver starts first: it creates the queues and the worker registry
-      await expect(new NatsBackend({ ...asDriver, workerWaitMs: 200 }).refreshCapacity()).rejects.toThrow(
+      await expect(new NatsBackend({ ...asDriver, workerWaitMs: 200 }).capacity()).rejects.toThrow(
         /no parajob worker is alive/,
       );
       await worker(asWorker);

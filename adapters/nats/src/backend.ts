@@ -21,6 +21,7 @@ import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
 import { messages } from './messages.js';
 import { remoteFunctions } from './module-ref.js';
+import { DRIVER_TTL_MS } from './liveness.js';
 import { H } from './names.js';
 import type { ConsumerSettings } from './resources.js';
 import { decodeDelivery } from './result.js';
@@ -54,13 +55,17 @@ export class NatsBackend implements ParallelBackend {
   readonly supportsTimeout = true;
   readonly usesThreads = false;
   readonly supportsInnerMaxNumThreads = false;
+  /** nJobs: 1 runs on one remote worker slot: running in the caller is a local backend's shortcut. */
+  readonly oneJobInCaller = false;
   nestingLevel: number;
   private readonly options: NatsBackendOptions;
   private readonly keeper: SessionKeeper;
   private readonly batching: AutoBatching;
   private readonly moduleRefs = new Map<string, string>();
   private readonly calls = new Map<string, Promise<CallState>>();
-  private capacity: number | undefined;
+  private knownCapacity: number | undefined;
+  /** Held while values stored with storeValue() exist: their names carry this session's id. */
+  private valueSession: Promise<DriverSession> | undefined;
   /** The last nJobs asked of effectiveNJobs: a negative one is resolved against the live capacity in configure(). */
   private requested: number | undefined;
   private maxNbytes: number | null = 1024 * 1024;
@@ -81,20 +86,29 @@ export class NatsBackend implements ParallelBackend {
     });
   }
 
-  /** -1: the live cluster's capacity (read in configure(), cached); N > 0: N (batches wait in the queue). */
+  /**
+   * N > 0: N (batches wait in the queue until workers take them). Negative: joblib's
+   * `capacity + 1 + nJobs` (-1: the whole live capacity), from the capacity last read by
+   * capacity() or configure(). Synchronous, so before the capacity is known it answers 1; the
+   * call itself is sized right anyway, because configure() reads the live capacity first.
+   */
   effectiveNJobs(nJobs: number): number {
     if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
     this.requested = nJobs;
     if (nJobs > 0) return nJobs;
-    return this.capacity === undefined ? 1 : Math.max(this.capacity + 1 + nJobs, 1);
+    return this.knownCapacity === undefined ? 1 : Math.max(this.knownCapacity + 1 + nJobs, 1);
   }
 
-  /** Reads the live capacity now (sum of registered workers' --concurrency), for effectiveNJobs. */
-  async refreshCapacity(): Promise<number> {
+  /**
+   * The live capacity: the sum of `--concurrency` over the workers registered now (entries of
+   * the registry that are not a worker's record are ignored). Waits up to `workerWaitMs` for a
+   * first worker, then fails with an error saying how to start one.
+   */
+  async capacity(): Promise<number> {
     const session = await this.keeper.acquire();
     try {
-      this.capacity = await session.capacity(this.options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS);
-      return this.capacity;
+      this.knownCapacity = await session.capacity(this.options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS);
+      return this.knownCapacity;
     } finally {
       this.keeper.release();
     }
@@ -109,7 +123,7 @@ export class NatsBackend implements ParallelBackend {
       this.keeper.release();
       return wanted;
     }
-    const capacity = await this.refreshCapacity();
+    const capacity = await this.capacity();
     return Math.max(capacity + 1 + wanted, 1);
   }
 
@@ -191,19 +205,21 @@ export class NatsBackend implements ParallelBackend {
       );
     }
     if (decoded.kind === 'cancelled') throw cancelReason(signal);
+    if (decoded.kind === 'abandoned') throw new Error(messages.driver.abandoned(session.names.drivers, DRIVER_TTL_MS));
     return decodeResult(batch, decoded.result);
   }
 
   /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */
   async storeValue(value: unknown): Promise<{ name: string; ref: object }> {
-    const session = await this.keeper.acquire();
-    try {
-      const name = `put.${session.id}.${nuid.next()}`;
-      await (await session.store()).putBlob({ name }, pack(value));
-      return { name, ref: valueRef(name) };
-    } finally {
-      this.keeper.release();
-    }
+    // the session stays open while stored values exist: workers delete the blobs of closed sessions
+    this.valueSession ??= this.keeper.acquire().catch((error) => {
+      this.valueSession = undefined;
+      throw error;
+    });
+    const session = await this.valueSession;
+    const name = `${session.id}.put.${nuid.next()}`;
+    await (await session.store()).putBlob({ name }, pack(value));
+    return { name, ref: valueRef(name) };
   }
 
   /** Deletes values stored with storeValue. */
@@ -237,6 +253,10 @@ export class NatsBackend implements ParallelBackend {
     const ids = [...this.calls.keys()];
     await Promise.all(ids.map((id) => this.stopCall(id)));
     await Promise.all([...this.stopping]);
+    if (this.valueSession !== undefined) {
+      this.valueSession = undefined;
+      this.keeper.release();
+    }
     await this.keeper.close();
     this.batching.reset();
   }

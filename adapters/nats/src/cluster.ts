@@ -74,7 +74,7 @@ export class Cluster {
 
   /** Live capacity: the sum of the registered workers' slots (waits for one when none is alive). */
   capacity(): Promise<number> {
-    return this.backend.refreshCapacity();
+    return this.backend.capacity();
   }
 
   remote<F extends (...args: any[]) => any>(fn: F): RemoteFunction<F> {

@@ -16,6 +16,8 @@ import { explainUnsendableResult } from '@parajob/core/internal';
 import { BlobUploads, fetchBody, HEADROOM, pack, restoreBlobs, unpack } from './codec.js';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { LocalExecutor } from './executor.js';
+import { BlobJanitor } from './janitor.js';
+import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { H, namesFor } from './names.js';
 import {
@@ -81,14 +83,16 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let kv: KV;
   let consumer: Consumer;
   let ackWaitMs: number;
+  let sessions: SessionCheck;
   try {
     const jsm = await jetstreamManager(nc).catch((error) => {
       throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
     });
-    await ensureQueues(jsm, names, options);
+    await ensureQueues(jsm, names, options, 'worker');
     consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
     ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
     kv = await openRegistry(nc, names);
+    sessions = await SessionCheck.open(nc, names);
   } catch (error) {
     await nc.close().catch(() => {});
     throw error;
@@ -102,6 +106,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const js = jetstream(nc);
   let blobs: Promise<ObjectStore> | undefined;
   const store = () => (blobs ??= openBlobs(nc, names));
+  const janitor = new BlobJanitor(store, sessions, log);
+  janitor.start();
   const running = new Set<Running>();
   const cancelled = new Map<string, number>();
   let stopping = false;
@@ -185,6 +191,14 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       return;
     }
     const prefix = `${batchId}.r${attempt}`;
+    // batches of a cancelled call or of a driver that is gone are dropped, not run (liveness.ts)
+    const verdict = await sessions.verdict(m.headers);
+    if (verdict !== 'run') {
+      if (verdict === 'gone')
+        await publishResult(reply, batchId, attempt, { kind: 'abandoned' }, prefix).catch(() => {});
+      m.term();
+      return;
+    }
     if (attempt > attempts) {
       // every earlier delivery died with its worker: report it durably, and remove the batch
       await publishResult(reply, batchId, attempt, { kind: 'crashed', attempts }, prefix);
@@ -252,6 +266,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     (stopped ??= (async () => {
       stopping = true;
       clearInterval(heartbeat);
+      await janitor.stop();
       const grace = options.shutdownGraceMs ?? 10_000;
       const finished = Promise.all(slots);
       const timer = new Promise<void>((r) => setTimeout(r, grace).unref());

@@ -37,6 +37,12 @@ export interface ParallelBackend {
   /** Runs tasks on threads that share memory with the caller (satisfies prefer: 'threads'). */
   readonly usesThreads: boolean;
   readonly supportsInnerMaxNumThreads: boolean;
+  /**
+   * Optional: whether `nJobs: 1` runs in the caller without this backend (joblib's shortcut for
+   * local backends). Default true; a remote backend sets false, so one job still runs on one of
+   * its workers (the caller may lack the task's dependencies, or the data).
+   */
+  readonly oneJobInCaller?: boolean;
   nestingLevel: number;
   /** How many workers `nJobs` means for this backend (-1 all CPUs, ...). Throws RangeError for 0. */
   effectiveNJobs(nJobs: number): number;
