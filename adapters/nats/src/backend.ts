@@ -19,9 +19,9 @@ import { coreMessages, explainUnsendableBatch } from '@parajob/core/internal';
 import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
+import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { remoteFunctions } from './module-ref.js';
-import { DRIVER_TTL_MS } from './liveness.js';
 import { H } from './names.js';
 import type { ConsumerSettings } from './resources.js';
 import { decodeDelivery } from './result.js';
@@ -205,7 +205,8 @@ export class NatsBackend implements ParallelBackend {
       );
     }
     if (decoded.kind === 'cancelled') throw cancelReason(signal);
-    if (decoded.kind === 'abandoned') throw new Error(messages.driver.abandoned(session.names.drivers, DRIVER_TTL_MS));
+    if (decoded.kind === 'abandoned')
+      throw new Error(messages.driver.abandoned(session.names.drivers, DRIVER_TTL_MS));
     return decodeResult(batch, decoded.result);
   }
 

@@ -13,9 +13,10 @@
  * every message below the purged ones, other drivers' batches included, which then stay in the
  * stream forever. Records expire by max age and are deleted with a tombstone, never purged.
  */
+
+import { StorageType } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
-import { StorageType } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { H, type Names } from './names.js';
 
@@ -77,7 +78,8 @@ export class SessionBeacon {
   /** Lists a cancelled call at once, for workers that pull its queued batches later. */
   async cancel(token: string): Promise<void> {
     if (!this.cancelled.includes(token)) this.cancelled.push(token);
-    if (this.cancelled.length > MAX_CANCELLED) this.cancelled.splice(0, this.cancelled.length - MAX_CANCELLED);
+    if (this.cancelled.length > MAX_CANCELLED)
+      this.cancelled.splice(0, this.cancelled.length - MAX_CANCELLED);
     await this.beat();
   }
 
@@ -117,7 +119,7 @@ export class SessionCheck {
     const record = await this.record(session);
     if (record === null) return 'gone';
     const call = headers?.get(H.call) ?? '';
-    return record !== undefined && record.cancelled.includes(call) ? 'cancelled' : 'run';
+    return record?.cancelled.includes(call) ? 'cancelled' : 'run';
   }
 
   /** null: no record (gone); undefined: present but unreadable, or the bucket could not be read. */

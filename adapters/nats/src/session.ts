@@ -17,9 +17,9 @@ import { type KV, KvWatchInclude } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
+import { SessionBeacon } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names, namesFor } from './names.js';
-import { SessionBeacon } from './liveness.js';
 import {
   type ConsumerSettings,
   DEFAULT_MAX_ATTEMPTS,
