@@ -149,13 +149,13 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
       await kv.put('w.huge', JSON.stringify({ capacity: 1e12, pid: 1, host: 'x', version: '1' }));
       await kv.put('w.partial', JSON.stringify({ capacity: 4 }));
       const backend = new NatsBackend({ servers: server.url, namespace: ns });
-      expect(await backend.capacity()).toBe(2);
-      expect(backend.effectiveNJobs(-1)).toBe(2);
       expect(
         await new Parallel({ backend, nJobs: -1 }).run(
           [1, 2, 3].map((x) => delayed(markedSquare)(x, 1, null)),
         ),
       ).toEqual([1, 4, 9]);
+      expect(await backend.capacity()).toBe(2);
+      expect(backend.effectiveNJobs(-1)).toBe(2);
       await backend.terminate();
 
       const lonely = 'registry-empty';

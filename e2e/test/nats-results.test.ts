@@ -67,7 +67,7 @@ describe.runIf(natsServerAvailable())('nats: no result is lost', () => {
     const lanes = 10;
     const results = await Promise.all(
       Array.from({ length: lanes }, async (_, lane) => {
-        const parallel = new Parallel({ backend, nJobs: 1 });
+        const parallel = new Parallel({ backend, nJobs: 2 });
         const got: number[] = [];
         for (let x = lane; x < CALLS; x += lanes)
           got.push(...(await parallel.run([delayed(markedSquare)(x, 0, null)])));
