@@ -156,7 +156,7 @@ describe.runIf(natsServerAvailable())('nats faults', () => {
     await Promise.all(supervisors);
   });
 
-  it('abort stops the call’s running batches on the workers and purges its queued ones', async () => {
+  it('abort stops the call’s running batches on the workers and removes its queued ones', async () => {
     const ns = 'abort';
     await worker(ns);
     await worker(ns);
