@@ -363,6 +363,18 @@ describe('generators (joblib §2.10)', () => {
 });
 
 describe('lifecycle', () => {
+  it('nJobs 1 runs in the caller, unless the backend says oneJobInCaller: false (remote backends)', async () => {
+    const local = new RecordingBackend();
+    expect(await new Parallel({ nJobs: 1, backend: local }).run([delayed(sq)(3)])).toEqual([9]);
+    expect(local.batches).toEqual([]);
+    const remote = Object.assign(new RecordingBackend(), { oneJobInCaller: false });
+    expect(await new Parallel({ nJobs: 1, backend: remote }).run([delayed(sq)(3), delayed(sq)(4)])).toEqual([
+      9, 16,
+    ]);
+    expect(remote.configured).toBe(1);
+    expect(remote.batches.reduce((n, b) => n + b.size, 0)).toBe(2);
+  });
+
   it('configures the backend once per instance and terminates it on close', async () => {
     const backend = new RecordingBackend();
     const p = new Parallel({ nJobs: 2, backend });
