@@ -51,3 +51,19 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Batches left in the queue once it is empty, or after `ms`. */
+export const queueAfterDrain = (url: string, namespace: string, ms: number) =>
+  eventually(
+    () => queuedBatches(url, namespace),
+    (n) => n === 0,
+    ms,
+  );
+
+/** Stored values left once there are none, or after `ms`. */
+export const blobsAfterCleanup = (url: string, namespace: string, ms: number) =>
+  eventually(
+    () => storedBlobs(url, namespace),
+    (names) => names.length === 0,
+    ms,
+  );

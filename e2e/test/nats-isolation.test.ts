@@ -4,53 +4,28 @@
  * change the consumer settings the workers set; foreign registry entries are ignored; nJobs: 1
  * runs on a worker slot.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { Kvm } from '@nats-io/kv';
 import { nanos, connect as natsConnect } from '@nats-io/transport-node';
 import { delayed, Parallel } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
-import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { natsServerAvailable } from '@parajob/nats/testing';
+import { describe, expect, it } from 'vitest';
 import { markedSquare } from '../fixtures/nats/tasks.mjs';
-import { eventually, queuedBatches, workersConsumer } from '../helpers/nats-state.js';
-import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
+import { natsTestEnvironment } from '../helpers/nats-env.js';
+import { eventually, queueAfterDrain, queuedBatches, workersConsumer } from '../helpers/nats-state.js';
 
 describe.runIf(natsServerAvailable())('nats isolation between drivers and the cluster', () => {
-  let server: NatsServer;
-  let workers: CliWorker[] = [];
-  let dirs: string[] = [];
-  const worker = async (namespace: string, extra: string[] = []) => {
-    const w = await startCliWorker(['--servers', server.url, '--namespace', namespace, ...extra]);
-    workers.push(w);
-    return w;
-  };
-  const markers = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parajob-nats-markers-'));
-    dirs.push(dir);
-    return dir;
-  };
-
-  beforeAll(async () => {
-    server = await NatsServer.start();
-  });
-  afterEach(async () => {
-    await Promise.all(workers.map(stopCliWorker));
-    workers = [];
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    dirs = [];
-  });
-  afterAll(async () => {
-    await server?.dispose();
-  });
+  const env = natsTestEnvironment();
+  const worker = env.worker.bind(env);
+  const markers = env.markers.bind(env);
 
   it("one driver's abort leaves another driver's queued batches alone: its call gets every result, the queue ends empty", async () => {
     const ns = 'twodrivers';
     await worker(ns, ['--concurrency', '2']);
     const dir = markers();
-    const aborting = new NatsBackend({ servers: server.url, namespace: ns });
-    const other = new NatsBackend({ servers: server.url, namespace: ns });
+    const aborting = new NatsBackend({ servers: env.server.url, namespace: ns });
+    const other = new NatsBackend({ servers: env.server.url, namespace: ns });
     const controller = new AbortController();
     const reason = new Error('enough');
     // A queues 30 slow batches; B queues 30 quick ones behind them; A aborts while B's wait
@@ -69,7 +44,7 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     );
     // wait until B's batches are queued behind A's, then abort A
     await eventually(
-      () => queuedBatches(server.url, ns),
+      () => queuedBatches(env.server.url, ns),
       (n) => n >= 50,
       10_000,
     );
@@ -77,13 +52,7 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     await expect(a).rejects.toBe(reason);
     expect(await b).toEqual(inputs.map((x) => x * x));
     // A's batches are gone too (deleted, or dropped by the worker), and nothing else is left
-    expect(
-      await eventually(
-        () => queuedBatches(server.url, ns),
-        (n) => n === 0,
-        10_000,
-      ),
-    ).toBe(0);
+    expect(await queueAfterDrain(env.server.url, ns, 10_000)).toBe(0);
     // A's queued batches never ran: at most the ones running when it aborted, plus a pull in flight
     expect(readdirSync(dir).filter((f) => f.endsWith('.start')).length).toBeLessThan(10);
     await aborting.terminate();
@@ -94,11 +63,11 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     const ns = 'ownership';
     const victim = await worker(ns, ['--concurrency', '1', '--ack-wait', '1500']);
     await worker(ns, ['--concurrency', '1', '--ack-wait', '1500']);
-    const before = (await workersConsumer(server.url, ns)).config;
+    const before = (await workersConsumer(env.server.url, ns)).config;
     expect(before.ack_wait).toBe(nanos(1_500));
     const dir = markers();
     // default options (30 s ack wait, 3 attempts): they must not reach the consumer
-    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
     const pid = victim.child.pid;
     const call = new Parallel({ backend, nJobs: 2, batchSize: 1 }).run(
       Array.from({ length: 6 }, (_, i) => delayed(markedSquare)(i, 300, dir)),
@@ -109,20 +78,20 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     };
     while (!running()) await new Promise((r) => setTimeout(r, 5));
     // the driver is connected and publishing: the settings are still the workers'
-    expect((await workersConsumer(server.url, ns)).config).toMatchObject({
+    expect((await workersConsumer(env.server.url, ns)).config).toMatchObject({
       ack_wait: before.ack_wait,
       max_deliver: before.max_deliver,
     });
     victim.child.kill('SIGKILL');
     expect(await call).toEqual(Array.from({ length: 6 }, (_, i) => i * i));
-    const after = await workersConsumer(server.url, ns);
+    const after = await workersConsumer(env.server.url, ns);
     // the killed worker's batch was redelivered (under the workers' 1.5 s ack wait, not 30 s)
     expect(after.config).toMatchObject({ ack_wait: nanos(1_500), max_deliver: before.max_deliver });
     expect(after.delivered.stream_seq).toBe(6);
     expect(after.delivered.consumer_seq).toBeGreaterThan(6);
     // a driver asking explicitly for other settings does not change them either
     const explicit = new NatsBackend({
-      servers: server.url,
+      servers: env.server.url,
       namespace: ns,
       ackWaitMs: 60_000,
       maxAttempts: 9,
@@ -130,7 +99,7 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     expect(
       await new Parallel({ backend: explicit, nJobs: 2 }).run([delayed(markedSquare)(3, 1, null)]),
     ).toEqual([9]);
-    expect((await workersConsumer(server.url, ns)).config).toMatchObject({
+    expect((await workersConsumer(env.server.url, ns)).config).toMatchObject({
       ack_wait: nanos(1_500),
       max_deliver: before.max_deliver,
     });
@@ -141,14 +110,14 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
   it('foreign or corrupt registry entries are ignored by nJobs: -1 and capacity(); with no worker the error says so', async () => {
     const ns = 'registry';
     await worker(ns, ['--concurrency', '2']);
-    const nc = await natsConnect({ servers: server.url });
+    const nc = await natsConnect({ servers: env.server.url });
     try {
       const kv = await new Kvm(nc).open(`parajob_${ns}_workers`);
       await kv.put('w.garbage', 'not json');
       await kv.put('w.half', JSON.stringify({ capacity: 1.5, pid: 1, host: 'x', version: '1' }));
       await kv.put('w.huge', JSON.stringify({ capacity: 1e12, pid: 1, host: 'x', version: '1' }));
       await kv.put('w.partial', JSON.stringify({ capacity: 4 }));
-      const backend = new NatsBackend({ servers: server.url, namespace: ns });
+      const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
       expect(
         await new Parallel({ backend, nJobs: -1 }).run(
           [1, 2, 3].map((x) => delayed(markedSquare)(x, 1, null)),
@@ -161,7 +130,7 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
       const lonely = 'registry-empty';
       const empty = await new Kvm(nc).create(`parajob_${lonely}_workers`, { ttl: 6_000, history: 1 });
       await empty.put('w.fake', JSON.stringify({ capacity: 3.5 }));
-      const none = new NatsBackend({ servers: server.url, namespace: lonely, workerWaitMs: 300 });
+      const none = new NatsBackend({ servers: env.server.url, namespace: lonely, workerWaitMs: 300 });
       await expect(
         new Parallel({ backend: none, nJobs: -1 }).run([delayed(markedSquare)(2, 1, null)]),
       ).rejects.toThrow(
@@ -177,7 +146,7 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     const ns = 'onejob';
     const w = await worker(ns, ['--concurrency', '1']);
     const dir = markers();
-    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
     expect(await new Parallel({ backend, nJobs: 1 }).run([delayed(markedSquare)(4, 1, dir)])).toEqual([16]);
     // the marker names the process that ran the task: the worker (its pool threads share its pid)
     expect(readdirSync(dir)).toContain(`4.${w.child.pid}.start`);

@@ -6,35 +6,23 @@
  */
 import { delayed, Parallel } from '@parajob/core';
 import { connect, NatsBackend } from '@parajob/nats';
-import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { natsServerAvailable } from '@parajob/nats/testing';
+import { describe, expect, it } from 'vitest';
 import { markedSquare } from '../fixtures/nats/tasks.mjs';
-import { eventually, queuedBatches } from '../helpers/nats-state.js';
-import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
+import { natsTestEnvironment } from '../helpers/nats-env.js';
+import { queueAfterDrain, queuedBatches } from '../helpers/nats-state.js';
 
 const CALLS = 2_000;
 
 describe.runIf(natsServerAvailable())('nats: no result is lost', () => {
-  let server: NatsServer;
-  let workers: CliWorker[] = [];
-
-  beforeAll(async () => {
-    server = await NatsServer.start();
-  });
-  afterEach(async () => {
-    await Promise.all(workers.map(stopCliWorker));
-    workers = [];
-  });
-  afterAll(async () => {
-    await server?.dispose();
-  });
+  const env = natsTestEnvironment();
 
   it(`${CALLS} one-task calls through connect()/remote/get: every ref resolves`, {
     timeout: 240_000,
   }, async () => {
     const ns = 'manyrefs';
-    workers.push(await startCliWorker(['--servers', server.url, '--namespace', ns, '--concurrency', '2']));
-    const cluster = await connect({ servers: server.url, namespace: ns });
+    await env.worker(ns, ['--concurrency', '2']);
+    const cluster = await connect({ servers: env.server.url, namespace: ns });
     try {
       const sq = cluster.remote(markedSquare);
       const inputs = Array.from({ length: CALLS }, (_, i) => i);
@@ -49,21 +37,15 @@ describe.runIf(natsServerAvailable())('nats: no result is lost', () => {
     } finally {
       await cluster.close();
     }
-    expect(
-      await eventually(
-        () => queuedBatches(server.url, ns),
-        (n) => n === 0,
-        10_000,
-      ),
-    ).toBe(0);
+    expect(await queueAfterDrain(env.server.url, ns, 10_000)).toBe(0);
   });
 
   it(`${CALLS} one-task Parallel calls on one nats backend, 10 at a time: every call returns its result`, {
     timeout: 240_000,
   }, async () => {
     const ns = 'manycalls';
-    workers.push(await startCliWorker(['--servers', server.url, '--namespace', ns, '--concurrency', '2']));
-    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    await env.worker(ns, ['--concurrency', '2']);
+    const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
     const lanes = 10;
     const results = await Promise.all(
       Array.from({ length: lanes }, async (_, lane) => {
@@ -79,6 +61,6 @@ describe.runIf(natsServerAvailable())('nats: no result is lost', () => {
       const xs = Array.from({ length: CALLS / lanes }, (_, k) => lane + k * lanes);
       expect(results[lane]).toEqual(xs.map((x) => x * x));
     }
-    expect(await queuedBatches(server.url, ns)).toBe(0);
+    expect(await queuedBatches(env.server.url, ns)).toBe(0);
   });
 });

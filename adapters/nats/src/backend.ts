@@ -45,6 +45,8 @@ interface CallState {
   readonly resultBlobs: string[];
   readonly signal: AbortSignal;
   readonly onAbort: () => void;
+  /** Rejects when the call is aborted: one listener per call, however many batches wait on it. */
+  readonly aborted: Promise<never>;
 }
 
 const DEFAULT_WORKER_WAIT_MS = 10_000;
@@ -132,9 +134,17 @@ export class NatsBackend implements ParallelBackend {
     if (state === undefined) {
       state = this.keeper.acquire().then((session) => {
         const token = session.callToken(callId);
-        const onAbort = () => void session.cancelCall(token);
-        signal.addEventListener('abort', onAbort, { once: true });
-        return { session, token, uploads: new BlobUploads(token), resultBlobs: [], signal, onAbort };
+        let onAbort!: () => void;
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => {
+            void session.cancelCall(token);
+            reject(cancelReason(signal));
+          };
+        });
+        aborted.catch(() => {});
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+        return { session, token, uploads: new BlobUploads(token), resultBlobs: [], signal, onAbort, aborted };
       });
       this.calls.set(callId, state);
       state.catch(() => this.calls.delete(callId));
@@ -191,7 +201,7 @@ export class NatsBackend implements ParallelBackend {
       extra[H.blob] = name;
       body = new Uint8Array(0);
     }
-    const delivery = await abortable(session.send(token, batchId, body, extra, signal), signal);
+    const delivery = await Promise.race([session.send(token, batchId, body, extra, signal), state.aborted]);
     const decoded = await decodeDelivery(delivery, session.store);
     state.resultBlobs.push(...decoded.blobs);
     if (decoded.kind === 'exhausted' || decoded.kind === 'crashed') {
@@ -265,22 +275,4 @@ export class NatsBackend implements ParallelBackend {
 
 function cancelReason(signal: AbortSignal): unknown {
   return signal.reason ?? new CallCancelledError(coreMessages.call.cancelled());
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
