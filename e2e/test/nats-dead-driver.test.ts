@@ -13,7 +13,7 @@ import { natsServerAvailable } from '@parajob/nats/testing';
 import { describe, expect, it } from 'vitest';
 import { markedSquare } from '../fixtures/nats/tasks.mjs';
 import { natsTestEnvironment } from '../helpers/nats-env.js';
-import { blobsAfterCleanup, queueAfterDrain, queuedBatches } from '../helpers/nats-state.js';
+import { blobsAfterCleanup, queueAfterDrain, queuedBatches, workersConsumer } from '../helpers/nats-state.js';
 import { NATS_FIXTURES } from '../helpers/nats-workers.js';
 
 const DRIVER = join(NATS_FIXTURES, 'driver.mjs');
@@ -72,5 +72,19 @@ describe.runIf(natsServerAvailable())('nats: dead drivers leave nothing behind',
     expect(await driver.exited).toBe(0);
     expect(driver.output()).toContain('DONE [100000,100001]');
     expect(await blobsAfterCleanup(env.server.url, ns, 60_000)).toEqual([]);
+  });
+
+  it('a live driver whose event loop stalls past its record TTL still gets every result (dropped batches are sent again)', {
+    timeout: 120_000,
+  }, async () => {
+    const ns = 'stall';
+    await env.worker(ns, ['--concurrency', '1']);
+    const driver = spawnDriver(['stall', env.server.url, ns]);
+    expect(await driver.exited).toBe(0);
+    expect(driver.output()).toContain(`DONE ${JSON.stringify(Array.from({ length: 8 }, (_, x) => x * x))}`);
+    // workers did drop batches while the driver was silent (more than 8 batches were published):
+    // the resends are what saved them
+    expect((await workersConsumer(env.server.url, ns)).delivered.stream_seq).toBeGreaterThan(8);
+    expect(await queueAfterDrain(env.server.url, ns, 10_000)).toBe(0);
   });
 });

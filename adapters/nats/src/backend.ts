@@ -24,7 +24,7 @@ import { messages } from './messages.js';
 import { remoteFunctions } from './module-ref.js';
 import { H } from './names.js';
 import type { ConsumerSettings } from './resources.js';
-import { decodeDelivery } from './result.js';
+import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
 
 export interface NatsBackendOptions extends NatsConnectionOptions, ConsumerSettings {
@@ -50,6 +50,8 @@ interface CallState {
 }
 
 const DEFAULT_WORKER_WAIT_MS = 10_000;
+/** Times a batch answered 'abandoned' is sent again before it fails. */
+const RESENDS = 2;
 
 export class NatsBackend implements ParallelBackend {
   readonly name = 'nats';
@@ -201,9 +203,7 @@ export class NatsBackend implements ParallelBackend {
       extra[H.blob] = name;
       body = new Uint8Array(0);
     }
-    const delivery = await Promise.race([session.send(token, batchId, body, extra, signal), state.aborted]);
-    const decoded = await decodeDelivery(delivery, session.store);
-    state.resultBlobs.push(...decoded.blobs);
+    const decoded = await this.exchange(state, batchId, body, extra, signal);
     if (decoded.kind === 'exhausted' || decoded.kind === 'crashed') {
       const taskIndex = batch.size === 1 ? batch.firstIndex : undefined;
       throw new WorkerCrashedError(
@@ -218,6 +218,31 @@ export class NatsBackend implements ParallelBackend {
     if (decoded.kind === 'abandoned')
       throw new Error(messages.driver.abandoned(session.names.drivers, DRIVER_TTL_MS));
     return decodeResult(batch, decoded.result);
+  }
+
+  /**
+   * Sends a batch and decodes what comes back. A worker answers 'abandoned' when this session's
+   * record had expired (the driver's event loop stalled, or the server was away, for longer than
+   * the record's TTL): the record is put again and the batch sent once more under a new id (the
+   * old id's result slot holds the 'abandoned' answer), so a live driver does not lose work to
+   * its own silence. After RESENDS such answers in a row the batch fails with an error saying why.
+   */
+  private async exchange(
+    state: CallState,
+    batchId: string,
+    body: Uint8Array,
+    extra: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Decoded> {
+    const { session, token } = state;
+    for (let round = 0; ; round++) {
+      const id = round === 0 ? batchId : `${batchId}.again${round}`;
+      const delivery = await Promise.race([session.send(token, id, body, extra, signal), state.aborted]);
+      const decoded = await decodeDelivery(delivery, session.store);
+      state.resultBlobs.push(...decoded.blobs);
+      if (decoded.kind !== 'abandoned' || round >= RESENDS) return decoded;
+      await session.refresh();
+    }
   }
 
   /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */

@@ -52,7 +52,7 @@ export class SessionBeacon {
     private readonly kv: KV,
     private readonly session: string,
   ) {
-    this.timer = setInterval(() => void this.beat().catch(() => {}), DRIVER_HEARTBEAT_MS);
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), DRIVER_HEARTBEAT_MS);
     // the session's connection keeps a process alive while it is needed, not this timer
     this.timer.unref();
   }
@@ -62,7 +62,7 @@ export class SessionBeacon {
     const kv = await openDriverRecords(nc, names);
     const beacon = new SessionBeacon(kv, session);
     try {
-      await beacon.beat();
+      await beacon.refresh();
     } catch (error) {
       clearInterval(beacon.timer);
       throw error;
@@ -70,7 +70,8 @@ export class SessionBeacon {
     return beacon;
   }
 
-  private async beat(): Promise<void> {
+  /** Puts the record (a heartbeat). */
+  async refresh(): Promise<void> {
     const record: SessionRecord = { cancelled: this.cancelled };
     await this.kv.put(keyOf(this.session), JSON.stringify(record));
   }
@@ -80,7 +81,7 @@ export class SessionBeacon {
     if (!this.cancelled.includes(token)) this.cancelled.push(token);
     if (this.cancelled.length > MAX_CANCELLED)
       this.cancelled.splice(0, this.cancelled.length - MAX_CANCELLED);
-    await this.beat();
+    await this.refresh();
   }
 
   /** Stops the heartbeats and removes the record (a tombstone, expiring with the bucket's max age). */

@@ -246,6 +246,11 @@ export class DriverSession {
     for (const seq of seqs) this.deleteMessage(this.names.tasksStream, seq);
   }
 
+  /** Puts this session's record again now (after workers found it expired). */
+  async refresh(): Promise<void> {
+    await this.beacon?.refresh();
+  }
+
   /** After a call: drop its large values (its results were deleted as they were read). */
   async endCall(call: string, blobNames: readonly string[]): Promise<void> {
     for (const [batch, p] of this.pending) if (p.call === call) this.forget(batch, p);
