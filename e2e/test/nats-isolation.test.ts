@@ -5,8 +5,10 @@
  * runs on a worker slot.
  */
 import { readdirSync } from 'node:fs';
+import { deserialize } from 'node:v8';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { nanos, connect as natsConnect } from '@nats-io/transport-node';
+import { nanos, connect as natsConnect, headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import { delayed, Parallel } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
 import { natsServerAvailable } from '@parajob/nats/testing';
@@ -152,5 +154,47 @@ describe.runIf(natsServerAvailable())('nats isolation between drivers and the cl
     expect(readdirSync(dir)).toContain(`4.${w.child.pid}.start`);
     expect(readdirSync(dir)).not.toContain(`4.${process.pid}.start`);
     await backend.terminate();
+  });
+
+  it("workers drop a batch whose call its driver's record lists as cancelled, and answer a batch of a driver without a record with 'abandoned'", async () => {
+    const ns = 'records';
+    await worker(ns, ['--concurrency', '1']);
+    const nc = await natsConnect({ servers: env.server.url });
+    try {
+      const js = jetstream(nc);
+      const jsm = await jetstreamManager(nc);
+      const drivers = await new Kvm(nc).open(`parajob_${ns}_drivers`);
+      const publish = (session: string, token: string) => {
+        const h = natsHeaders();
+        h.set('Parajob-Batch', `${token}.0`);
+        h.set('Parajob-Call', token);
+        h.set('Parajob-Reply', `parajob.${ns}.results.${token}`);
+        h.set('Parajob-Session', session);
+        // not a task body: a worker that tried to run it would fail it, and answer
+        return js.publish(`parajob.${ns}.tasks.${token}`, new Uint8Array([1, 2, 3]), { headers: h });
+      };
+      const alive = nuid.next();
+      const cancelled = `${alive}.c1`;
+      await drivers.put(`s.${alive}`, JSON.stringify({ cancelled: [cancelled] }));
+      await publish(alive, cancelled);
+      const gone = nuid.next();
+      await publish(gone, `${gone}.c1`);
+      expect(await queueAfterDrain(env.server.url, ns, 10_000)).toBe(0);
+      const answer = await jsm.streams.getMessage(`PARAJOB_${ns.toUpperCase()}_RESULTS`, {
+        last_by_subj: `parajob.${ns}.results.${gone}.c1`,
+      });
+      expect(deserialize(answer!.data)).toEqual({ kind: 'abandoned' });
+      // the cancelled batch was dropped without an answer
+      const results = await jsm.streams.info(`PARAJOB_${ns.toUpperCase()}_RESULTS`);
+      expect(results.state.messages).toBe(1);
+      // and the worker serves the next legitimate call
+      const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
+      expect(await new Parallel({ backend, nJobs: 1 }).run([delayed(markedSquare)(6, 1, null)])).toEqual([
+        36,
+      ]);
+      await backend.terminate();
+    } finally {
+      await nc.close();
+    }
   });
 });
