@@ -6,16 +6,17 @@
 import { nuid } from '@nats-io/transport-node';
 import {
   AutoBatching,
+  BackendBase,
   type BackendContext,
   CallCancelledError,
   decodeResult,
   encodeBatch,
-  type ParallelBackend,
+  explainUnsendableBatch,
   type SubmitOptions,
   type TaskBatch,
   WorkerCrashedError,
-} from '@parajob/core';
-import { coreMessages, explainUnsendableBatch } from '@parajob/core/internal';
+} from '@parajob/core/backend';
+import { coreMessages } from '@parajob/core/internal';
 import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
@@ -33,8 +34,6 @@ export interface NatsBackendOptions extends NatsConnectionOptions, ConsumerSetti
   /** Auto-batching aims at batches lasting between these (ms); network round trips make shorter batches worth it. Default 50–500. */
   readonly minIdealBatchDurationMs?: number;
   readonly maxIdealBatchDurationMs?: number;
-  /** Nesting level of Parallel calls this backend runs at (set by parajob for nested calls). */
-  readonly nestingLevel?: number;
 }
 
 interface CallState {
@@ -53,15 +52,9 @@ const DEFAULT_WORKER_WAIT_MS = 10_000;
 /** Times a batch answered 'abandoned' is sent again before it fails. */
 const RESENDS = 2;
 
-export class NatsBackend implements ParallelBackend {
+export class NatsBackend extends BackendBase {
   readonly name = 'nats';
-  readonly supportsSharedMem = false;
-  readonly supportsTimeout = true;
-  readonly usesThreads = false;
-  readonly supportsInnerMaxNumThreads = false;
-  /** nJobs: 1 runs on one remote worker slot: running in the caller is a local backend's shortcut. */
-  readonly oneJobInCaller = false;
-  nestingLevel: number;
+  override readonly supportsTimeout = true;
   private readonly options: NatsBackendOptions;
   private readonly keeper: SessionKeeper;
   private readonly batching: AutoBatching;
@@ -70,11 +63,10 @@ export class NatsBackend implements ParallelBackend {
   private knownCapacity: number | undefined;
   /** Held while values stored with storeValue() exist: their names carry this session's id. */
   private valueSession: Promise<DriverSession> | undefined;
-  /** The last nJobs asked of effectiveNJobs: a negative one is resolved against the live capacity in configure(). */
-  private requested: number | undefined;
   private maxNbytes: number | null = 1024 * 1024;
 
   constructor(options: NatsBackendOptions) {
+    super();
     validateConnectionOptions(options);
     for (const key of ['workerWaitMs', 'ackWaitMs', 'maxAttempts'] as const) {
       const v = options[key];
@@ -82,7 +74,6 @@ export class NatsBackend implements ParallelBackend {
         throw new RangeError(messages.option.positive(key, v));
     }
     this.options = options;
-    this.nestingLevel = options.nestingLevel ?? 0;
     this.keeper = new SessionKeeper(options);
     this.batching = new AutoBatching({
       minIdealBatchDurationMs: options.minIdealBatchDurationMs ?? 50,
@@ -93,14 +84,18 @@ export class NatsBackend implements ParallelBackend {
   /**
    * N > 0: N (batches wait in the queue until workers take them). Negative: joblib's
    * `capacity + 1 + nJobs` (-1: the whole live capacity), from the capacity last read by
-   * capacity() or configure(). Synchronous, so before the capacity is known it answers 1; the
-   * call itself is sized right anyway, because configure() reads the live capacity first.
+   * capacity() or configure(). Synchronous, so before the capacity is known it answers 1; a
+   * call is sized right anyway, because configure() reads the live capacity first.
    */
-  effectiveNJobs(nJobs: number): number {
+  override effectiveNJobs(nJobs: number): number {
     if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
-    this.requested = nJobs;
     if (nJobs > 0) return nJobs;
     return this.knownCapacity === undefined ? 1 : Math.max(this.knownCapacity + 1 + nJobs, 1);
+  }
+
+  /** Even nJobs 1 runs on a worker slot: the cluster, not the driver, runs tasks. */
+  override runsInCaller(): boolean {
+    return false;
   }
 
   /**
@@ -118,17 +113,18 @@ export class NatsBackend implements ParallelBackend {
     }
   }
 
-  async configure(nJobs: number, context: BackendContext): Promise<number> {
+  /** N > 0: N batches at once (they wait in the queue for free slots); negative: against the live capacity. */
+  override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
+    if (requestedNJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
     this.maxNbytes = context.maxNbytes;
-    const wanted = this.requested !== undefined && this.requested < 0 ? this.requested : nJobs;
-    if (wanted > 0) {
+    if (requestedNJobs > 0) {
       // connect now, so a bad server or credentials fail the call up front
       await this.keeper.acquire();
       this.keeper.release();
-      return wanted;
+      return requestedNJobs;
     }
     const capacity = await this.capacity();
-    return Math.max(capacity + 1 + wanted, 1);
+    return Math.max(capacity + 1 + requestedNJobs, 1);
   }
 
   private callState(callId: string, signal: AbortSignal): Promise<CallState> {
@@ -278,14 +274,10 @@ export class NatsBackend implements ParallelBackend {
     this.batching.batchCompleted(batchSize, durationMs);
   }
 
-  /** Cancels every call of this instance on the workers and purges their queued batches. */
-  async abortEverything(_options: { ensureReady: boolean }): Promise<void> {
+  /** Cancels every call of this instance (only those: see DriverSession.cancelCall), and disconnects. */
+  override async terminate(): Promise<void> {
     const states = await Promise.all([...this.calls.values()].map((s) => s.catch(() => undefined)));
     await Promise.all(states.map((s) => s?.session.cancelCall(s.token)));
-  }
-
-  async terminate(): Promise<void> {
-    await this.abortEverything({ ensureReady: false });
     const ids = [...this.calls.keys()];
     await Promise.all(ids.map((id) => this.stopCall(id)));
     await Promise.all([...this.stopping]);
