@@ -46,6 +46,8 @@ interface CallState {
   readonly onAbort: () => void;
   /** Rejects when the call is aborted: one listener per call, however many batches wait on it. */
   readonly aborted: Promise<never>;
+  /** The call's cancel (cancel subject, record, deletes), awaited by its cleanup. */
+  readonly cancelled: { done?: Promise<void> };
 }
 
 const DEFAULT_WORKER_WAIT_MS = 10_000;
@@ -133,16 +135,18 @@ export class NatsBackend extends BackendBase {
       state = this.keeper.acquire().then((session) => {
         const token = session.callToken(callId);
         let onAbort!: () => void;
+        const cancelled: CallState['cancelled'] = {};
         const aborted = new Promise<never>((_, reject) => {
           onAbort = () => {
-            void session.cancelCall(token);
+            cancelled.done = session.cancelCall(token);
             reject(cancelReason(signal));
           };
         });
         aborted.catch(() => {});
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
-        return { session, token, uploads: new BlobUploads(token), resultBlobs: [], signal, onAbort, aborted };
+        const uploads = new BlobUploads(token);
+        return { session, token, uploads, resultBlobs: [], signal, onAbort, aborted, cancelled };
       });
       this.calls.set(callId, state);
       state.catch(() => this.calls.delete(callId));
@@ -165,6 +169,7 @@ export class NatsBackend extends BackendBase {
     if (state === undefined) return;
     state.signal.removeEventListener('abort', state.onAbort);
     try {
+      await state.cancelled.done;
       await state.session.endCall(state.token, [...state.uploads.names, ...state.resultBlobs]);
     } finally {
       this.keeper.release();

@@ -123,7 +123,7 @@ export class DriverSession {
     void (async () => {
       for await (const m of results) {
         // read once, never needed again: delete just this message (no filtered purge, see above)
-        this.deleteMessage(this.names.resultsStream, m.info.streamSequence);
+        void this.deleteMessage(this.names.resultsStream, m.info.streamSequence);
         const batch = m.headers?.get(H.batch);
         const p = batch ? this.pending.get(batch) : undefined;
         // a second result for a batch (a redelivered batch finished twice) is dropped here
@@ -151,16 +151,16 @@ export class DriverSession {
         if (batch === undefined || p === undefined) return;
         this.forget(batch, p);
         // a work-queue stream keeps a message that ran out of deliveries: delete it ourselves
-        this.deleteMessage(this.names.tasksStream, seq);
+        void this.deleteMessage(this.names.tasksStream, seq);
         p.resolve({ kind: 'exhausted', attempts: deliveries ?? this.attempts });
       },
     });
   }
 
-  /** Best effort: a message left behind expires (results) or is dropped by workers (batches). */
-  private deleteMessage(stream: string, seq: number): void {
+  /** Best effort, never rejects: a message left behind expires (results) or is dropped by workers (batches). */
+  private async deleteMessage(stream: string, seq: number): Promise<void> {
     if (this.closed) return;
-    this.jsm.streams.deleteMessage(stream, seq, false).catch(() => {});
+    await this.jsm.streams.deleteMessage(stream, seq, false).catch(() => {});
   }
 
   private forget(batch: string, p: Pending): void {
@@ -205,7 +205,7 @@ export class DriverSession {
             this.bySeq.set(ack.seq, batchId);
           } else {
             // its call was cancelled while this publish was in flight
-            this.deleteMessage(this.names.tasksStream, ack.seq);
+            void this.deleteMessage(this.names.tasksStream, ack.seq);
           }
           break;
         } catch (error) {
@@ -242,8 +242,10 @@ export class DriverSession {
     }
     if (this.closed) return;
     this.nc.publish(this.names.cancel(call));
-    await this.beacon?.cancel(call).catch(() => {});
-    for (const seq of seqs) this.deleteMessage(this.names.tasksStream, seq);
+    await Promise.all([
+      this.beacon?.cancel(call).catch(() => {}),
+      ...seqs.map((seq) => this.deleteMessage(this.names.tasksStream, seq)),
+    ]);
   }
 
   /** Puts this session's record again now (after workers found it expired). */
