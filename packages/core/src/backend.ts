@@ -37,6 +37,12 @@ export interface ParallelBackend {
   /** Runs tasks on threads that share memory with the caller (satisfies prefer: 'threads'). */
   readonly usesThreads: boolean;
   readonly supportsInnerMaxNumThreads: boolean;
+  /**
+   * Optional: false makes `nJobs: 1` run on the backend (one worker slot) like any other nJobs.
+   * Default true: one job runs in the caller, the local backends' shortcut (joblib's). Remote
+   * backends set false: the caller need not have the tasks' modules or resources.
+   */
+  readonly runsSingleJobInCaller?: boolean;
   nestingLevel: number;
   /** How many workers `nJobs` means for this backend (-1 all CPUs, ...). Throws RangeError for 0. */
   effectiveNJobs(nJobs: number): number;

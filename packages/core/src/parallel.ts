@@ -264,7 +264,8 @@ export class Parallel {
       throw new RangeError(messages.backend.nestedTooDeep(this.depth + 1, MAX_NESTING_DEPTH));
     const s = this.settings;
     const backend = this.backend;
-    const inCaller = s.nJobs === 1 || backend.name === 'sequential';
+    const inCaller =
+      backend.name === 'sequential' || (s.nJobs === 1 && backend.runsSingleJobInCaller !== false);
     // claim the instance before the first await, so a concurrent second call is refused
     const placeholder = {} as Call;
     this.running = placeholder;
