@@ -83,6 +83,8 @@ async function start(values: FlagValues, log: (line: string) => void) {
     shutdownGraceMs: common.shutdownGraceMs,
     log,
   }).catch((error: Error) => {
+    // a RangeError names its own flag (--root, --allow, --concurrency); the rest is the server's
+    if (error instanceof RangeError) throw error;
     throw new Error(`--servers ${servers}: ${error.message}`, { cause: error });
   });
   return { ready: `ready (${worker.id}, ${worker.capacity} slot(s))`, stop: () => worker.stop() };
