@@ -26,7 +26,7 @@ import {
   headers as natsHeaders,
   nuid,
 } from '@nats-io/transport-node';
-import type { WireBatch, WireFunction } from '@parajob/core';
+import type { WireBatch, WireFunction } from '@parajob/core/backend';
 import { PROTO_PATH } from '@parajob/grpc';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));

@@ -7,8 +7,13 @@
  */
 import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
-import type { WireBatch, WireResult } from '@parajob/core';
-import { explainUnsendableResult, type SerializedError, serializeError } from '@parajob/core/internal';
+import {
+  explainUnsendableResult,
+  type SerializedError,
+  serializeError,
+  type WireBatch,
+  type WireResult,
+} from '@parajob/core/backend';
 import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
 import { messages } from './messages.js';
 import type { DriverMessage, WorkerMessage } from './proto.js';

@@ -5,7 +5,7 @@
  * lets running ones finish within the grace period before handing the rest back.
  */
 import * as grpc from '@grpc/grpc-js';
-import { cpuCount } from '@parajob/core';
+import { cpuCount } from '@parajob/core/backend';
 import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
 import { DEFAULT_MAX_MESSAGE_BYTES, ENVELOPE_BYTES } from './limits.js';
 import { bindTarget, isLoopback, parseListen } from './listen.js';

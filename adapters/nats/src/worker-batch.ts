@@ -8,7 +8,7 @@
  */
 import type { JsMsg } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
-import type { WireBatch } from '@parajob/core';
+import type { WireBatch } from '@parajob/core/backend';
 import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
 import { fetchBody, restoreBlobs, unpack } from './codec.js';
 import { messages } from './messages.js';

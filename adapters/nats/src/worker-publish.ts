@@ -7,8 +7,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
-import type { WireBatch } from '@parajob/core';
-import { explainUnsendableResult } from '@parajob/core/internal';
+import { explainUnsendableResult, type WireBatch } from '@parajob/core/backend';
 import { BlobUploads, HEADROOM, pack } from './codec.js';
 import { H } from './names.js';
 import type { ResultBody } from './result.js';

@@ -15,7 +15,7 @@ import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
-import { cpuCount } from '@parajob/core';
+import { cpuCount } from '@parajob/core/backend';
 import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { messages } from './messages.js';

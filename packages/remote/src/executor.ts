@@ -6,8 +6,13 @@
  * where only functions registered with task() are called. Values that completed before a failure
  * are part of the answer.
  */
-import type { BackendContext, WireBatch, WireFunction, WireResult } from '@parajob/core';
-import { serializeError } from '@parajob/core/internal';
+import {
+  type BackendContext,
+  serializeError,
+  type WireBatch,
+  type WireFunction,
+  type WireResult,
+} from '@parajob/core/backend';
 import { WorkerThreadsBackend } from '@parajob/worker-threads';
 import type { WorkerPolicy } from './policy.js';
 import { checkWire } from './wire-check.js';

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WireFunction } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import { messages } from './messages.js';
 
 interface PackageInfo {

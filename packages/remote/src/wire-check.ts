@@ -4,7 +4,7 @@
  * lengths that do not match) must become a clear failure of that batch, never an exception in
  * the pool's threads or a wedged slot.
  */
-import type { WireBatch } from '@parajob/core';
+import type { WireBatch } from '@parajob/core/backend';
 import { messages } from './messages.js';
 
 /** Largest batch a worker accepts, in tasks: far above what any driver's auto-batching sends. */

@@ -1,4 +1,4 @@
-import type { WireBatch } from '@parajob/core';
+import type { WireBatch } from '@parajob/core/backend';
 import { shutdownWorkerThreadsPools } from '@parajob/worker-threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RemoteExecutor } from '../src/executor.js';
