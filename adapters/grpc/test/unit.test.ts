@@ -1,8 +1,6 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getActiveBackend, parallelConfig } from '@parajob/core';
 import { describe, expect, it } from 'vitest';
 import { GrpcBackend, parseListen, register } from '../src/index.js';
-import { PACKAGE_ROOT } from './helpers.js';
 
 describe('--listen', () => {
   it('binds a bare port to loopback, any other host only when written', () => {
