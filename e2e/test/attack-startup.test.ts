@@ -56,6 +56,7 @@ describe.skipIf(!natsServerAvailable())('worker startup errors name the flag and
     [['grpc', '--listen', '0', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together', 2],
     [['grpc', '--listen', 'nowhere'], '--listen must be PORT or HOST:PORT', 2],
     [['grpc', '--listen', '0', '--bogus'], "unknown option '--bogus'", 2],
+    [['grpc', '--listen', '192.0.2.1:0'], '--listen 192.0.2.1:0: could not listen there', 1],
   ])('%j', async (args, message, code) => {
     const r = await worker(args.map((a) => (a === 'URL' ? server.url : a)));
     expect(r.stderr).toContain(message);

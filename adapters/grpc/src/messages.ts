@@ -62,7 +62,8 @@ export const messages = {
     overCredit: (id: number, slots: number) =>
       `batch ${id} was sent beyond the credit this worker granted (${slots} slot(s) per session); it is refused, not queued. Use the same @parajob/grpc version on driver and worker.`,
     shuttingDown: () => 'the worker is shutting down',
-    bind: (address: string, reason: string) => `could not listen on ${address}: ${reason}`,
+    bind: (address: string, reason: string) =>
+      `--listen ${address}: could not listen there (${reason}); is the port taken, or the address not one of this host?`,
     notLoopback: (address: string) =>
       `listening on ${address}, beyond loopback: anyone who can reach it can run the allowed task modules. Use TLS with client certificates (--tls-cert --tls-key --tls-ca --tls-require-client-cert) on untrusted networks.`,
     protocol: (theirs: number, ours: number) =>
