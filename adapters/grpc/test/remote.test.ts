@@ -1,5 +1,5 @@
 /** Policy, limits and cancellation against real worker processes. */
-import { delayed, Parallel } from '@parajob/core';
+import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
 import { square } from '@parajob/core/testing/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GrpcBackend } from '../src/index.js';
@@ -67,5 +67,19 @@ describe('cancellation', () => {
     await expect(aborted).rejects.toBe(reason);
     // the only slot of that worker is free again only if the 60 s task was stopped there
     expect(await on(open.address).run([delayed(double)(21)])).toEqual([42]);
+  });
+});
+
+describe('shutdown', () => {
+  it('after --shutdown-grace, a running batch is handed back: its driver fails it (or retries it) and the worker exits 0', async () => {
+    const worker = await startWorkerProcess({ concurrency: 1, shutdownGraceMs: 0 });
+    const backend = new GrpcBackend({ workers: [worker.address] });
+    const running = new Parallel({ nJobs: -1, backend }).run([delayed(spinFor)(60_000)]);
+    const failed = running.catch((error: unknown) => error);
+    const exited = new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
+    setTimeout(() => worker.child.kill('SIGTERM'), 300);
+    expect(await failed).toBeInstanceOf(WorkerCrashedError);
+    expect(await exited).toBe(0);
+    await backend.terminate();
   });
 });
