@@ -56,7 +56,11 @@ export class BatchHandler {
     } catch (error) {
       // the server or the object store failed us (not the batch): another delivery may succeed
       this.ctx.log(messages.worker.handBack(m.headers?.get(H.batch) ?? '?', (error as Error).message));
-      m.nak(1_000);
+      try {
+        m.nak(1_000);
+      } catch {
+        // the connection is closed: the server redelivers the batch after its ack wait
+      }
     }
   }
 
