@@ -17,12 +17,12 @@ import {
   WorkerCrashedError,
 } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
+import { ModuleNamer, wireFunctions } from '@parajob/remote';
 import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
 import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
-import { remoteFunctions } from './module-ref.js';
 import { H } from './names.js';
 import type { ConsumerSettings } from './resources.js';
 import { type Decoded, decodeDelivery } from './result.js';
@@ -50,6 +50,13 @@ interface CallState {
   readonly cancelled: { done?: Promise<void> };
 }
 
+/** One batch as published: its id, its body (empty when in the object store), its extra headers. */
+interface Outgoing {
+  readonly batchId: string;
+  readonly body: Uint8Array;
+  readonly extra: Record<string, string>;
+}
+
 const DEFAULT_WORKER_WAIT_MS = 10_000;
 /** Times a batch answered 'abandoned' is sent again before it fails. */
 const RESENDS = 2;
@@ -60,7 +67,7 @@ export class NatsBackend extends BackendBase {
   private readonly options: NatsBackendOptions;
   private readonly keeper: SessionKeeper;
   private readonly batching: AutoBatching;
-  private readonly moduleRefs = new Map<string, string>();
+  private readonly namer = new ModuleNamer(undefined);
   private readonly calls = new Map<string, Promise<CallState>>();
   private knownCapacity: number | undefined;
   /** Held while values stored with storeValue() exist: their names carry this session's id. */
@@ -181,7 +188,7 @@ export class NatsBackend extends BackendBase {
     const state = await this.callState(batch.callId, signal);
     const { session, token, uploads } = state;
     const encoded = encodeBatch(batch);
-    const wire = { ...encoded, fns: remoteFunctions(encoded.fns, this.moduleRefs) };
+    const wire = { ...encoded, fns: wireFunctions(encoded.fns, this.namer) };
     const threshold = Math.min(
       this.maxNbytes ?? Number.POSITIVE_INFINITY,
       Math.floor(session.maxPayload / 4),
@@ -190,21 +197,20 @@ export class NatsBackend extends BackendBase {
     const args = (await Promise.all(
       wire.args.map((a) => (Array.isArray(a) ? uploads.offload(a, threshold, session.store) : a)),
     )) as typeof wire.args;
-    let body: Uint8Array;
+    let packed: Uint8Array;
     try {
-      body = pack({ wire: { ...wire, args }, timeout });
+      packed = pack({ wire: { ...wire, args }, timeout });
     } catch (error) {
       throw explainUnsendableBatch(batch, error);
     }
-    const batchId = `${token}.${batch.firstIndex}`;
-    const extra: Record<string, string> = {};
-    if (body.byteLength > session.maxPayload - HEADROOM) {
+    // a body too big for a message goes to the object store, named after the batch (workers check)
+    const message = async (batchId: string): Promise<Outgoing> => {
+      if (packed.byteLength <= session.maxPayload - HEADROOM) return { batchId, body: packed, extra: {} };
       const name = `${batchId}.body`;
-      await uploads.putBody(name, body, session.store);
-      extra[H.blob] = name;
-      body = new Uint8Array(0);
-    }
-    const decoded = await this.exchange(state, batchId, body, extra, signal);
+      await uploads.putBody(name, packed, session.store);
+      return { batchId, body: new Uint8Array(0), extra: { [H.blob]: name } };
+    };
+    const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal);
     if (decoded.kind === 'exhausted' || decoded.kind === 'crashed') {
       const taskIndex = batch.size === 1 ? batch.firstIndex : undefined;
       throw new WorkerCrashedError(
@@ -231,14 +237,14 @@ export class NatsBackend extends BackendBase {
   private async exchange(
     state: CallState,
     batchId: string,
-    body: Uint8Array,
-    extra: Record<string, string>,
+    message: (batchId: string) => Promise<Outgoing>,
     signal: AbortSignal,
   ): Promise<Decoded> {
     const { session, token } = state;
     for (let round = 0; ; round++) {
-      const id = round === 0 ? batchId : `${batchId}.again${round}`;
-      const delivery = await Promise.race([session.send(token, id, body, extra, signal), state.aborted]);
+      const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
+      const sent = session.send(token, out.batchId, out.body, out.extra, signal);
+      const delivery = await Promise.race([sent, state.aborted]);
       const decoded = await decodeDelivery(delivery, session.store);
       state.resultBlobs.push(...decoded.blobs);
       if (decoded.kind !== 'abandoned' || round >= RESENDS) return decoded;
