@@ -29,6 +29,9 @@ export class NatsRig {
   /** Pids of everything the rig started (not the soak's leaks). */
   pids = new Set();
   faults = { workerKills: 0, serverRestarts: 0 };
+  /** The last lines each worker wrote to stderr (shown with a hang). */
+  logs = new Map();
+  log = () => {};
 
   static async start() {
     const rig = new NatsRig();
@@ -63,6 +66,9 @@ export class NatsRig {
     this.pids.add(child.pid);
     child.once('exit', () => this.workers.delete(child));
     let err = '';
+    child.stderr.on('data', (d) =>
+      this.logs.set(child.pid, `${this.logs.get(child.pid) ?? ''}${d}`.slice(-2000)),
+    );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`NATS worker not ready in 30 s:\n${err}`)), 30_000);
       child.stderr.on('data', (d) => {
@@ -85,13 +91,16 @@ export class NatsRig {
     if (victim === undefined) return;
     victim.kill('SIGKILL');
     this.faults.workerKills++;
+    this.log(`nats: worker ${victim.pid} SIGKILLed`);
     await this.startWorker();
   }
 
   async restartServer() {
     await this.server.kill();
+    this.log('nats: server killed');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await this.server.launch();
+    this.log('nats: server restarted');
     this.pids.add(this.server.pid);
     this.faults.serverRestarts++;
   }
@@ -119,6 +128,7 @@ export class NatsRig {
     try {
       const result = await Promise.race([consume(s, parallel, list).then((outcome) => ({ outcome })), hang]);
       await Promise.all(faults);
+      if (result.hang) for (const [pid, text] of this.logs) this.log(`nats: worker ${pid} stderr:\n${text}`);
       if (!result.hang) await Promise.race([parallel.close(), hang]);
       return result;
     } finally {

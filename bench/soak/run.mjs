@@ -113,6 +113,7 @@ async function localLeaks(rigPids) {
 }
 
 const rig = backends.includes('nats') && natsServerAvailable() ? await NatsRig.start() : undefined;
+if (rig) rig.log = log;
 if (backends.includes('nats') && rig === undefined)
   console.error('soak: nats-server not found, NATS runs skipped');
 try {

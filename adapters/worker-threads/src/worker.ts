@@ -19,6 +19,8 @@ export interface WorkerTask {
   readonly status: SharedArrayBuffer;
   /** The call has a per-task timeout: record when each task starts, not only which one runs. */
   readonly timed: boolean;
+  /** Remote workers only: false refuses functions shipped as source (absent: a local call, allowed). */
+  readonly allowSource?: boolean;
   /** Set when threads are recycled (maxTasksPerWorker, maxMemoryPerWorker). */
   readonly recycle?: RecycleTask;
 }
@@ -27,17 +29,22 @@ export default async function runParajobBatch({
   wire,
   status,
   timed,
+  allowSource,
   recycle,
 }: WorkerTask): Promise<WireResult> {
-  const answer = await runWire(wire, status, timed);
+  const answer = await runWire(wire, status, timed, allowSource);
   if (recycle === undefined) return answer;
   if (overLimit(recycle.limits, wire.size)) retire(recycle, answer);
   recycle.port.close();
   return answer;
 }
 
-async function runWire(wire: WireBatch, status: SharedArrayBuffer, timed: boolean): Promise<WireResult> {
-  try {
+async function runWire(
+  wire: WireBatch,
+  status: SharedArrayBuffer,
+  timed: boolean,
+  allowSource: boolean | undefined,
+): Promise<WireResult> {  try {
     await ensureTypeScriptLoader();
   } catch (error) {
     // reported as the batch's first task failing (the task module could not be loaded), not as a crash
@@ -47,7 +54,7 @@ async function runWire(wire: WireBatch, status: SharedArrayBuffer, timed: boolea
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
     : (position: number) => slot.mark(position);
-  const result = await runBatch(wire, { onTaskStart });
+  const result = await runBatch(wire, { onTaskStart, allowSource });
   const failure = cloneFailure(result.values);
   return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
 }
