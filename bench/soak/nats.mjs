@@ -41,8 +41,23 @@ export class NatsRig {
     return rig;
   }
 
-  /** A worker process; resolves once it is ready. */
-  startWorker() {
+  /**
+   * A worker process, ready; like a supervisor, starts it again (bounded) when it exits first
+   * (e.g. the server is restarting and refuses connections).
+   */
+  async startWorker(attempts = 20) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.spawnWorker();
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** One worker process; resolves once it is ready, rejects if it exits before. */
+  spawnWorker() {
     const child = spawn(
       process.execPath,
       [
@@ -60,7 +75,7 @@ export class NatsRig {
         '--ack-wait',
         String(ACK_WAIT_MS),
       ],
-      { cwd: HERE, stdio: ['ignore', 'ignore', 'pipe'] },
+      { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.workers.add(child);
     this.pids.add(child.pid);
@@ -70,8 +85,12 @@ export class NatsRig {
       this.logs.set(child.pid, `${this.logs.get(child.pid) ?? ''}${d}`.slice(-2000)),
     );
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`NATS worker not ready in 30 s:\n${err}`)), 30_000);
-      child.stderr.on('data', (d) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`NATS worker not ready in 30 s:\n${err}`));
+      }, 30_000);
+      // the "ready (ID, N slot(s))" line comes on stdout once the worker has registered
+      child.stdout.on('data', (d) => {
         err += d;
         if (err.includes('ready (')) {
           clearTimeout(timer);
@@ -141,8 +160,11 @@ export class NatsRig {
     const nc = await connect({ servers: this.server.url });
     try {
       const jsm = await jetstreamManager(nc);
-      const upper = this.namespace.toUpperCase();
-      const queued = (await jsm.streams.info(`PARAJOB_${upper}_TASKS`)).state.messages;
+      // queued = what a worker could still be given or holds; the stream itself may keep a few
+      // messages acked just before a kill -9 of nats-server (2.9.x orphans, nats-server#5227)
+      let queued = 0;
+      for await (const c of jsm.consumers.list(`PARAJOB_${this.namespace.toUpperCase()}_TASKS`))
+        queued += c.num_pending + c.num_ack_pending;
       let blobs = [];
       try {
         const store = await new Objm(nc).open(`parajob_${this.namespace}_blobs`);
