@@ -18,4 +18,4 @@ export { explainUnsendableResult, resolveFunction } from './runtime.js';
 export { deserializeError, type SerializedError, serializeError } from './serialize-error.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';
 export { type RunningTask, type TimeoutWatch, watchTaskTimeout } from './timeout-watch.js';
-export { explainUnsendableBatch, mapWireArgs, wireTaskArgs } from './wire.js';
+export { encodeFunction, explainUnsendableBatch, mapWireArgs, wireTaskArgs } from './wire.js';

@@ -1,0 +1,42 @@
+/** Messages between the local engine (main thread) and its worker threads. */
+import type { WireFunction } from '@parajob/core';
+import type { WireError } from '../error-class.js';
+import type { WireTaskOptions } from '../options.js';
+
+export type ToWorker =
+  /** Run a task (or, with `actor`, construct the actor of this thread). `refs`: args hold ref markers. */
+  | {
+      readonly t: 'run';
+      readonly id: string;
+      readonly fn: WireFunction;
+      readonly args: readonly unknown[];
+      readonly refs: boolean;
+      /** Items the stream may run ahead of its consumer; 0 when not a stream. */
+      readonly window: number;
+    }
+  | { readonly t: 'actor'; readonly id: string; readonly fn: WireFunction; readonly args: readonly unknown[]; readonly refs: boolean; readonly maxConcurrency: number }
+  | { readonly t: 'call'; readonly id: string; readonly method: string; readonly args: readonly unknown[]; readonly refs: boolean; readonly window: number }
+  | { readonly t: 'cancel'; readonly id: string }
+  | { readonly t: 'credit'; readonly id: string }
+  /** The value of an object a task fetched. */
+  | { readonly t: 'object'; readonly id: string; readonly ok: true; readonly value: unknown; readonly refs: boolean }
+  | { readonly t: 'object'; readonly id: string; readonly ok: false; readonly error: WireError };
+
+export type FromWorker =
+  | { readonly t: 'done'; readonly id: string; readonly ok: true; readonly value: unknown; readonly refs: boolean }
+  | { readonly t: 'done'; readonly id: string; readonly ok: false; readonly error: WireError }
+  | { readonly t: 'yield'; readonly id: string; readonly value: unknown; readonly refs: boolean }
+  /** A task submitted a task (nested); `parent` is the submitting task. */
+  | {
+      readonly t: 'submit';
+      readonly id: string;
+      readonly parent: string | undefined;
+      readonly fn: WireFunction;
+      readonly args: readonly unknown[];
+      readonly refs: boolean;
+      readonly options: WireTaskOptions;
+    }
+  | { readonly t: 'put'; readonly id: string; readonly value: unknown; readonly refs: boolean }
+  /** A task waits for an object: its CPU is given back until the object is sent. */
+  | { readonly t: 'fetch'; readonly id: string; readonly task: string | undefined }
+  | { readonly t: 'cancel'; readonly id: string; readonly force: boolean; readonly recursive: boolean };

@@ -1,0 +1,112 @@
+/**
+ * The engine of the ambient client inside a local worker thread: a task's remote/put/cancel are
+ * messages to the main thread's engine, which schedules them like the driver's; refs are fetched
+ * from it only when a task waits on them (and while it waits, the task holds no CPU).
+ */
+import { encodeFunction } from '@parajob/core/internal';
+import type { ActorCall, ActorSubmission, CancelOptions, ClientEngine, EngineSupports, TaskSubmission } from '../engine.js';
+import { fromWireError } from '../error-class.js';
+import { taskContext } from '../context.js';
+import { messages } from '../messages.js';
+import { ObjectRef } from '../object-ref.js';
+import { toWireTaskOptions } from '../options.js';
+import { decodeRefs, encodeRefs } from '../ref-codec.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+export const WORKER_SUPPORTS: EngineSupports = {
+  actors: false,
+  nested: true,
+  generators: false,
+  retries: true,
+  nestedRefs: true,
+  resources: true,
+  forceCancel: true,
+  errorClasses: true,
+};
+
+export class WorkerEngine implements ClientEngine {
+  readonly name = 'local (inside a task)';
+  readonly supports = WORKER_SUPPORTS;
+  /** Refs waiting for an 'object' message, by object id. */
+  private readonly awaiting = new Map<string, ObjectRef[]>();
+
+  constructor(
+    private readonly post: (message: FromWorker) => void,
+    readonly resources: Readonly<Record<string, number>>,
+  ) {}
+
+  /** A ref rebuilt from a marker: its value is fetched when a task first waits on it. */
+  refFor = (id: string): ObjectRef => {
+    const ref = new ObjectRef(id);
+    ref.onDemand = this.fetch;
+    return ref;
+  };
+
+  private readonly fetch = (ref: ObjectRef): void => {
+    const list = this.awaiting.get(ref.id);
+    if (list !== undefined) return void list.push(ref);
+    this.awaiting.set(ref.id, [ref]);
+    this.post({ t: 'fetch', id: ref.id, task: taskContext.getStore()?.taskId });
+  };
+
+  /** The main thread sent an object a task fetched. */
+  async settle(message: Extract<ToWorker, { t: 'object' }>): Promise<void> {
+    const refs = this.awaiting.get(message.id);
+    this.awaiting.delete(message.id);
+    if (refs === undefined) return;
+    if (message.ok) {
+      const value = message.refs ? decodeRefs(message.value, this.refFor) : message.value;
+      for (const ref of refs) ref.resolve(value);
+    } else {
+      const error = await fromWireError(message.error);
+      for (const ref of refs) ref.reject(error);
+    }
+  }
+
+  /** Encodes arguments or values for the main thread. */
+  encode(value: unknown): { value: unknown; refs: boolean } {
+    return encodeRefs(value);
+  }
+
+  submit(task: TaskSubmission): void {
+    if (task.stream !== null) throw new Error(messages.unsupported('generators', this.name));
+    const fn = encodeFunction(task.fn);
+    const { value, refs } = encodeRefs(task.args);
+    task.ref.onDemand = this.fetch;
+    this.post({
+      t: 'submit',
+      id: task.id,
+      parent: taskContext.getStore()?.taskId,
+      fn,
+      args: value as unknown[],
+      refs,
+      options: toWireTaskOptions(task.options),
+    });
+  }
+
+  put(ref: ObjectRef, value: unknown): void {
+    const encoded = encodeRefs(value);
+    this.post({ t: 'put', id: ref.id, value: encoded.value, refs: encoded.refs });
+    ref.resolve(value);
+  }
+
+  cancel(id: string, options: CancelOptions): void {
+    this.post({ t: 'cancel', id, force: options.force ?? false, recursive: options.recursive ?? true });
+  }
+
+  createActor(_actor: ActorSubmission): Promise<void> {
+    return Promise.reject(new Error(messages.unsupported('actors', this.name)));
+  }
+
+  callActor(_actorId: string, _call: ActorCall): void {
+    throw new Error(messages.unsupported('actors', this.name));
+  }
+
+  killActor(): void {
+    throw new Error(messages.unsupported('actors', this.name));
+  }
+
+  async close(): Promise<void> {
+    // the ambient client lives as long as its worker thread: the driver closes the cluster
+  }
+}

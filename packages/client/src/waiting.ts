@@ -1,0 +1,91 @@
+/** get() and wait() over ObjectRefs, the same for every engine (refs settle locally, whoever computes them). */
+import { GetTimeoutError } from './errors.js';
+import { messages } from './messages.js';
+import { isRef, type ObjectRef, RefState } from './object-ref.js';
+
+export interface GetOptions {
+  /** Milliseconds before get() rejects with GetTimeoutError; default: wait forever. */
+  readonly timeout?: number;
+}
+
+export interface WaitOptions {
+  /** How many refs must be ready (default 1; at most refs.length). */
+  readonly numReturns?: number;
+  /** Milliseconds to wait at most; default: until numReturns are ready. */
+  readonly timeout?: number;
+  /** Ray's fetch_local: accepted for compatibility; refs are always readable where they are waited on. */
+  readonly fetchLocal?: boolean;
+}
+
+export interface WaitResult<T> {
+  readonly ready: ObjectRef<T>[];
+  readonly notReady: ObjectRef<T>[];
+}
+
+function checkTimeout(where: string, timeout: unknown): number | undefined {
+  if (timeout === undefined || timeout === null) return undefined;
+  if (typeof timeout !== 'number' || !(timeout >= 0)) throw new TypeError(messages.badTimeout(where, timeout));
+  return timeout;
+}
+
+/**
+ * Resolves once `needed` of `refs` have settled, or the timeout passes. One listener object for
+ * the whole call, removed from every ref when it returns.
+ */
+function settledCount(refs: readonly ObjectRef[], needed: number, timeout: number | undefined): Promise<void> {
+  let done = 0;
+  for (let i = 0; i < refs.length; i++) if (refs[i]!.state !== RefState.Pending) done++;
+  if (done >= needed || timeout === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      for (const r of refs) r.unlisten(listener);
+      resolve();
+    };
+    const listener = () => {
+      if (++done >= needed) finish();
+    };
+    if (timeout !== undefined && Number.isFinite(timeout)) timer = setTimeout(finish, timeout);
+    for (const r of refs) if (r.state === RefState.Pending) r.listen(listener);
+  });
+}
+
+export async function get(refs: ObjectRef | readonly ObjectRef[], options: GetOptions = {}): Promise<unknown> {
+  const timeout = checkTimeout('get', options.timeout);
+  const list = Array.isArray(refs) ? (refs as readonly ObjectRef[]) : [refs as ObjectRef];
+  for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
+  await settledCount(list, list.length, timeout);
+  const values = new Array<unknown>(list.length);
+  let pending = 0;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    if (r.state === RefState.Failed) throw r.error;
+    if (r.state === RefState.Pending) pending++;
+    values[i] = r.value;
+  }
+  if (pending > 0) throw new GetTimeoutError(messages.getTimeout(timeout!, pending));
+  return Array.isArray(refs) ? values : values[0];
+}
+
+export async function wait<T>(refs: readonly ObjectRef<T>[], options: WaitOptions = {}): Promise<WaitResult<T>> {
+  if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
+  const seen = new Set<ObjectRef>();
+  for (const r of refs) {
+    if (!isRef(r)) throw new TypeError(messages.notRef(r));
+    if (seen.has(r)) throw new Error(messages.duplicateRef(r.id));
+    seen.add(r);
+  }
+  const numReturns = options.numReturns ?? 1;
+  if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length) {
+    // Ray allows wait([]) with the default numReturns; everything else out of range raises
+    if (!(refs.length === 0 && options.numReturns === undefined))
+      throw new RangeError(messages.numReturns(options.numReturns, refs.length));
+  }
+  const timeout = checkTimeout('wait', options.timeout);
+  await settledCount(refs, Math.min(numReturns, refs.length), timeout);
+  const ready: ObjectRef<T>[] = [];
+  const notReady: ObjectRef<T>[] = [];
+  for (const r of refs) (r.state !== RefState.Pending && ready.length < numReturns ? ready : notReady).push(r);
+  return { ready, notReady };
+}
