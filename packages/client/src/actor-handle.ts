@@ -34,7 +34,7 @@ export function makeActorHandle<T>(
 ): ActorHandle<T> {
   const methods = new Map<string, { remote: (...args: unknown[]) => unknown }>();
   const handle = new Proxy(Object.freeze({ actorId }), {
-    get(target, key) {
+    get(_target, key) {
       if (key === 'actorId') return actorId;
       if (typeof key !== 'string' || key === 'then' || key === 'toJSON') return undefined;
       if (key === 'toString') return () => `ActorHandle(${name}, ${actorId})`;

@@ -54,7 +54,10 @@ export class Client {
     return this.remoteWith(fn, resolveTaskOptions(DEFAULT_TASK_OPTIONS, options));
   }
 
-  private remoteWith<F extends (...args: any[]) => any>(fn: F, options: ResolvedTaskOptions): RemoteFunction<F> {
+  private remoteWith<F extends (...args: any[]) => any>(
+    fn: F,
+    options: ResolvedTaskOptions,
+  ): RemoteFunction<F> {
     return {
       remote: (...args: unknown[]) => this.submit(fn, args, options),
       options: (more: TaskOptions) => this.remoteWith(fn, resolveTaskOptions(options, more)),
@@ -86,7 +89,7 @@ export class Client {
         const got = Array.isArray(value) ? `an array of ${value.length}` : typeof value;
         const error = new TypeError(messages.numReturnsMismatch(n, got));
         for (const part of parts) part.reject(error);
-      } else parts.forEach((part, i) => part.resolve(value[i]));
+      } else for (let i = 0; i < n; i++) parts[i]!.resolve(value[i]);
     });
     return parts;
   }

@@ -9,12 +9,16 @@ import type { ClientEngine } from './engine.js';
 import { LocalEngine, type LocalEngineOptions } from './local/engine.js';
 import { NatsEngine } from './nats-engine.js';
 
-export type ConnectOptions = LocalEngineOptions | (ClusterOptions & { readonly servers: ClusterOptions['servers'] }) | { readonly engine: ClientEngine };
+export type ConnectOptions =
+  | LocalEngineOptions
+  | (ClusterOptions & { readonly servers: ClusterOptions['servers'] })
+  | { readonly engine: ClientEngine };
 
 export async function connect(options: ConnectOptions = {}): Promise<Client> {
   let engine: ClientEngine;
   if ('engine' in options) engine = options.engine;
-  else if ('servers' in options && options.servers !== undefined) engine = await NatsEngine.start(options as ClusterOptions);
+  else if ('servers' in options && options.servers !== undefined)
+    engine = await NatsEngine.start(options as ClusterOptions);
   else engine = new LocalEngine(options as LocalEngineOptions);
   const client = new Client(engine);
   setDriverClient(client);

@@ -20,7 +20,11 @@ async function exportedClass(error: Error, module: string): Promise<WireError['e
   } catch {
     return undefined;
   }
-  for (let proto = Object.getPrototypeOf(error); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(error);
+    proto && proto !== Error.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const ctor = proto.constructor as Function | undefined;
     if (typeof ctor !== 'function' || isBuiltin(ctor)) continue;
     for (const [name, value] of Object.entries(exports)) if (value === ctor) return { module, name };

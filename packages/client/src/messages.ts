@@ -11,8 +11,7 @@ const show = (value: unknown): string => {
 
 export const messages = {
   closed: () => 'this client is closed: connect() again to submit work',
-  notRef: (value: unknown) =>
-    `expected an ObjectRef (what .remote() or put() returned), got ${show(value)}`,
+  notRef: (value: unknown) => `expected an ObjectRef (what .remote() or put() returned), got ${show(value)}`,
   notRefList: (value: unknown) => `wait(refs): refs must be an array of ObjectRefs, got ${show(value)}`,
   duplicateRef: (id: string) =>
     `wait(refs): the same ObjectRef (${id}) appears twice in refs; pass each ref once (Ray raises too)`,
@@ -35,7 +34,8 @@ export const messages = {
     `the task was submitted with numReturns: ${n} but returned ${got}; return an array of ${n} values`,
   notActorClass: (value: unknown) =>
     `actor(Class): Class must be a class registered with actorClass(import.meta.url, Class) in a task module, got ${show(value)}`,
-  actorDied: (name: string, why: string) => `actor ${name} is dead (${why}); create a new one with client.actor()`,
+  actorDied: (name: string, why: string) =>
+    `actor ${name} is dead (${why}); create a new one with client.actor()`,
   actorMethod: (name: string, method: string) =>
     `actor ${name} has no method '${method}' (call an instance method of the class: handle.${method}.remote(...))`,
   workerDied: (id: string, why: string, attempts: number) =>

@@ -5,13 +5,20 @@
  * program fails with a clear message instead of behaving differently.
  */
 import type { Cluster, ClusterOptions, ObjectRef as NatsObjectRef } from '@parajob/nats';
-import type { ActorCall, ActorSubmission, CancelOptions, ClientEngine, EngineSupports, TaskSubmission } from './engine.js';
+import type {
+  ActorCall,
+  ActorSubmission,
+  CancelOptions,
+  ClientEngine,
+  EngineSupports,
+  TaskSubmission,
+} from './engine.js';
 import { TaskCancelledError } from './errors.js';
+import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
 import { isRef, type ObjectRef } from './object-ref.js';
 import { DEFAULT_TASK_OPTIONS } from './options.js';
 import { encodeRefs } from './ref-codec.js';
-import { whenArgsReady } from './local/deps.js';
 
 export const NATS_SUPPORTS: EngineSupports = {
   actors: false,
@@ -56,7 +63,8 @@ export class NatsEngine implements ClientEngine {
     if (unsupported !== undefined) {
       const error = new Error(messages.unsupported(unsupported, this.name));
       task.stream?.fail(error);
-      return task.ref.reject(error);
+      task.ref.reject(error);
+      return;
     }
     const entry: Pending = { state: PendingState.WaitingForArgs, nats: null, ref: task.ref };
     this.pending.set(task.id, entry);

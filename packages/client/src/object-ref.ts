@@ -43,7 +43,10 @@ export class ObjectRef<T = unknown> implements PromiseLike<T> {
 
   /** @internal Calls `listener` once the ref settles (at once, synchronously, when it has). */
   listen(listener: Listener): void {
-    if (this.state !== RefState.Pending) return listener(this);
+    if (this.state !== RefState.Pending) {
+      listener(this);
+      return;
+    }
     (this.listeners ??= []).push(listener);
     this.demand();
   }

@@ -60,7 +60,8 @@ const isCount = (v: unknown, min: number) => typeof v === 'number' && Number.isI
 const isAmount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 function checkKeys(options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw new TypeError(messages.unknownOption(key, known));
+  for (const key of Object.keys(options))
+    if (!known.includes(key)) throw new TypeError(messages.unknownOption(key, known));
 }
 
 function checkResources(resources: unknown): Readonly<Record<string, number>> {
@@ -68,32 +69,41 @@ function checkResources(resources: unknown): Readonly<Record<string, number>> {
   if (resources === null || typeof resources !== 'object' || Array.isArray(resources))
     throw new TypeError(messages.badOption('resources', resources, 'an object of name: amount'));
   for (const [name, amount] of Object.entries(resources)) {
-    if (!isAmount(amount)) throw new TypeError(messages.badOption(`resources.${name}`, amount, 'a number >= 0'));
+    if (!isAmount(amount))
+      throw new TypeError(messages.badOption(`resources.${name}`, amount, 'a number >= 0'));
   }
   return resources as Record<string, number>;
 }
 
 export function resolveTaskOptions(base: ResolvedTaskOptions, options: TaskOptions): ResolvedTaskOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(messages.badOption('options', options, 'an object'));
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(messages.badOption('options', options, 'an object'));
   checkKeys(options, TASK_KEYS);
   const o = { ...base, ...options };
-  if (!isCount(o.maxRetries, -1)) throw new TypeError(messages.badOption('maxRetries', o.maxRetries, 'an integer >= -1'));
+  if (!isCount(o.maxRetries, -1))
+    throw new TypeError(messages.badOption('maxRetries', o.maxRetries, 'an integer >= -1'));
   const re = o.retryExceptions;
   if (typeof re !== 'boolean' && !(Array.isArray(re) && re.every((c) => typeof c === 'function')))
-    throw new TypeError(messages.badOption('retryExceptions', re, 'true, false, or an array of error classes'));
+    throw new TypeError(
+      messages.badOption('retryExceptions', re, 'true, false, or an array of error classes'),
+    );
   if (o.numReturns !== 'streaming' && !isCount(o.numReturns, 1))
     throw new TypeError(messages.badOption('numReturns', o.numReturns, "an integer >= 1 or 'streaming'"));
   if (!isAmount(o.numCpus)) throw new TypeError(messages.badOption('numCpus', o.numCpus, 'a number >= 0'));
   if (!isCount(o.generatorBackpressure, 1))
-    throw new TypeError(messages.badOption('generatorBackpressure', o.generatorBackpressure, 'an integer >= 1'));
+    throw new TypeError(
+      messages.badOption('generatorBackpressure', o.generatorBackpressure, 'an integer >= 1'),
+    );
   return { ...o, resources: checkResources(o.resources) };
 }
 
 export function resolveActorOptions(options: ActorOptions): ResolvedActorOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(messages.badOption('options', options, 'an object'));
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(messages.badOption('options', options, 'an object'));
   checkKeys(options, ACTOR_KEYS);
   const o = { maxRestarts: 0, maxConcurrency: 1, numCpus: 0, ...options };
-  if (!isCount(o.maxRestarts, -1)) throw new TypeError(messages.badOption('maxRestarts', o.maxRestarts, 'an integer >= -1'));
+  if (!isCount(o.maxRestarts, -1))
+    throw new TypeError(messages.badOption('maxRestarts', o.maxRestarts, 'an integer >= -1'));
   if (!isCount(o.maxConcurrency, 1))
     throw new TypeError(messages.badOption('maxConcurrency', o.maxConcurrency, 'an integer >= 1'));
   if (!isAmount(o.numCpus)) throw new TypeError(messages.badOption('numCpus', o.numCpus, 'a number >= 0'));
@@ -111,7 +121,11 @@ export function retriesError(retryExceptions: WireTaskOptions['retryExceptions']
 
 /** A class given by name (from a nested task) matches the error's class or one it extends. */
 function hasClassNamed(error: unknown, name: string): boolean {
-  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error);
+    proto;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     if (proto.constructor?.name === name) return true;
   }
   return false;
@@ -124,5 +138,7 @@ export type WireTaskOptions = Omit<ResolvedTaskOptions, 'retryExceptions'> & {
 
 export function toWireTaskOptions(options: ResolvedTaskOptions): WireTaskOptions {
   const re = options.retryExceptions;
-  return typeof re === 'boolean' ? options : { ...options, retryExceptions: re.map((c) => (c as Function).name) };
+  return typeof re === 'boolean'
+    ? options
+    : { ...options, retryExceptions: re.map((c) => (c as Function).name) };
 }

@@ -4,7 +4,7 @@
  * of arrays, plain objects, Maps and Sets (typed arrays and other leaves are not entered), and the
  * walk copies only the containers on the path to a ref: a value without refs is sent as it is.
  */
-import { toShared, type TypedArray } from '@parajob/core';
+import { type TypedArray, toShared } from '@parajob/core';
 import { isRef, type ObjectRef } from './object-ref.js';
 
 const KEY = '$parajobRef';
@@ -62,7 +62,10 @@ function mapRefs(value: unknown, onRef: (ref: ObjectRef) => unknown, depth: numb
 }
 
 /** Replaces refs by markers; `found` is told about each (the sender keeps them reachable). */
-export function encodeRefs(value: unknown, found?: (ref: ObjectRef) => void): { value: unknown; refs: boolean } {
+export function encodeRefs(
+  value: unknown,
+  found?: (ref: ObjectRef) => void,
+): { value: unknown; refs: boolean } {
   let refs = false;
   const encoded = mapRefs(
     value,
@@ -91,7 +94,10 @@ export function decodeRefs(value: unknown, toRef: (id: string) => ObjectRef, dep
     return value;
   }
   if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [decodeRefs(k, toRef, depth + 1), decodeRefs(v, toRef, depth + 1)]);
+    const entries = [...value].map(([k, v]) => [
+      decodeRefs(k, toRef, depth + 1),
+      decodeRefs(v, toRef, depth + 1),
+    ]);
     value.clear();
     for (const [k, v] of entries) value.set(k, v);
     return value;

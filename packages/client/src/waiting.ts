@@ -24,7 +24,8 @@ export interface WaitResult<T> {
 
 function checkTimeout(where: string, timeout: unknown): number | undefined {
   if (timeout === undefined || timeout === null) return undefined;
-  if (typeof timeout !== 'number' || !(timeout >= 0)) throw new TypeError(messages.badTimeout(where, timeout));
+  if (typeof timeout !== 'number' || !(timeout >= 0))
+    throw new TypeError(messages.badTimeout(where, timeout));
   return timeout;
 }
 
@@ -32,7 +33,11 @@ function checkTimeout(where: string, timeout: unknown): number | undefined {
  * Resolves once `needed` of `refs` have settled, or the timeout passes. One listener object for
  * the whole call, removed from every ref when it returns.
  */
-function settledCount(refs: readonly ObjectRef[], needed: number, timeout: number | undefined): Promise<void> {
+function settledCount(
+  refs: readonly ObjectRef[],
+  needed: number,
+  timeout: number | undefined,
+): Promise<void> {
   let done = 0;
   for (let i = 0; i < refs.length; i++) if (refs[i]!.state !== RefState.Pending) done++;
   if (done >= needed || timeout === 0) return Promise.resolve();
@@ -51,7 +56,10 @@ function settledCount(refs: readonly ObjectRef[], needed: number, timeout: numbe
   });
 }
 
-export async function get(refs: ObjectRef | readonly ObjectRef[], options: GetOptions = {}): Promise<unknown> {
+export async function get(
+  refs: ObjectRef | readonly ObjectRef[],
+  options: GetOptions = {},
+): Promise<unknown> {
   const timeout = checkTimeout('get', options.timeout);
   const list = Array.isArray(refs) ? (refs as readonly ObjectRef[]) : [refs as ObjectRef];
   for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
@@ -68,7 +76,10 @@ export async function get(refs: ObjectRef | readonly ObjectRef[], options: GetOp
   return Array.isArray(refs) ? values : values[0];
 }
 
-export async function wait<T>(refs: readonly ObjectRef<T>[], options: WaitOptions = {}): Promise<WaitResult<T>> {
+export async function wait<T>(
+  refs: readonly ObjectRef<T>[],
+  options: WaitOptions = {},
+): Promise<WaitResult<T>> {
   if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
   const seen = new Set<ObjectRef>();
   for (const r of refs) {
@@ -86,6 +97,7 @@ export async function wait<T>(refs: readonly ObjectRef<T>[], options: WaitOption
   await settledCount(refs, Math.min(numReturns, refs.length), timeout);
   const ready: ObjectRef<T>[] = [];
   const notReady: ObjectRef<T>[] = [];
-  for (const r of refs) (r.state !== RefState.Pending && ready.length < numReturns ? ready : notReady).push(r);
+  for (const r of refs)
+    (r.state !== RefState.Pending && ready.length < numReturns ? ready : notReady).push(r);
   return { ready, notReady };
 }

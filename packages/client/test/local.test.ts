@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedArray } from '@parajob/core';
 import { type Client, connect, ObjectRef, TaskCancelledError } from '@parajob/client';
 import { add, square, sumArray, treeCount } from '@parajob/client/testing/tasks';
+import { sharedArray } from '@parajob/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS fixture
 import * as fx from './fixtures/tasks.mjs';
@@ -14,7 +14,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function withClient<T>(options: Parameters<typeof connect>[0], body: (client: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  options: Parameters<typeof connect>[0],
+  body: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = await connect(options);
   try {
     return await body(client);
@@ -27,7 +30,9 @@ describe('local engine: nested tasks release their slot while they wait', () => 
   it('8 parents blocked in get() on 4 CPUs finish', async () => {
     await withClient({ numCpus: 4 }, async (client) => {
       const refs = Array.from({ length: 8 }, (_, i) => client.remote(fx.parent).remote(i));
-      expect(await client.get(refs, { timeout: 20_000 })).toEqual(Array.from({ length: 8 }, (_, i) => i * 10 + 1));
+      expect(await client.get(refs, { timeout: 20_000 })).toEqual(
+        Array.from({ length: 8 }, (_, i) => i * 10 + 1),
+      );
     });
   });
 
@@ -43,7 +48,10 @@ describe('local engine: objects', () => {
     await withClient({ numCpus: 2 }, async (client) => {
       const plain = client.put(new Float64Array(200_000).fill(1));
       const shared = client.put(sharedArray(Float64Array, 10));
-      const [a, b] = await client.get([client.remote(sumArray).remote(plain), client.remote(sumArray).remote(shared)]);
+      const [a, b] = await client.get([
+        client.remote(sumArray).remote(plain),
+        client.remote(sumArray).remote(shared),
+      ]);
       expect(a).toEqual({ sum: 200_000, shared: true });
       expect(b).toEqual({ sum: 0, shared: true });
     });
@@ -51,7 +59,9 @@ describe('local engine: objects', () => {
 
   it('a ref returned inside a result is a ref the driver can get', async () => {
     await withClient({ numCpus: 1 }, async (client) => {
-      const { inner } = (await client.get(client.remote(fx.makeRef).remote('x'))) as { inner: ObjectRef<string> };
+      const { inner } = (await client.get(client.remote(fx.makeRef).remote('x'))) as {
+        inner: ObjectRef<string>;
+      };
       expect(inner).toBeInstanceOf(ObjectRef);
       expect(await client.get(inner)).toBe('x');
     });
@@ -112,7 +122,11 @@ describe('local engine: resources', () => {
   it('numCpus: 2 on a 2-CPU cluster runs one at a time', async () => {
     await withClient({ numCpus: 2 }, async (client) => {
       const counter = new Int32Array(new SharedArrayBuffer(8));
-      await client.get(Array.from({ length: 4 }, () => client.remote(fx.holdSlot).options({ numCpus: 2 }).remote(counter, 30)));
+      await client.get(
+        Array.from({ length: 4 }, () =>
+          client.remote(fx.holdSlot).options({ numCpus: 2 }).remote(counter, 30),
+        ),
+      );
       expect(counter[1]).toBe(1);
     });
   });

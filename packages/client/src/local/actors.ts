@@ -119,7 +119,8 @@ export class ActorManager {
     if (record === undefined || record.state === ActorState.Dead) {
       const error = new ActorDiedError(messages.actorDied(record?.name ?? actorId, record?.why || 'killed'));
       call.stream?.fail(error);
-      return call.ref.reject(error);
+      call.ref.reject(error);
+      return;
     }
     const entry: CallRecord = { state: CallState.WaitingForArgs, call, values: [], failed: null };
     record.queue.push(entry);
@@ -160,7 +161,14 @@ export class ActorManager {
       record.worker!.begin();
       const { value, refs } = this.host.encode(entry.values);
       const window = call.stream === null ? 0 : 16;
-      record.worker!.post({ t: 'call', id: call.id, method: call.method, args: value as unknown[], refs, window });
+      record.worker!.post({
+        t: 'call',
+        id: call.id,
+        method: call.method,
+        args: value as unknown[],
+        refs,
+        window,
+      });
     }
   }
 
@@ -216,7 +224,10 @@ export class ActorManager {
         continue;
       }
       // at-most-once: calls that were running fail; queued ones run on the restarted actor
-      this.failInFlight(record, new ActorDiedError(messages.actorDied(record.name, `its worker died (${why}) while the call ran`)));
+      this.failInFlight(
+        record,
+        new ActorDiedError(messages.actorDied(record.name, `its worker died (${why}) while the call ran`)),
+      );
       record.restarts++;
       this.start(record);
     }
@@ -234,7 +245,10 @@ export class ActorManager {
   private die(record: ActorRecord, why: string, cause: unknown): void {
     record.state = ActorState.Dead;
     record.why = why;
-    const error = new ActorDiedError(messages.actorDied(record.name, why), cause === undefined ? undefined : { cause });
+    const error = new ActorDiedError(
+      messages.actorDied(record.name, why),
+      cause === undefined ? undefined : { cause },
+    );
     record.created?.reject(cause ?? error);
     record.created = null;
     this.failInFlight(record, error);

@@ -25,7 +25,10 @@ export function whenArgsReady(
     }
     ready(values);
   };
-  if (pending === 0) return finish();
+  if (pending === 0) {
+    finish();
+    return;
+  }
   const listener = (ref: ObjectRef) => {
     // the first failure decides at once; otherwise wait for all
     if (ref.state === RefState.Failed) {

@@ -4,9 +4,16 @@
  * worker threads run tasks and actors and ask the main thread for objects. A task holds its
  * resources only while it runs: not while its arguments are computed, nor while it waits in get.
  */
-import { cpuCount, WorkerCrashedError, type WireFunction } from '@parajob/core';
+import { cpuCount, type WireFunction, WorkerCrashedError } from '@parajob/core';
 import { encodeFunction, findUncloneable } from '@parajob/core/internal';
-import type { ActorCall, ActorSubmission, CancelOptions, ClientEngine, EngineSupports, TaskSubmission } from '../engine.js';
+import type {
+  ActorCall,
+  ActorSubmission,
+  CancelOptions,
+  ClientEngine,
+  EngineSupports,
+  TaskSubmission,
+} from '../engine.js';
 import { fromWireError, toWireError } from '../error-class.js';
 import { ObjectFreedError, TaskCancelledError } from '../errors.js';
 import type { ObjectRefGenerator } from '../generator.js';
@@ -46,7 +53,9 @@ enum EngineState {
   Closed = 1,
 }
 
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
 
 export class LocalEngine implements ClientEngine {
   readonly name = 'local';
@@ -64,9 +73,11 @@ export class LocalEngine implements ClientEngine {
   constructor(options: LocalEngineOptions = {}) {
     const usable = cpuCount();
     const numCpus = options.numCpus ?? usable;
-    if (typeof numCpus !== 'number' || !(numCpus > 0)) throw new TypeError(messages.badConnect('numCpus', numCpus, 'a number > 0'));
+    if (typeof numCpus !== 'number' || !(numCpus > 0))
+      throw new TypeError(messages.badConnect('numCpus', numCpus, 'a number > 0'));
     const workers = options.workers ?? Math.max(1, Math.min(Math.ceil(numCpus), usable));
-    if (!Number.isInteger(workers) || workers < 1) throw new TypeError(messages.badConnect('workers', workers, 'an integer >= 1'));
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new TypeError(messages.badConnect('workers', workers, 'an integer >= 1'));
     this.resources = Object.freeze({ CPU: numCpus, ...(options.resources ?? {}) });
     this.pool = new ResourcePool(this.resources);
     this.threads = workers;
@@ -86,7 +97,8 @@ export class LocalEngine implements ClientEngine {
       fn = encodeFunction(task.fn);
     } catch (error) {
       task.stream?.fail(error);
-      return task.ref.reject(error);
+      task.ref.reject(error);
+      return;
     }
     this.accept(task.id, fn, task.args, toWireTaskOptions(task.options), task.ref, task.stream, undefined);
   }
@@ -104,7 +116,8 @@ export class LocalEngine implements ClientEngine {
     switch (task.state) {
       case TaskState.WaitingForArgs:
       case TaskState.Queued:
-        return this.finish(task, { ok: false, error });
+        this.finish(task, { ok: false, error });
+        return;
       case TaskState.Running:
         // the ref fails now; the worker's answer (or its exit) frees the resources later
         task.state = TaskState.CancelledRunning;
@@ -159,7 +172,8 @@ export class LocalEngine implements ClientEngine {
     if (!this.pool.feasible(needs)) {
       const error = new Error(messages.infeasible(describeNeeds(needs), describeNeeds(this.resources)));
       stream?.fail(error);
-      return ref.reject(error);
+      ref.reject(error);
+      return;
     }
     const task = new TaskRecord(id, fn, args, options, ref, stream, parent, needs, JSON.stringify(needs));
     this.tasks.set(id, task);
@@ -216,7 +230,10 @@ export class LocalEngine implements ClientEngine {
     } catch (cause) {
       this.release(task);
       const found = findUncloneable(task.values, 'args');
-      const error = new TypeError(messages.unsendableArgs(task.id, found?.path ?? 'args', found?.what ?? 'a value'), { cause });
+      const error = new TypeError(
+        messages.unsendableArgs(task.id, found?.path ?? 'args', found?.what ?? 'a value'),
+        { cause },
+      );
       this.finish(task, { ok: false, error });
     }
   }
@@ -311,7 +328,12 @@ export class LocalEngine implements ClientEngine {
     }
     const ref = this.objects.get(id);
     const send = (r: ObjectRef) => {
-      if (blocked !== undefined && --blocked.fetches === 0 && blocked.state === TaskState.Running && blocked.worker === worker) {
+      if (
+        blocked !== undefined &&
+        --blocked.fetches === 0 &&
+        blocked.state === TaskState.Running &&
+        blocked.worker === worker
+      ) {
         this.pool.acquire(blocked.needs);
         worker.active++;
         blocked.holding = true;
@@ -319,9 +341,15 @@ export class LocalEngine implements ClientEngine {
       if (r.state === RefState.Ready) {
         const { value, refs } = encodeRefs(r.value, this.exportRef);
         worker.post({ t: 'object', id, ok: true, value, refs });
-      } else void toWireError(r.error, undefined).then((error) => worker.post({ t: 'object', id, ok: false, error }));
+      } else
+        void toWireError(r.error, undefined).then((error) =>
+          worker.post({ t: 'object', id, ok: false, error }),
+        );
     };
-    if (ref !== undefined) return ref.listen(send);
+    if (ref !== undefined) {
+      ref.listen(send);
+      return;
+    }
     const freed = new ObjectRef(id);
     freed.reject(new ObjectFreedError(messages.freed(id)));
     send(freed);
@@ -340,7 +368,10 @@ export class LocalEngine implements ClientEngine {
       case 'yield': {
         const task = this.tasks.get(message.id);
         const value = message.refs ? this.decode(message.value) : message.value;
-        if (task === undefined) return this.actors.onYield(message.id, value);
+        if (task === undefined) {
+          this.actors.onYield(message.id, value);
+          return;
+        }
         task.yielded++;
         task.stream?.push(value);
         return;
@@ -359,9 +390,11 @@ export class LocalEngine implements ClientEngine {
         return;
       }
       case 'fetch':
-        return this.fetch(worker, message.id, message.task);
+        this.fetch(worker, message.id, message.task);
+        return;
       case 'cancel':
-        return this.cancel(message.id, message);
+        this.cancel(message.id, message);
+        return;
     }
   };
 
@@ -377,7 +410,9 @@ export class LocalEngine implements ClientEngine {
         this.tasks.delete(task.id);
       } else if (this.canRetry(task)) this.enqueue(task);
       else {
-        const error = new WorkerCrashedError(messages.workerDied(task.id, why, task.attempts), { exitReason: why });
+        const error = new WorkerCrashedError(messages.workerDied(task.id, why, task.attempts), {
+          exitReason: why,
+        });
         this.finish(task, { ok: false, error });
       }
     }

@@ -14,16 +14,42 @@ export type ToWorker =
       /** Items the stream may run ahead of its consumer; 0 when not a stream. */
       readonly window: number;
     }
-  | { readonly t: 'actor'; readonly id: string; readonly fn: WireFunction; readonly args: readonly unknown[]; readonly refs: boolean; readonly maxConcurrency: number }
-  | { readonly t: 'call'; readonly id: string; readonly method: string; readonly args: readonly unknown[]; readonly refs: boolean; readonly window: number }
+  | {
+      readonly t: 'actor';
+      readonly id: string;
+      readonly fn: WireFunction;
+      readonly args: readonly unknown[];
+      readonly refs: boolean;
+      readonly maxConcurrency: number;
+    }
+  | {
+      readonly t: 'call';
+      readonly id: string;
+      readonly method: string;
+      readonly args: readonly unknown[];
+      readonly refs: boolean;
+      readonly window: number;
+    }
   | { readonly t: 'cancel'; readonly id: string }
   | { readonly t: 'credit'; readonly id: string }
   /** The value of an object a task fetched. */
-  | { readonly t: 'object'; readonly id: string; readonly ok: true; readonly value: unknown; readonly refs: boolean }
+  | {
+      readonly t: 'object';
+      readonly id: string;
+      readonly ok: true;
+      readonly value: unknown;
+      readonly refs: boolean;
+    }
   | { readonly t: 'object'; readonly id: string; readonly ok: false; readonly error: WireError };
 
 export type FromWorker =
-  | { readonly t: 'done'; readonly id: string; readonly ok: true; readonly value: unknown; readonly refs: boolean }
+  | {
+      readonly t: 'done';
+      readonly id: string;
+      readonly ok: true;
+      readonly value: unknown;
+      readonly refs: boolean;
+    }
   | { readonly t: 'done'; readonly id: string; readonly ok: false; readonly error: WireError }
   | { readonly t: 'yield'; readonly id: string; readonly value: unknown; readonly refs: boolean }
   /** A task submitted a task (nested); `parent` is the submitting task. */

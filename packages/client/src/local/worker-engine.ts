@@ -4,9 +4,16 @@
  * from it only when a task waits on them (and while it waits, the task holds no CPU).
  */
 import { encodeFunction } from '@parajob/core/internal';
-import type { ActorCall, ActorSubmission, CancelOptions, ClientEngine, EngineSupports, TaskSubmission } from '../engine.js';
-import { fromWireError } from '../error-class.js';
 import { taskContext } from '../context.js';
+import type {
+  ActorCall,
+  ActorSubmission,
+  CancelOptions,
+  ClientEngine,
+  EngineSupports,
+  TaskSubmission,
+} from '../engine.js';
+import { fromWireError } from '../error-class.js';
 import { messages } from '../messages.js';
 import { ObjectRef } from '../object-ref.js';
 import { toWireTaskOptions } from '../options.js';

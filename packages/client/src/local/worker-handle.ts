@@ -38,7 +38,9 @@ export class WorkerHandle {
       onExit(this, why);
     };
     // an uncaught error kills the thread; 'exit' follows, but the error says why
-    this.worker.on('error', (error) => exit(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? error}`));
+    this.worker.on('error', (error) =>
+      exit(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? error}`),
+    );
     this.worker.on('exit', (code) => exit(`exit code ${code}`));
   }
 

@@ -75,9 +75,17 @@ export class WorkerRuntime {
 
   private async construct(message: Extract<ToWorker, { t: 'actor' }>): Promise<void> {
     await this.execute(message.id, message.fn.module, 0, async () => {
-      const Class = (await resolveFunction(message.fn, {})) as new (...args: unknown[]) => Record<string, unknown>;
+      const Class = (await resolveFunction(message.fn, {})) as new (
+        ...args: unknown[]
+      ) => Record<string, unknown>;
       const instance = new Class(...this.args(message));
-      this.actor = { instance, module: message.fn.module, maxConcurrency: message.maxConcurrency, active: 0, queue: [] };
+      this.actor = {
+        instance,
+        module: message.fn.module,
+        maxConcurrency: message.maxConcurrency,
+        active: 0,
+        queue: [],
+      };
       return null;
     });
     this.pump();
@@ -103,7 +111,12 @@ export class WorkerRuntime {
   }
 
   /** Runs one callable in its task context and reports the outcome (never throws). */
-  private async execute(id: string, module: string | undefined, window: number, call: () => unknown): Promise<void> {
+  private async execute(
+    id: string,
+    module: string | undefined,
+    window: number,
+    call: () => unknown,
+  ): Promise<void> {
     const running = new Running(id);
     this.running.set(id, running);
     try {
@@ -173,4 +186,3 @@ export class WorkerRuntime {
     }
   }
 }
-

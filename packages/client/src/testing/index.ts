@@ -11,11 +11,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '../client.js';
-import type { EngineSupports } from '../engine.js';
-import { ActorDiedError, GetTimeoutError, TaskCancelledError } from '../errors.js';
-import { ObjectRef } from '../object-ref.js';
 import {
   add,
   Counter,
@@ -31,7 +26,12 @@ import {
   sumArray,
   sumOfSquares,
   throwUntil,
-} from './tasks.js';
+} from '@parajob/client/testing/tasks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '../client.js';
+import type { EngineSupports } from '../engine.js';
+import { ActorDiedError, GetTimeoutError, TaskCancelledError } from '../errors.js';
+import { ObjectRef } from '../object-ref.js';
 
 export interface ClientConformanceOptions {
   /** A connected client (one for the whole suite). */
@@ -98,7 +98,9 @@ export function describeClientConformance(name: string, options: ClientConforman
 
       it('rejects bad options naming the option', () => {
         expect(() => client.remote(square).options({ maxRetries: -2 })).toThrow(/maxRetries/);
-        expect(() => client.remote(square).options({ numCpu: 1 } as never)).toThrow(/unknown option 'numCpu'/);
+        expect(() => client.remote(square).options({ numCpu: 1 } as never)).toThrow(
+          /unknown option 'numCpu'/,
+        );
       });
     });
 
@@ -147,7 +149,9 @@ export function describeClientConformance(name: string, options: ClientConforman
       it('stores a value once; many tasks read it through its ref', async () => {
         const array = new Float64Array(100_000).fill(0.5);
         const ref = client.put(array);
-        const results = await client.get(Array.from({ length: 4 }, () => client.remote(sumArray).remote(ref)));
+        const results = await client.get(
+          Array.from({ length: 4 }, () => client.remote(sumArray).remote(ref)),
+        );
         for (const r of results) expect(r.sum).toBe(50_000);
         expect(await client.get(ref)).toEqual(array);
       });
@@ -177,7 +181,10 @@ export function describeClientConformance(name: string, options: ClientConforman
     describe('objects', () => {
       feature('nestedRefs')('refs nested inside an argument are passed as refs, not resolved', async () => {
         const inner = client.put(42);
-        expect(await client.get(client.remote(describeNested).remote({ ref: inner }))).toEqual({ isRef: true, value: 42 });
+        expect(await client.get(client.remote(describeNested).remote({ ref: inner }))).toEqual({
+          isRef: true,
+          value: 42,
+        });
       });
     });
 
@@ -186,19 +193,36 @@ export function describeClientConformance(name: string, options: ClientConforman
         expect(await client.get(client.remote(exitUntil).remote(file(), 2))).toBe(3);
       });
 
-      feature('retries')('with maxRetries: 0 a dead worker fails the task with WorkerCrashedError', async () => {
-        const error = await client.get(client.remote(exitUntil).options({ maxRetries: 0 }).remote(file(), 1)).catch((e) => e);
-        expect(error.name).toBe('WorkerCrashedError');
-      });
+      feature('retries')(
+        'with maxRetries: 0 a dead worker fails the task with WorkerCrashedError',
+        async () => {
+          const error = await client
+            .get(client.remote(exitUntil).options({ maxRetries: 0 }).remote(file(), 1))
+            .catch((e) => e);
+          expect(error.name).toBe('WorkerCrashedError');
+        },
+      );
 
       feature('retries')('exceptions are not retried unless retryExceptions says so', async () => {
         const once = file();
-        await expect(client.get(client.remote(throwUntil).remote(once, 1))).rejects.toThrow(/attempt 1 failed/);
-        expect(await client.get(client.remote(throwUntil).options({ retryExceptions: true }).remote(file(), 2))).toBe(3);
+        await expect(client.get(client.remote(throwUntil).remote(once, 1))).rejects.toThrow(
+          /attempt 1 failed/,
+        );
         expect(
-          await client.get(client.remote(throwUntil).options({ retryExceptions: [CustomError] }).remote(file(), 1)),
+          await client.get(client.remote(throwUntil).options({ retryExceptions: true }).remote(file(), 2)),
+        ).toBe(3);
+        expect(
+          await client.get(
+            client
+              .remote(throwUntil)
+              .options({ retryExceptions: [CustomError] })
+              .remote(file(), 1),
+          ),
         ).toBe(2);
-        const other = client.remote(throwUntil).options({ retryExceptions: [RangeError] }).remote(file(), 1);
+        const other = client
+          .remote(throwUntil)
+          .options({ retryExceptions: [RangeError] })
+          .remote(file(), 1);
         await expect(client.get(other)).rejects.toThrow(/attempt 1 failed/);
       });
 
@@ -208,7 +232,10 @@ export function describeClientConformance(name: string, options: ClientConforman
       });
 
       feature('resources')('a task needing more than the cluster declares fails at once', async () => {
-        const ref = client.remote(square).options({ resources: { unicorn: 1 } }).remote(2);
+        const ref = client
+          .remote(square)
+          .options({ resources: { unicorn: 1 } })
+          .remote(2);
         await expect(client.get(ref)).rejects.toThrow(/unicorn: 1/);
       });
     });
@@ -245,14 +272,17 @@ export function describeClientConformance(name: string, options: ClientConforman
         await expect(client.get(counter.get.remote())).rejects.toBeInstanceOf(ActorDiedError);
       });
 
-      feature('actors')('a dead worker restarts the actor while maxRestarts allows (constructor runs again)', async () => {
-        const counter = await client.actorWith(Counter, { maxRestarts: 1 }, 7);
-        expect(await client.get(counter.increment.remote(1))).toBe(8);
-        await expect(client.get(counter.exit.remote())).rejects.toBeInstanceOf(ActorDiedError);
-        expect(await client.get(counter.get.remote())).toBe(7);
-        await expect(client.get(counter.exit.remote())).rejects.toBeInstanceOf(ActorDiedError);
-        await expect(client.get(counter.get.remote())).rejects.toBeInstanceOf(ActorDiedError);
-      });
+      feature('actors')(
+        'a dead worker restarts the actor while maxRestarts allows (constructor runs again)',
+        async () => {
+          const counter = await client.actorWith(Counter, { maxRestarts: 1 }, 7);
+          expect(await client.get(counter.increment.remote(1))).toBe(8);
+          await expect(client.get(counter.exit.remote())).rejects.toBeInstanceOf(ActorDiedError);
+          expect(await client.get(counter.get.remote())).toBe(7);
+          await expect(client.get(counter.exit.remote())).rejects.toBeInstanceOf(ActorDiedError);
+          await expect(client.get(counter.get.remote())).rejects.toBeInstanceOf(ActorDiedError);
+        },
+      );
 
       feature('actors')('a method error rejects that call only', async () => {
         const counter = await client.actor(Counter);

@@ -2,9 +2,9 @@
  * Tasks and an actor class the client conformance suite runs (a task module: workers import it).
  * Plain data in and out, so every engine can run them.
  */
+
+import { actorClass, currentClient } from '@parajob/client';
 import { task } from '@parajob/core';
-import { actorClass } from '../actor-class.js';
-import { currentClient } from '../context.js';
 
 export class CustomError extends Error {
   override name = 'CustomError';
@@ -47,27 +47,34 @@ export const sumArray = task(import.meta.url, function sumArray(array: Float64Ar
 /** Whether its argument holds an ObjectRef (passed as a ref, not resolved). */
 export const describeNested = task(import.meta.url, async function describeNested(holder: { ref: unknown }) {
   const ref = holder.ref as PromiseLike<unknown> & { id?: string };
-  const isRef = typeof ref === 'object' && ref !== null && typeof ref.then === 'function' && typeof ref.id === 'string';
+  const isRef =
+    typeof ref === 'object' && ref !== null && typeof ref.then === 'function' && typeof ref.id === 'string';
   return { isRef, value: isRef ? await currentClient().get(ref as never) : null };
 });
 
 /** Exits its worker on the first `failures` attempts (counted in a file), then returns 'ok'. */
-export const exitUntil = task(import.meta.url, async function exitUntil(counterFile: string, failures: number) {
-  const fs = await import('node:fs');
-  const count = fs.existsSync(counterFile) ? Number(fs.readFileSync(counterFile, 'utf8')) : 0;
-  fs.writeFileSync(counterFile, String(count + 1));
-  if (count < failures) process.exit(3);
-  return count + 1;
-});
+export const exitUntil = task(
+  import.meta.url,
+  async function exitUntil(counterFile: string, failures: number) {
+    const fs = await import('node:fs');
+    const count = fs.existsSync(counterFile) ? Number(fs.readFileSync(counterFile, 'utf8')) : 0;
+    fs.writeFileSync(counterFile, String(count + 1));
+    if (count < failures) process.exit(3);
+    return count + 1;
+  },
+);
 
 /** Throws CustomError on the first `failures` attempts (counted in a file). */
-export const throwUntil = task(import.meta.url, async function throwUntil(counterFile: string, failures: number) {
-  const fs = await import('node:fs');
-  const count = fs.existsSync(counterFile) ? Number(fs.readFileSync(counterFile, 'utf8')) : 0;
-  fs.writeFileSync(counterFile, String(count + 1));
-  if (count < failures) throw new CustomError(`attempt ${count + 1} failed`, 'E_RETRY');
-  return count + 1;
-});
+export const throwUntil = task(
+  import.meta.url,
+  async function throwUntil(counterFile: string, failures: number) {
+    const fs = await import('node:fs');
+    const count = fs.existsSync(counterFile) ? Number(fs.readFileSync(counterFile, 'utf8')) : 0;
+    fs.writeFileSync(counterFile, String(count + 1));
+    if (count < failures) throw new CustomError(`attempt ${count + 1} failed`, 'E_RETRY');
+    return count + 1;
+  },
+);
 
 /** Nested tasks: the sum of squares of 0..n-1, each computed by a child task. */
 export const sumOfSquares = task(import.meta.url, async function sumOfSquares(n: number) {
