@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Client, connect, ObjectRef, TaskCancelledError } from '@parajob/client';
 import { add, square, sumArray, treeCount } from '@parajob/client/testing/tasks';
 import { sharedArray } from '@parajob/core';
@@ -129,6 +131,16 @@ describe('local engine: resources', () => {
       );
       expect(counter[1]).toBe(1);
     });
+  });
+});
+
+describe('local engine: lifecycle', () => {
+  it('a driver that never calls close() exits once its work is done; pending work keeps it alive', () => {
+    const script = fileURLToPath(new URL('./fixtures/no-close.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('[9,16]');
+    expect(run.status).toBe(0);
   });
 });
 

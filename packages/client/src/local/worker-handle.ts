@@ -28,7 +28,6 @@ export class WorkerHandle {
     onExit: (handle: WorkerHandle, why: string) => void,
   ) {
     this.worker = new Worker(WORKER_FILE, { workerData: { resources } });
-    this.worker.unref();
     this.worker.on('message', (message: FromWorker) => onMessage(this, message));
     let reported = false;
     const exit = (why: string) => {
@@ -42,6 +41,8 @@ export class WorkerHandle {
       exit(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? error}`),
     );
     this.worker.on('exit', (code) => exit(`exit code ${code}`));
+    // after the listeners: adding a 'message' listener refs the thread's port again
+    this.worker.unref();
   }
 
   post(message: ToWorker): void {
