@@ -89,7 +89,7 @@ describe("Ray's documentation programs", () => {
     const seen: number[] = [];
     while (refs.length > 0) {
       const { ready, notReady } = await client.wait(refs, { numReturns: 1 });
-      seen.push(await client.get(ready[0]!));
+      seen.push((await client.get(ready[0]!)) as number);
       refs = notReady;
     }
     expect([...seen].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -115,13 +115,20 @@ describe("Ray's documentation programs", () => {
   it('fault tolerance: max_retries after the worker dies; retry_exceptions for errors', async () => {
     const file = join(dir, 'fail');
     writeFileSync(file, '0');
-    expect(await client.get(client.remote(ray.potentiallyFail).options({ maxRetries: 1 }).remote(file))).toBe(0);
+    expect(await client.get(client.remote(ray.potentiallyFail).options({ maxRetries: 1 }).remote(file))).toBe(
+      0,
+    );
     const flaky = join(dir, 'flaky');
     writeFileSync(flaky, '0');
     await expect(client.get(client.remote(ray.flaky).remote(flaky))).rejects.toBeInstanceOf(ray.RandomError);
     writeFileSync(flaky, '0');
-    expect(await client.get(client.remote(ray.flaky).options({ retryExceptions: [ray.RandomError] }).remote(flaky))).toBe(
-      'ok',
-    );
+    expect(
+      await client.get(
+        client
+          .remote(ray.flaky)
+          .options({ retryExceptions: [ray.RandomError] })
+          .remote(flaky),
+      ),
+    ).toBe('ok');
   });
 });

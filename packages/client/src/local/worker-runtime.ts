@@ -5,6 +5,7 @@
  */
 import { SerializationError } from '@parajob/core';
 import { findUncloneable, resolveFunction, serializeError } from '@parajob/core/internal';
+import { ensureTypeScriptLoader } from '@parajob/worker-threads/typescript-loader';
 import { Client } from '../client.js';
 import { taskContext } from '../context.js';
 import { toWireError } from '../error-class.js';
@@ -46,6 +47,7 @@ export class WorkerRuntime {
     switch (message.t) {
       case 'run':
         void this.execute(message.id, message.fn.module, message.window, async () => {
+          await ensureTypeScriptLoader();
           const fn = await resolveFunction(message.fn, {});
           return fn(...this.args(message));
         });
@@ -75,6 +77,7 @@ export class WorkerRuntime {
 
   private async construct(message: Extract<ToWorker, { t: 'actor' }>): Promise<void> {
     await this.execute(message.id, message.fn.module, 0, async () => {
+      await ensureTypeScriptLoader();
       const Class = (await resolveFunction(message.fn, {})) as new (
         ...args: unknown[]
       ) => Record<string, unknown>;
