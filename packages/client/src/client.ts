@@ -35,6 +35,7 @@ export class Client {
   private state = ClientState.Open;
   /** The task id behind each ref of a numReturns > 1 call (cancel(ref) cancels the task). */
   private readonly taskOf = new WeakMap<object, string>();
+  private readonly remotes = new WeakMap<Function, RemoteFunction<any>>();
 
   constructor(readonly engine: ClientEngine) {}
 
@@ -51,7 +52,12 @@ export class Client {
   /** A remote function (Ray's @ray.remote): `.remote(...args)` submits, `.options({...})` configures. */
   remote<F extends (...args: any[]) => any>(fn: F, options: TaskOptions = {}): RemoteFunction<F> {
     if (typeof fn !== 'function' || isActorClass(fn)) throw new TypeError(messages.notRemotable(fn));
-    return this.remoteWith(fn, resolveTaskOptions(DEFAULT_TASK_OPTIONS, options));
+    if (Object.keys(options).length > 0)
+      return this.remoteWith(fn, resolveTaskOptions(DEFAULT_TASK_OPTIONS, options));
+    // `client.remote(f).remote(x)` in a loop: one remote function per f, not one per call
+    let remote = this.remotes.get(fn);
+    if (remote === undefined) this.remotes.set(fn, (remote = this.remoteWith(fn, DEFAULT_TASK_OPTIONS)));
+    return remote as RemoteFunction<F>;
   }
 
   private remoteWith<F extends (...args: any[]) => any>(

@@ -15,6 +15,8 @@ export class ObjectRef<T = unknown> implements PromiseLike<T> {
   /** @internal */ state = RefState.Pending;
   /** @internal */ value: T | undefined = undefined;
   /** @internal */ error: unknown = undefined;
+  /** @internal the last wait() call that saw this ref (finds duplicates without a Set) */
+  waitMark = 0;
   private listeners: Listener[] | null = null;
   private promise: Promise<T> | undefined;
   /**

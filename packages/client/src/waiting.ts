@@ -76,16 +76,22 @@ export async function get(
   return Array.isArray(refs) ? values : values[0];
 }
 
+let waitCalls = 0;
+
 export async function wait<T>(
   refs: readonly ObjectRef<T>[],
   options: WaitOptions = {},
 ): Promise<WaitResult<T>> {
   if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
-  const seen = new Set<ObjectRef>();
-  for (const r of refs) {
+  // each call stamps its refs: a ref already stamped by this call is a duplicate (no Set to build)
+  const mark = ++waitCalls;
+  let done = 0;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
     if (!isRef(r)) throw new TypeError(messages.notRef(r));
-    if (seen.has(r)) throw new Error(messages.duplicateRef(r.id));
-    seen.add(r);
+    if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
+    r.waitMark = mark;
+    if (r.state !== RefState.Pending) done++;
   }
   const numReturns = options.numReturns ?? 1;
   if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length) {
@@ -94,10 +100,14 @@ export async function wait<T>(
       throw new RangeError(messages.numReturns(options.numReturns, refs.length));
   }
   const timeout = checkTimeout('wait', options.timeout);
-  await settledCount(refs, Math.min(numReturns, refs.length), timeout);
+  // the common case (enough refs ready already) costs these two passes and nothing else
+  if (done < numReturns) await settledCount(refs, Math.min(numReturns, refs.length), timeout);
   const ready: ObjectRef<T>[] = [];
   const notReady: ObjectRef<T>[] = [];
-  for (const r of refs)
-    (r.state !== RefState.Pending && ready.length < numReturns ? ready : notReady).push(r);
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    if (r.state !== RefState.Pending && ready.length < numReturns) ready.push(r);
+    else notReady.push(r);
+  }
   return { ready, notReady };
 }

@@ -19,7 +19,7 @@ import { ObjectFreedError, TaskCancelledError } from '../errors.js';
 import type { ObjectRefGenerator } from '../generator.js';
 import { messages } from '../messages.js';
 import { ObjectRef, RefState } from '../object-ref.js';
-import { retriesError, toWireTaskOptions, type WireTaskOptions } from '../options.js';
+import { retriesError, type WireTaskOptions } from '../options.js';
 import { decodeRefs, encodeRefs, shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
 import { whenArgsReady } from './deps.js';
@@ -100,7 +100,7 @@ export class LocalEngine implements ClientEngine {
       task.ref.reject(error);
       return;
     }
-    this.accept(task.id, fn, task.args, toWireTaskOptions(task.options), task.ref, task.stream, undefined);
+    this.accept(task.id, fn, task.args, task.options, task.ref, task.stream, undefined);
   }
 
   put(ref: ObjectRef, value: unknown): void {
@@ -168,14 +168,14 @@ export class LocalEngine implements ClientEngine {
     stream: ObjectRefGenerator | null,
     parent: string | undefined,
   ): void {
-    const needs = needsOf(options);
+    const { needs, shape } = needsOf(options);
     if (!this.pool.feasible(needs)) {
       const error = new Error(messages.infeasible(describeNeeds(needs), describeNeeds(this.resources)));
       stream?.fail(error);
       ref.reject(error);
       return;
     }
-    const task = new TaskRecord(id, fn, args, options, ref, stream, parent, needs, JSON.stringify(needs));
+    const task = new TaskRecord(id, fn, args, options, ref, stream, parent, needs, shape);
     this.tasks.set(id, task);
     if (parent !== undefined) {
       const owner = this.tasks.get(parent);

@@ -8,8 +8,19 @@ import type { TaskRecord } from './task-record.js';
 
 export type Needs = Readonly<Record<string, number>>;
 
-export function needsOf(options: { numCpus: number; resources: Needs }): Needs {
-  return options.numCpus === 0 ? options.resources : { CPU: options.numCpus, ...options.resources };
+const shapes = new WeakMap<object, { readonly needs: Needs; readonly shape: string }>();
+
+/** What a task holds while it runs, and its queue key; computed once per options object. */
+export function needsOf(options: { numCpus: number; resources: Needs }): {
+  readonly needs: Needs;
+  readonly shape: string;
+} {
+  let found = shapes.get(options);
+  if (found === undefined) {
+    const needs = options.numCpus === 0 ? options.resources : { CPU: options.numCpus, ...options.resources };
+    shapes.set(options, (found = { needs, shape: JSON.stringify(needs) }));
+  }
+  return found;
 }
 
 export const describeNeeds = (needs: Needs) =>
