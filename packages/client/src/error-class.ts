@@ -3,7 +3,7 @@
  * exported class (module URL and export name) next to the serialized error, and the receiving side
  * imports that module (already loaded where the task was defined) and restores the prototype.
  */
-import { deserializeError, type SerializedError, serializeError } from '@parajob/core/internal';
+import { deserializeError, type SerializedError, serializeError } from '@parajob/core/backend';
 
 /** An error and, when the task module exports its class, where to find that class. */
 export interface WireError {

@@ -5,7 +5,7 @@
  * them in that order, up to maxConcurrency at once. A crash fails the calls in flight with
  * ActorDiedError (Ray's at-most-once default) and restarts the actor while maxRestarts allows.
  */
-import type { WireFunction } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import type { ActorCall, ActorSubmission } from '../engine.js';
 import { fromWireError } from '../error-class.js';
 import { ActorDiedError } from '../errors.js';

@@ -4,7 +4,8 @@
  * worker threads run tasks and actors and ask the main thread for objects. A task holds its
  * resources only while it runs: not while its arguments are computed, nor while it waits in get.
  */
-import { cpuCount, type WireFunction, WorkerCrashedError } from '@parajob/core';
+import { cpuCount, WorkerCrashedError } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import { encodeFunction, findUncloneable } from '@parajob/core/internal';
 import type {
   ActorCall,

@@ -1,5 +1,5 @@
 /** Messages between the local engine (main thread) and its worker threads. */
-import type { WireFunction } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import type { WireError } from '../error-class.js';
 import type { WireTaskOptions } from '../options.js';
 

@@ -1,5 +1,5 @@
 /** One task of the local engine, from submission to its ref settling. */
-import type { WireFunction } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import type { ObjectRefGenerator } from '../generator.js';
 import type { ObjectRef } from '../object-ref.js';
 import type { WireTaskOptions } from '../options.js';

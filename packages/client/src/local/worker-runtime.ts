@@ -4,7 +4,8 @@
  * cannot be cloned fails with a SerializationError naming the path.
  */
 import { SerializationError } from '@parajob/core';
-import { findUncloneable, resolveFunction, serializeError } from '@parajob/core/internal';
+import { serializeError } from '@parajob/core/backend';
+import { findUncloneable, resolveFunction } from '@parajob/core/internal';
 import { ensureTypeScriptLoader } from '@parajob/worker-threads/typescript-loader';
 import { Client } from '../client.js';
 import { taskContext } from '../context.js';
