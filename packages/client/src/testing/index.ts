@@ -284,6 +284,23 @@ export function describeClientConformance(name: string, options: ClientConforman
         },
       );
 
+      feature('actors')('a call waiting for a ref argument holds back the calls after it (order kept)', async () => {
+        const counter = await client.actor(Counter);
+        const slow = client.remote(sleep).remote(100, 10);
+        const first = counter.increment.remote(slow as never);
+        const second = counter.increment.remote(1);
+        expect(await client.get([first, second])).toEqual([10, 11]);
+        client.kill(counter);
+      });
+
+      feature('actors')('an async generator method streams its values', async () => {
+        const counter = await client.actor(Counter, 100);
+        const seen: number[] = [];
+        for await (const value of counter.stream.remote(3)) seen.push(value);
+        expect(seen).toEqual([100, 101, 102]);
+        client.kill(counter);
+      });
+
       feature('actors')('a method error rejects that call only', async () => {
         const counter = await client.actor(Counter);
         await expect(client.get(counter.fail.remote('nope'))).rejects.toThrow('nope');
