@@ -284,7 +284,8 @@ export class LocalEngine implements ClientEngine {
     return task.yielded === 0 && (task.options.maxRetries === -1 || task.attempts <= task.options.maxRetries);
   }
 
-  private async taskDone(task: TaskRecord, message: Extract<FromWorker, { t: 'done' }>): Promise<void> {
+  /** The worker answered; errors go through restoring their class (async), values settle at once. */
+  private taskDone(task: TaskRecord, message: Extract<FromWorker, { t: 'done' }>): void {
     this.release(task);
     if (task.state === TaskState.CancelledRunning) {
       task.state = TaskState.Done;
@@ -292,11 +293,13 @@ export class LocalEngine implements ClientEngine {
     } else if (message.ok) {
       this.finish(task, { ok: true, value: message.refs ? this.decode(message.value) : message.value });
     } else {
-      task.state = TaskState.WaitingForArgs; // restoring the error's class: a cancel now fails it at once
-      const error = await fromWireError(message.error);
-      if (task.state !== TaskState.WaitingForArgs) return;
-      if (this.canRetry(task) && retriesError(task.options.retryExceptions, error)) this.enqueue(task);
-      else this.finish(task, { ok: false, error });
+      // restoring the error's class: a cancel meanwhile fails the task at once
+      task.state = TaskState.WaitingForArgs;
+      void fromWireError(message.error).then((error) => {
+        if (task.state !== TaskState.WaitingForArgs) return;
+        if (this.canRetry(task) && retriesError(task.options.retryExceptions, error)) this.enqueue(task);
+        else this.finish(task, { ok: false, error });
+      });
     }
     this.schedule();
   }
@@ -362,7 +365,7 @@ export class LocalEngine implements ClientEngine {
     switch (message.t) {
       case 'done': {
         const task = this.tasks.get(message.id);
-        if (task !== undefined && task.worker === worker) void this.taskDone(task, message);
+        if (task !== undefined && task.worker === worker) this.taskDone(task, message);
         else this.actors.onDone(worker, message);
         return;
       }

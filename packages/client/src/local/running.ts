@@ -1,4 +1,10 @@
-/** One task or actor call running on a worker thread: its cancellation and its stream credit. */
+/**
+ * One task or actor call running on a worker thread: its cancellation and its stream credit.
+ * The abort signal and the cancellation promise are made only when something asks for them: most
+ * tasks return a plain value and need neither.
+ */
+import type { Client } from '../client.js';
+import type { TaskContext } from '../context.js';
 import { TaskCancelledError } from '../errors.js';
 import { messages } from '../messages.js';
 
@@ -7,37 +13,55 @@ enum RunState {
   Cancelled = 1,
 }
 
-export class Running {
+export class Running implements TaskContext {
   private state = RunState.Running;
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
   /** Stream items the consumer has taken. */
   acked = 0;
   private wakeCredit: (() => void) | null = null;
-  /** Rejects when the task is cancelled (raced against the task). */
-  readonly whenCancelled: Promise<never>;
-  private rejectCancelled!: (error: Error) => void;
+  private cancelled_: Promise<never> | undefined;
+  private rejectCancelled: ((error: Error) => void) | undefined;
 
-  constructor(readonly id: string) {
-    this.whenCancelled = new Promise<never>((_, reject) => {
-      this.rejectCancelled = reject;
-    });
-    this.whenCancelled.catch(() => {});
+  constructor(
+    readonly taskId: string,
+    readonly client: Client,
+  ) {}
+
+  /** Aborted when the task is cancelled (TaskContext.signal). */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.state === RunState.Cancelled) this.controller.abort(this.error());
+    }
+    return this.controller.signal;
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** Rejects when the task is cancelled (raced against a task that returned a promise). */
+  get whenCancelled(): Promise<never> {
+    if (this.cancelled_ === undefined) {
+      this.cancelled_ = new Promise<never>((_, reject) => {
+        this.rejectCancelled = reject;
+      });
+      this.cancelled_.catch(() => {});
+      if (this.state === RunState.Cancelled) this.rejectCancelled!(this.error());
+    }
+    return this.cancelled_;
   }
 
   get cancelled(): boolean {
     return this.state === RunState.Cancelled;
   }
 
+  private error(): TaskCancelledError {
+    return new TaskCancelledError(messages.cancelled(this.taskId));
+  }
+
   cancel(): void {
     if (this.state === RunState.Cancelled) return;
     this.state = RunState.Cancelled;
-    const error = new TaskCancelledError(messages.cancelled(this.id));
-    this.controller.abort(error);
-    this.rejectCancelled(error);
+    const error = this.error();
+    this.controller?.abort(error);
+    this.rejectCancelled?.(error);
     this.wake();
   }
 

@@ -4,6 +4,7 @@
  * cannot be cloned fails with a SerializationError naming the path.
  */
 import { SerializationError } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import { serializeError } from '@parajob/core/backend';
 import { findUncloneable, resolveFunction } from '@parajob/core/internal';
 import { ensureTypeScriptLoader } from '@parajob/worker-threads/typescript-loader';
@@ -24,6 +25,13 @@ interface ActorHost {
   readonly queue: Extract<ToWorker, { t: 'call' }>[];
 }
 
+const functionKey = (fn: WireFunction) => (fn.source === undefined ? `${fn.module}#${fn.name}` : fn.source);
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') &&
+  value !== null &&
+  typeof (value as PromiseLike<unknown>).then === 'function';
+
 const isIterator = (value: unknown): value is AsyncIterator<unknown> | Iterator<unknown> =>
   typeof value === 'object' &&
   value !== null &&
@@ -32,6 +40,8 @@ const isIterator = (value: unknown): value is AsyncIterator<unknown> | Iterator<
 
 export class WorkerRuntime {
   private readonly running = new Map<string, Running>();
+  /** Resolved task functions by module and name: later runs call them synchronously. */
+  private readonly functions = new Map<string, Function>();
   private readonly engine: WorkerEngine;
   private readonly client: Client;
   private actor: ActorHost | undefined;
@@ -46,13 +56,19 @@ export class WorkerRuntime {
 
   handle(message: ToWorker): void {
     switch (message.t) {
-      case 'run':
-        void this.execute(message.id, message.fn.module, message.window, async () => {
-          await ensureTypeScriptLoader();
-          const fn = await resolveFunction(message.fn, {});
-          return fn(...this.args(message));
-        });
+      case 'run': {
+        const fn = this.functions.get(functionKey(message.fn));
+        if (fn !== undefined)
+          void this.execute(message.id, message.fn.module, message.window, () => fn(...this.args(message)));
+        else
+          void this.execute(message.id, message.fn.module, message.window, async () => {
+            await ensureTypeScriptLoader();
+            const resolved = await resolveFunction(message.fn, {});
+            this.functions.set(functionKey(message.fn), resolved);
+            return resolved(...this.args(message));
+          });
         return;
+      }
       case 'actor':
         void this.construct(message);
         return;
@@ -102,46 +118,67 @@ export class WorkerRuntime {
     while (actor.active < actor.maxConcurrency && actor.queue.length > 0) {
       const call = actor.queue.shift()!;
       actor.active++;
-      void this.execute(call.id, actor.module, call.window, () => {
+      const run = this.execute(call.id, actor.module, call.window, () => {
         const method = actor.instance[call.method];
         if (typeof method !== 'function')
           throw new TypeError(messages.actorMethod(actor.instance.constructor?.name ?? 'actor', call.method));
         return method.apply(actor.instance, this.args(call));
-      }).finally(() => {
+      });
+      void Promise.resolve(run).finally(() => {
         actor.active--;
         this.pump();
       });
     }
   }
 
-  /** Runs one callable in its task context and reports the outcome (never throws). */
-  private async execute(
+  /**
+   * Runs one callable in its task context and reports the outcome (never throws). A call that
+   * returns a plain value is answered at once; a promise is raced against cancellation.
+   */
+  private execute(
     id: string,
     module: string | undefined,
     window: number,
     call: () => unknown,
+  ): void | Promise<void> {
+    const running = new Running(id, this.client);
+    let out: unknown;
+    try {
+      out = taskContext.run(running, call);
+    } catch (error) {
+      return this.fail(id, module, error);
+    }
+    if (window === 0 && !isThenable(out)) return this.reply(id, out);
+    return this.settle(id, module, window, running, out);
+  }
+
+  private async settle(
+    id: string,
+    module: string | undefined,
+    window: number,
+    running: Running,
+    out: unknown,
   ): Promise<void> {
-    const running = new Running(id);
     this.running.set(id, running);
     try {
-      const context = { client: this.client, taskId: id, signal: running.signal };
-      const work = taskContext.run(context, async () => {
-        const out = await call();
-        if (window > 0) {
-          if (!isIterator(out)) throw new TypeError(messages.generatorNotStream());
-          await this.stream(id, out, running, window);
-          return undefined;
-        }
-        return out;
+      const work = taskContext.run(running, async () => {
+        const value = await out;
+        if (window === 0) return value;
+        if (!isIterator(value)) throw new TypeError(messages.generatorNotStream());
+        await this.stream(id, value, running, window);
+        return undefined;
       });
       work.catch(() => {});
-      const value = await Promise.race([work, running.whenCancelled]);
-      this.reply(id, value);
+      this.reply(id, await Promise.race([work, running.whenCancelled]));
     } catch (error) {
-      this.postMessage({ t: 'done', id, ok: false, error: await toWireError(error, module) });
+      await this.fail(id, module, error);
     } finally {
       this.running.delete(id);
     }
+  }
+
+  private async fail(id: string, module: string | undefined, error: unknown): Promise<void> {
+    this.postMessage({ t: 'done', id, ok: false, error: await toWireError(error, module) });
   }
 
   private async stream(

@@ -284,14 +284,17 @@ export function describeClientConformance(name: string, options: ClientConforman
         },
       );
 
-      feature('actors')('a call waiting for a ref argument holds back the calls after it (order kept)', async () => {
-        const counter = await client.actor(Counter);
-        const slow = client.remote(sleep).remote(100, 10);
-        const first = counter.increment.remote(slow as never);
-        const second = counter.increment.remote(1);
-        expect(await client.get([first, second])).toEqual([10, 11]);
-        client.kill(counter);
-      });
+      feature('actors')(
+        'a call waiting for a ref argument holds back the calls after it (order kept)',
+        async () => {
+          const counter = await client.actor(Counter);
+          const slow = client.remote(sleep).remote(100, 10);
+          const first = counter.increment.remote(slow as never);
+          const second = counter.increment.remote(1);
+          expect(await client.get([first, second])).toEqual([10, 11]);
+          client.kill(counter);
+        },
+      );
 
       feature('actors')('an async generator method streams its values', async () => {
         const counter = await client.actor(Counter, 100);
