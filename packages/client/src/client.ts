@@ -103,7 +103,7 @@ export class Client {
   /** Stores a value in the cluster once; pass the ref to many tasks (Ray's put). */
   put<T>(value: T): ObjectRef<T> {
     this.checkOpen();
-    if (isRef(value)) throw new TypeError(messages.notRef('an ObjectRef (put of a ref)'));
+    if (isRef(value)) throw new TypeError(messages.putRef());
     const ref = new ObjectRef<T>(newId());
     this.engine.put(ref, value);
     return ref;

@@ -52,6 +52,8 @@ export const messages = {
     `the result of task ${id} cannot be sent to the caller: ${path} is ${what}; return plain data (structured-cloneable)`,
   unsendableArgs: (id: string, path: string, what: string) =>
     `the arguments of task ${id} cannot be sent to a worker: ${path} is ${what}; pass plain data (structured-cloneable) or an ObjectRef`,
+  putRef: () =>
+    'put(value): value is already an ObjectRef; pass the ref itself to tasks instead of putting it',
   generatorNotStream: () =>
     'this task is not a generator: iterate only refs returned by an async function* task (or numReturns: "streaming")',
 } as const;

@@ -77,6 +77,15 @@ describe('local engine: objects', () => {
     });
   });
 
+  it('an argument that cannot be cloned fails the task with a SerializationError naming the path', async () => {
+    await withClient({ numCpus: 1 }, async (client) => {
+      const error = await client.get(client.remote(square).remote({ cb: () => 1 } as never)).catch((e) => e);
+      expect(error.name).toBe('SerializationError');
+      expect(error.message).toMatch(/args\[0\]\.cb/);
+      expect(await client.get(client.remote(square).remote(3))).toBe(9);
+    });
+  });
+
   it('self-contained functions are shipped by source', async () => {
     await withClient({ numCpus: 1 }, async (client) => {
       expect(await client.get(client.remote((x: number) => x * 3).remote(5))).toBe(15);

@@ -4,7 +4,7 @@
  * worker threads run tasks and actors and ask the main thread for objects. A task holds its
  * resources only while it runs: not while its arguments are computed, nor while it waits in get.
  */
-import { cpuCount, WorkerCrashedError } from '@parajob/core';
+import { cpuCount, SerializationError, WorkerCrashedError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
 import { encodeFunction, findUncloneable } from '@parajob/core/internal';
 import type {
@@ -231,10 +231,12 @@ export class LocalEngine implements ClientEngine {
     } catch (cause) {
       this.release(task);
       const found = findUncloneable(task.values, 'args');
-      const error = new TypeError(
-        messages.unsendableArgs(task.id, found?.path ?? 'args', found?.what ?? 'a value'),
-        { cause },
-      );
+      const path = found?.path ?? 'args';
+      const error = new SerializationError(messages.unsendableArgs(task.id, path, found?.what ?? 'a value'), {
+        path,
+        phase: 'arguments',
+        cause,
+      });
       this.finish(task, { ok: false, error });
     }
   }
