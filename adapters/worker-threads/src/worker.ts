@@ -18,9 +18,16 @@ export interface WorkerTask {
   readonly status: SharedArrayBuffer;
   /** The call has a per-task timeout: record when each task starts, not only which one runs. */
   readonly timed: boolean;
+  /** Remote workers only: false refuses functions shipped as source (absent: a local call, allowed). */
+  readonly allowSource?: boolean;
 }
 
-export default async function runParajobBatch({ wire, status, timed }: WorkerTask): Promise<WireResult> {
+export default async function runParajobBatch({
+  wire,
+  status,
+  timed,
+  allowSource,
+}: WorkerTask): Promise<WireResult> {
   try {
     await ensureTypeScriptLoader();
   } catch (error) {
@@ -31,7 +38,7 @@ export default async function runParajobBatch({ wire, status, timed }: WorkerTas
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
     : (position: number) => slot.mark(position);
-  const result = await runBatch(wire, { onTaskStart });
+  const result = await runBatch(wire, { onTaskStart, allowSource });
   const failure = cloneFailure(result.values);
   return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
 }
