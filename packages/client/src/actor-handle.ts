@@ -25,7 +25,7 @@ export type ActorHandle<T> = { readonly [K in MethodKeys<T> & string]: ActorMeth
   readonly actorId: string;
 };
 
-const handles = new WeakMap<object, string>();
+const handles = new WeakMap<object, { readonly id: string; readonly name: string }>();
 
 export function makeActorHandle<T>(
   actorId: string,
@@ -46,10 +46,14 @@ export function makeActorHandle<T>(
       return method;
     },
   });
-  handles.set(handle, actorId);
+  handles.set(handle, { id: actorId, name });
   return handle as unknown as ActorHandle<T>;
 }
 
 export function actorIdOf(handle: unknown): string | undefined {
-  return typeof handle === 'object' && handle !== null ? handles.get(handle) : undefined;
+  return typeof handle === 'object' && handle !== null ? handles.get(handle)?.id : undefined;
+}
+
+export function actorNameOf(handle: unknown): string | undefined {
+  return typeof handle === 'object' && handle !== null ? handles.get(handle)?.name : undefined;
 }

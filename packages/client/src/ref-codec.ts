@@ -5,13 +5,27 @@
  * walk copies only the containers on the path to a ref: a value without refs is sent as it is.
  */
 import { type TypedArray, toShared } from '@parajob/core';
+import { actorIdOf, actorNameOf } from './actor-handle.js';
 import { isRef, type ObjectRef } from './object-ref.js';
 
 const KEY = '$parajobRef';
+const ACTOR = '$parajobActor';
 const MAX_DEPTH = 64;
 
 interface Marker {
   readonly [KEY]: string;
+}
+
+interface ActorMarker {
+  readonly [ACTOR]: string;
+  readonly name: string;
+}
+
+/** Rebuilds what markers stand for on the receiving side. */
+export interface RefResolver {
+  ref(id: string): ObjectRef;
+  /** An actor handle (calls go through the receiving side's engine). */
+  actor(id: string, name: string): unknown;
 }
 
 function isPlain(value: object): boolean {
@@ -23,6 +37,8 @@ function isPlain(value: object): boolean {
 function mapRefs(value: unknown, onRef: (ref: ObjectRef) => unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
   if (isRef(value)) return onRef(value);
+  const actorId = actorIdOf(value);
+  if (actorId !== undefined) return onRef(value as never);
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -71,6 +87,7 @@ export function encodeRefs(
     value,
     (ref) => {
       refs = true;
+      if (!isRef(ref)) return { [ACTOR]: actorIdOf(ref)!, name: actorNameOf(ref)! } satisfies ActorMarker;
       found?.(ref);
       return { [KEY]: ref.id } satisfies Marker;
     },
@@ -80,13 +97,17 @@ export function encodeRefs(
 }
 
 const isMarker = (value: object): value is Marker => {
-  if (!isPlain(value)) return false;
   const keys = Object.keys(value);
   return keys.length === 1 && keys[0] === KEY && typeof (value as Record<string, unknown>)[KEY] === 'string';
 };
 
+const isActorMarker = (value: object): value is ActorMarker => {
+  const keys = Object.keys(value);
+  return keys.length === 2 && typeof (value as Record<string, unknown>)[ACTOR] === 'string';
+};
+
 /** Rebuilds refs from markers (call only when the sender said the value holds refs). */
-export function decodeRefs(value: unknown, toRef: (id: string) => ObjectRef, depth = 0): unknown {
+export function decodeRefs(value: unknown, toRef: RefResolver, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
   if (ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
@@ -109,7 +130,8 @@ export function decodeRefs(value: unknown, toRef: (id: string) => ObjectRef, dep
     return value;
   }
   if (!isPlain(value)) return value;
-  if (isMarker(value)) return toRef(value[KEY]);
+  if (isMarker(value)) return toRef.ref(value[KEY]);
+  if (isActorMarker(value)) return toRef.actor(value[ACTOR], value.name);
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) record[key] = decodeRefs(record[key], toRef, depth + 1);
   return value;

@@ -65,6 +65,31 @@ describe("Ray's documentation programs", () => {
     client.kill(actor);
   });
 
+  it('pattern: pipelining (a worker actor given the handle of the queue actor)', async () => {
+    const workQueue = await client.actor(ray.WorkQueue);
+    const worker = await client.actor(ray.WorkerWithPipelining, workQueue);
+    expect(await client.get(worker.run.remote())).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    client.kill(worker);
+    client.kill(workQueue);
+  });
+
+  it('pattern: a supervisor actor creates and drives worker actors', async () => {
+    const supervisor = await client.actorWith(ray.Supervisor, { maxConcurrency: 2 });
+    expect(await client.get(supervisor.init.remote())).toBe(3);
+    expect(await client.get(supervisor.work.remote())).toEqual(['done', 'done', 'done']);
+    client.kill(supervisor);
+  });
+
+  it('pattern: an actor synchronizes tasks that get its handle', async () => {
+    const signal = await client.actorWith(ray.SignalActor, { maxConcurrency: 8 });
+    const tasks = Array.from({ length: 4 }, () => client.remote(ray.waitAndGo).remote(signal));
+    const { ready } = await client.wait(tasks, { numReturns: 4, timeout: 200 });
+    expect(ready).toEqual([]);
+    await client.get(signal.send.remote());
+    expect(await client.get(tasks)).toEqual(['go', 'go', 'go', 'go']);
+    client.kill(signal);
+  });
+
   it('pattern: ray.wait to limit the number of pending tasks', async () => {
     const actor = await client.actor(ray.Actor);
     const MAX_NUM_PENDING_TASKS = 10;

@@ -67,12 +67,12 @@ export class ActorManager {
 
   constructor(private readonly host: ActorHost) {}
 
-  create(actor: ActorSubmission, fn: WireFunction): Promise<void> {
+  create(actor: Omit<ActorSubmission, 'cls'> & { readonly name: string }, fn: WireFunction): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const record: ActorRecord = {
         state: ActorState.Starting,
         id: actor.id,
-        name: actor.cls.name,
+        name: actor.name,
         fn,
         options: actor.options,
         values: [],

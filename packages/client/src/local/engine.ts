@@ -7,6 +7,7 @@
 import { cpuCount, SerializationError, WorkerCrashedError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
 import { encodeFunction, findUncloneable } from '@parajob/core/internal';
+import { makeActorHandle } from '../actor-handle.js';
 import type {
   ActorCall,
   ActorSubmission,
@@ -18,10 +19,11 @@ import type {
 import { fromWireError, toWireError } from '../error-class.js';
 import { ObjectFreedError, TaskCancelledError } from '../errors.js';
 import type { ObjectRefGenerator } from '../generator.js';
+import { newId } from '../ids.js';
 import { messages } from '../messages.js';
 import { ObjectRef, RefState } from '../object-ref.js';
 import { retriesError, type WireTaskOptions } from '../options.js';
-import { decodeRefs, encodeRefs, shareLarge } from '../ref-codec.js';
+import { decodeRefs, encodeRefs, type RefResolver, shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
 import { whenArgsReady } from './deps.js';
 import type { FromWorker } from './protocol.js';
@@ -134,7 +136,7 @@ export class LocalEngine implements ClientEngine {
 
   createActor(actor: ActorSubmission): Promise<void> {
     this.checkOpen();
-    return this.actors.create(actor, encodeFunction(actor.cls));
+    return this.actors.create({ ...actor, name: actor.cls.name }, encodeFunction(actor.cls));
   }
 
   callActor(actorId: string, call: ActorCall): void {
@@ -312,15 +314,32 @@ export class LocalEngine implements ClientEngine {
     this.objects.set(ref.id, ref);
   };
 
-  private readonly decode = (value: unknown): unknown =>
-    decodeRefs(value, (id) => {
+  private readonly resolver: RefResolver = {
+    ref: (id) => {
       let ref = this.objects.get(id);
       if (ref === undefined) {
         ref = new ObjectRef(id);
         ref.reject(new ObjectFreedError(messages.freed(id)));
       }
       return ref;
-    });
+    },
+    // a handle that came back from a task: its calls go straight to the actor
+    actor: (actorId, name) =>
+      makeActorHandle(actorId, name, (method, args) => {
+        const ref = new ObjectRef(newId());
+        this.actors.call(actorId, { id: ref.id, method, args, ref, stream: null });
+        return ref;
+      }),
+  };
+
+  private readonly decode = (value: unknown): unknown => decodeRefs(value, this.resolver);
+
+  /** A task's ref for an object the main thread makes (actor creations and calls from tasks). */
+  private objectFor(id: string): ObjectRef {
+    const ref = new ObjectRef(id);
+    this.objects.set(id, ref);
+    return ref;
+  }
 
   /** A task waits for an object: it gives back its resources until the object is sent to it. */
   private fetch(worker: WorkerHandle, id: string, taskId: string | undefined): void {
@@ -395,6 +414,32 @@ export class LocalEngine implements ClientEngine {
         this.objects.set(message.id, ref);
         return;
       }
+      case 'createActor': {
+        const ref = this.objectFor(message.id);
+        const args = message.refs ? (this.decode(message.args) as unknown[]) : message.args;
+        this.actors
+          .create({ id: message.id, name: message.name, args, options: message.options }, message.fn)
+          .then(
+            () => ref.resolve(null),
+            (error) => ref.reject(error),
+          );
+        return;
+      }
+      case 'actorCall': {
+        const ref = this.objectFor(message.id);
+        const args = message.refs ? (this.decode(message.args) as unknown[]) : message.args;
+        this.actors.call(message.actorId, {
+          id: message.id,
+          method: message.method,
+          args,
+          ref,
+          stream: null,
+        });
+        return;
+      }
+      case 'kill':
+        this.actors.kill(message.actorId, message.noRestart);
+        return;
       case 'fetch':
         this.fetch(worker, message.id, message.task);
         return;

@@ -1,7 +1,7 @@
 /** Messages between the local engine (main thread) and its worker threads. */
 import type { WireFunction } from '@parajob/core/backend';
 import type { WireError } from '../error-class.js';
-import type { WireTaskOptions } from '../options.js';
+import type { ResolvedActorOptions, WireTaskOptions } from '../options.js';
 
 export type ToWorker =
   /** Run a task (or, with `actor`, construct the actor of this thread). `refs`: args hold ref markers. */
@@ -65,4 +65,24 @@ export type FromWorker =
   | { readonly t: 'put'; readonly id: string; readonly value: unknown; readonly refs: boolean }
   /** A task waits for an object: its CPU is given back until the object is sent. */
   | { readonly t: 'fetch'; readonly id: string; readonly task: string | undefined }
-  | { readonly t: 'cancel'; readonly id: string; readonly force: boolean; readonly recursive: boolean };
+  | { readonly t: 'cancel'; readonly id: string; readonly force: boolean; readonly recursive: boolean }
+  /** A task creates an actor; the object `id` settles once its constructor ran. */
+  | {
+      readonly t: 'createActor';
+      readonly id: string;
+      readonly name: string;
+      readonly fn: WireFunction;
+      readonly args: readonly unknown[];
+      readonly refs: boolean;
+      readonly options: ResolvedActorOptions;
+    }
+  /** A task calls an actor method; the call's result is the object `id`. */
+  | {
+      readonly t: 'actorCall';
+      readonly actorId: string;
+      readonly id: string;
+      readonly method: string;
+      readonly args: readonly unknown[];
+      readonly refs: boolean;
+    }
+  | { readonly t: 'kill'; readonly actorId: string; readonly noRestart: boolean };

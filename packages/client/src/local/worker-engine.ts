@@ -4,6 +4,7 @@
  * from it only when a task waits on them (and while it waits, the task holds no CPU).
  */
 import { encodeFunction } from '@parajob/core/internal';
+import { makeActorHandle } from '../actor-handle.js';
 import { taskContext } from '../context.js';
 import type {
   ActorCall,
@@ -14,14 +15,15 @@ import type {
   TaskSubmission,
 } from '../engine.js';
 import { fromWireError } from '../error-class.js';
+import { newId } from '../ids.js';
 import { messages } from '../messages.js';
 import { ObjectRef } from '../object-ref.js';
 import { toWireTaskOptions } from '../options.js';
-import { decodeRefs, encodeRefs } from '../ref-codec.js';
+import { decodeRefs, encodeRefs, type RefResolver } from '../ref-codec.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 export const WORKER_SUPPORTS: EngineSupports = {
-  actors: false,
+  actors: true,
   nested: true,
   generators: false,
   retries: true,
@@ -49,6 +51,17 @@ export class WorkerEngine implements ClientEngine {
     return ref;
   };
 
+  /** Markers rebuilt in this thread: refs fetched on demand, actor handles calling through the main thread. */
+  readonly resolver: RefResolver = {
+    ref: this.refFor,
+    actor: (actorId, name) =>
+      makeActorHandle(actorId, name, (method, args) => {
+        const ref = this.refFor(newId());
+        this.callActor(actorId, { id: ref.id, method, args, ref, stream: null });
+        return ref;
+      }),
+  };
+
   private readonly fetch = (ref: ObjectRef): void => {
     const list = this.awaiting.get(ref.id);
     if (list !== undefined) return void list.push(ref);
@@ -62,7 +75,7 @@ export class WorkerEngine implements ClientEngine {
     this.awaiting.delete(message.id);
     if (refs === undefined) return;
     if (message.ok) {
-      const value = message.refs ? decodeRefs(message.value, this.refFor) : message.value;
+      const value = message.refs ? decodeRefs(message.value, this.resolver) : message.value;
       for (const ref of refs) ref.resolve(value);
     } else {
       const error = await fromWireError(message.error);
@@ -101,16 +114,32 @@ export class WorkerEngine implements ClientEngine {
     this.post({ t: 'cancel', id, force: options.force ?? false, recursive: options.recursive ?? true });
   }
 
-  createActor(_actor: ActorSubmission): Promise<void> {
-    return Promise.reject(new Error(messages.unsupported('actors', this.name)));
+  createActor(actor: ActorSubmission): Promise<void> {
+    const { value, refs } = encodeRefs(actor.args);
+    this.post({
+      t: 'createActor',
+      id: actor.id,
+      name: actor.cls.name,
+      fn: encodeFunction(actor.cls),
+      args: value as unknown[],
+      refs,
+      options: actor.options,
+    });
+    // the main thread settles the object `actor.id` once the constructor ran
+    return this.refFor(actor.id)
+      .asPromise()
+      .then(() => undefined);
   }
 
-  callActor(_actorId: string, _call: ActorCall): void {
-    throw new Error(messages.unsupported('actors', this.name));
+  callActor(actorId: string, call: ActorCall): void {
+    if (call.stream !== null) throw new Error(messages.unsupported('generators', this.name));
+    const { value, refs } = encodeRefs(call.args);
+    call.ref.onDemand = this.fetch;
+    this.post({ t: 'actorCall', actorId, id: call.id, method: call.method, args: value as unknown[], refs });
   }
 
-  killActor(): void {
-    throw new Error(messages.unsupported('actors', this.name));
+  killActor(actorId: string, options: { readonly noRestart: boolean }): void {
+    this.post({ t: 'kill', actorId, noRestart: options.noRestart });
   }
 
   async close(): Promise<void> {

@@ -89,7 +89,7 @@ export class WorkerRuntime {
   }
 
   private args(message: { args: readonly unknown[]; refs: boolean }): unknown[] {
-    return (message.refs ? decodeRefs(message.args, this.engine.refFor) : message.args) as unknown[];
+    return (message.refs ? decodeRefs(message.args, this.engine.resolver) : message.args) as unknown[];
   }
 
   private async construct(message: Extract<ToWorker, { t: 'actor' }>): Promise<void> {
@@ -210,7 +210,7 @@ export class WorkerRuntime {
   }
 
   /** Posts, turning a value that cannot be cloned into the task's SerializationError. */
-  private send(message: FromWorker, original: unknown): void {
+  private send(message: Extract<FromWorker, { t: 'done' | 'yield' }>, original: unknown): void {
     try {
       this.postMessage(message);
     } catch (cause) {
