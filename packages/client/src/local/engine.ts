@@ -7,7 +7,6 @@
 import { cpuCount, SerializationError, WorkerCrashedError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
 import { encodeFunction, findUncloneable } from '@parajob/core/internal';
-import { makeActorHandle } from '../actor-handle.js';
 import type {
   ActorCall,
   ActorSubmission,
@@ -16,16 +15,16 @@ import type {
   EngineSupports,
   TaskSubmission,
 } from '../engine.js';
-import { fromWireError, toWireError } from '../error-class.js';
-import { ObjectFreedError, TaskCancelledError } from '../errors.js';
+import { fromWireError } from '../error-class.js';
+import { TaskCancelledError } from '../errors.js';
 import type { ObjectRefGenerator } from '../generator.js';
-import { newId } from '../ids.js';
 import { messages } from '../messages.js';
-import { ObjectRef, RefState } from '../object-ref.js';
+import type { ObjectRef } from '../object-ref.js';
 import { retriesError, type WireTaskOptions } from '../options.js';
-import { decodeRefs, encodeRefs, type RefResolver, shareLarge } from '../ref-codec.js';
+import { shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
 import { whenArgsReady } from './deps.js';
+import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
 import { TaskRecord, TaskState } from './task-record.js';
@@ -69,8 +68,7 @@ export class LocalEngine implements ClientEngine {
   private readonly threads: number;
   private readonly workers: WorkerHandle[] = [];
   private readonly tasks = new Map<string, TaskRecord>();
-  /** Objects a worker may ask for: refs that crossed into a worker, and those created by nested tasks. */
-  private readonly objects = new Map<string, ObjectRef>();
+  private readonly objects = new ObjectTable();
   private readonly actors: ActorManager;
 
   constructor(options: LocalEngineOptions = {}) {
@@ -86,10 +84,11 @@ export class LocalEngine implements ClientEngine {
     this.threads = workers;
     this.actors = new ActorManager({
       spawn: () => this.spawn(),
-      encode: (value) => encodeRefs(value, this.exportRef),
-      decode: this.decode,
+      encode: this.objects.encode,
+      decode: this.objects.decode,
       onSubmitted: () => this.schedule(),
     });
+    this.objects.actors = this.actors;
   }
 
   // ---- the client's calls ----
@@ -226,7 +225,7 @@ export class LocalEngine implements ClientEngine {
     task.attempts++;
     worker.active++;
     worker.begin();
-    const { value, refs } = encodeRefs(task.values, this.exportRef);
+    const { value, refs } = this.objects.encode(task.values);
     const window = task.stream === null ? 0 : task.options.generatorBackpressure;
     try {
       worker.post({ t: 'run', id: task.id, fn: task.fn, args: value as unknown[], refs, window });
@@ -295,7 +294,10 @@ export class LocalEngine implements ClientEngine {
       task.state = TaskState.Done;
       this.tasks.delete(task.id);
     } else if (message.ok) {
-      this.finish(task, { ok: true, value: message.refs ? this.decode(message.value) : message.value });
+      this.finish(task, {
+        ok: true,
+        value: message.refs ? this.objects.decode(message.value) : message.value,
+      });
     } else {
       // restoring the error's class: a cancel meanwhile fails the task at once
       task.state = TaskState.WaitingForArgs;
@@ -308,39 +310,6 @@ export class LocalEngine implements ClientEngine {
     this.schedule();
   }
 
-  // ---- objects ----
-
-  private readonly exportRef = (ref: ObjectRef) => {
-    this.objects.set(ref.id, ref);
-  };
-
-  private readonly resolver: RefResolver = {
-    ref: (id) => {
-      let ref = this.objects.get(id);
-      if (ref === undefined) {
-        ref = new ObjectRef(id);
-        ref.reject(new ObjectFreedError(messages.freed(id)));
-      }
-      return ref;
-    },
-    // a handle that came back from a task: its calls go straight to the actor
-    actor: (actorId, name) =>
-      makeActorHandle(actorId, name, (method, args) => {
-        const ref = new ObjectRef(newId());
-        this.actors.call(actorId, { id: ref.id, method, args, ref, stream: null });
-        return ref;
-      }),
-  };
-
-  private readonly decode = (value: unknown): unknown => decodeRefs(value, this.resolver);
-
-  /** A task's ref for an object the main thread makes (actor creations and calls from tasks). */
-  private objectFor(id: string): ObjectRef {
-    const ref = new ObjectRef(id);
-    this.objects.set(id, ref);
-    return ref;
-  }
-
   /** A task waits for an object: it gives back its resources until the object is sent to it. */
   private fetch(worker: WorkerHandle, id: string, taskId: string | undefined): void {
     const task = taskId === undefined ? undefined : this.tasks.get(taskId);
@@ -351,33 +320,14 @@ export class LocalEngine implements ClientEngine {
       blocked.holding = false;
       this.schedule();
     }
-    const ref = this.objects.get(id);
-    const send = (r: ObjectRef) => {
-      if (
-        blocked !== undefined &&
-        --blocked.fetches === 0 &&
-        blocked.state === TaskState.Running &&
-        blocked.worker === worker
-      ) {
-        this.pool.acquire(blocked.needs);
-        worker.active++;
-        blocked.holding = true;
-      }
-      if (r.state === RefState.Ready) {
-        const { value, refs } = encodeRefs(r.value, this.exportRef);
-        worker.post({ t: 'object', id, ok: true, value, refs });
-      } else
-        void toWireError(r.error, undefined).then((error) =>
-          worker.post({ t: 'object', id, ok: false, error }),
-        );
-    };
-    if (ref !== undefined) {
-      ref.listen(send);
-      return;
-    }
-    const freed = new ObjectRef(id);
-    freed.reject(new ObjectFreedError(messages.freed(id)));
-    send(freed);
+    this.objects.sendWhenSettled(worker, id, () => {
+      // resumed: it takes its resources back, even beyond what is free (as Ray does)
+      if (blocked === undefined || --blocked.fetches > 0) return;
+      if (blocked.state !== TaskState.Running || blocked.worker !== worker) return;
+      this.pool.acquire(blocked.needs);
+      worker.active++;
+      blocked.holding = true;
+    });
   }
 
   // ---- worker messages ----
@@ -392,7 +342,7 @@ export class LocalEngine implements ClientEngine {
       }
       case 'yield': {
         const task = this.tasks.get(message.id);
-        const value = message.refs ? this.decode(message.value) : message.value;
+        const value = message.refs ? this.objects.decode(message.value) : message.value;
         if (task === undefined) {
           this.actors.onYield(message.id, value);
           return;
@@ -402,21 +352,20 @@ export class LocalEngine implements ClientEngine {
         return;
       }
       case 'submit': {
-        const ref = new ObjectRef(message.id);
-        this.objects.set(message.id, ref);
-        const args = message.refs ? (this.decode(message.args) as unknown[]) : message.args;
+        const ref = this.objects.create(message.id);
+        const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
         this.accept(message.id, message.fn, args, message.options, ref, null, message.parent);
         return;
       }
       case 'put': {
-        const ref = new ObjectRef(message.id);
-        ref.resolve(shareLarge(message.refs ? this.decode(message.value) : message.value));
-        this.objects.set(message.id, ref);
+        this.objects
+          .create(message.id)
+          .resolve(shareLarge(message.refs ? this.objects.decode(message.value) : message.value));
         return;
       }
       case 'createActor': {
-        const ref = this.objectFor(message.id);
-        const args = message.refs ? (this.decode(message.args) as unknown[]) : message.args;
+        const ref = this.objects.create(message.id);
+        const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
         this.actors
           .create({ id: message.id, name: message.name, args, options: message.options }, message.fn)
           .then(
@@ -426,8 +375,8 @@ export class LocalEngine implements ClientEngine {
         return;
       }
       case 'actorCall': {
-        const ref = this.objectFor(message.id);
-        const args = message.refs ? (this.decode(message.args) as unknown[]) : message.args;
+        const ref = this.objects.create(message.id);
+        const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
         this.actors.call(message.actorId, {
           id: message.id,
           method: message.method,
