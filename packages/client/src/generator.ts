@@ -22,7 +22,15 @@ export interface StreamControl {
   close(): void;
 }
 
-export class ObjectRefGenerator<T = unknown> implements AsyncIterableIterator<T> {
+/** Where an engine sends a streaming task's items: a generator here, or a relay to another thread. */
+export interface StreamSink {
+  push(value: unknown): void;
+  fail(error: unknown): void;
+  end(): void;
+  control: StreamControl | undefined;
+}
+
+export class ObjectRefGenerator<T = unknown> implements AsyncIterableIterator<T>, StreamSink {
   private state = StreamState.Open;
   private readonly items: ObjectRef<T>[] = [];
   private waiting: ((r: IteratorResult<ObjectRef<T>>) => void) | null = null;

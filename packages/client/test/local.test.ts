@@ -45,6 +45,15 @@ describe('local engine: nested tasks release their slot while they wait', () => 
   });
 });
 
+describe('local engine: nested streaming', () => {
+  it('a task consumes a stream it started; break cancels it', async () => {
+    await withClient({ numCpus: 2 }, async (client) => {
+      expect(await client.get(client.remote(fx.sumOfStream).remote(100))).toBe(4950);
+      expect(await client.get(client.remote(fx.sumOfStream).remote(1_000_000, 4))).toBe(6);
+    });
+  });
+});
+
 describe('local engine: objects', () => {
   it('put() of a large typed array: tasks read the same shared memory (no copy per task)', async () => {
     await withClient({ numCpus: 2 }, async (client) => {

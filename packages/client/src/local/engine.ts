@@ -17,7 +17,7 @@ import type {
 } from '../engine.js';
 import { fromWireError } from '../error-class.js';
 import { TaskCancelledError } from '../errors.js';
-import type { ObjectRefGenerator } from '../generator.js';
+import type { StreamSink } from '../generator.js';
 import { messages } from '../messages.js';
 import type { ObjectRef } from '../object-ref.js';
 import { retriesError, type WireTaskOptions } from '../options.js';
@@ -27,6 +27,7 @@ import { whenArgsReady } from './deps.js';
 import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
+import { StreamRelay } from './stream-relay.js';
 import { TaskRecord, TaskState } from './task-record.js';
 import { WorkerHandle } from './worker-handle.js';
 
@@ -167,7 +168,7 @@ export class LocalEngine implements ClientEngine {
     args: readonly unknown[],
     options: WireTaskOptions,
     ref: ObjectRef,
-    stream: ObjectRefGenerator | null,
+    stream: StreamSink | null,
     parent: string | undefined,
   ): void {
     const { needs, shape } = needsOf(options);
@@ -354,7 +355,8 @@ export class LocalEngine implements ClientEngine {
       case 'submit': {
         const ref = this.objects.create(message.id);
         const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
-        this.accept(message.id, message.fn, args, message.options, ref, null, message.parent);
+        const stream = message.stream ? new StreamRelay(worker, message.id, this.objects.encode) : null;
+        this.accept(message.id, message.fn, args, message.options, ref, stream, message.parent);
         return;
       }
       case 'put': {
@@ -388,6 +390,9 @@ export class LocalEngine implements ClientEngine {
       }
       case 'kill':
         this.actors.kill(message.actorId, message.noRestart);
+        return;
+      case 'credit':
+        this.tasks.get(message.id)?.stream?.control?.taken();
         return;
       case 'fetch':
         this.fetch(worker, message.id, message.task);

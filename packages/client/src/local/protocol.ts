@@ -32,6 +32,9 @@ export type ToWorker =
     }
   | { readonly t: 'cancel'; readonly id: string }
   | { readonly t: 'credit'; readonly id: string }
+  /** An item of a stream this thread's task started (nested streaming), and its end. */
+  | { readonly t: 'item'; readonly id: string; readonly value: unknown; readonly refs: boolean }
+  | { readonly t: 'itemEnd'; readonly id: string; readonly error: WireError | null }
   /** The value of an object a task fetched. */
   | {
       readonly t: 'object';
@@ -61,7 +64,11 @@ export type FromWorker =
       readonly args: readonly unknown[];
       readonly refs: boolean;
       readonly options: WireTaskOptions;
+      /** A streaming task: its items are sent to this thread as 'item' messages. */
+      readonly stream: boolean;
     }
+  /** The consumer in this thread took an item of stream `id` (nested streaming). */
+  | { readonly t: 'credit'; readonly id: string }
   | { readonly t: 'put'; readonly id: string; readonly value: unknown; readonly refs: boolean }
   /** A task waits for an object: its CPU is given back until the object is sent. */
   | { readonly t: 'fetch'; readonly id: string; readonly task: string | undefined }

@@ -1,6 +1,6 @@
 /** One task of the local engine, from submission to its ref settling. */
 import type { WireFunction } from '@parajob/core/backend';
-import type { ObjectRefGenerator } from '../generator.js';
+import type { StreamSink } from '../generator.js';
 import type { ObjectRef } from '../object-ref.js';
 import type { WireTaskOptions } from '../options.js';
 import type { Needs } from './resources.js';
@@ -37,7 +37,7 @@ export class TaskRecord {
     readonly args: readonly unknown[],
     readonly options: WireTaskOptions,
     readonly ref: ObjectRef,
-    readonly stream: ObjectRefGenerator | null,
+    readonly stream: StreamSink | null,
     readonly parent: string | undefined,
     readonly needs: Needs,
     readonly shape: string,

@@ -15,6 +15,7 @@ import type {
   TaskSubmission,
 } from '../engine.js';
 import { fromWireError } from '../error-class.js';
+import type { StreamSink } from '../generator.js';
 import { newId } from '../ids.js';
 import { messages } from '../messages.js';
 import { ObjectRef } from '../object-ref.js';
@@ -25,7 +26,7 @@ import type { FromWorker, ToWorker } from './protocol.js';
 export const WORKER_SUPPORTS: EngineSupports = {
   actors: true,
   nested: true,
-  generators: false,
+  generators: true,
   retries: true,
   nestedRefs: true,
   resources: true,
@@ -38,6 +39,8 @@ export class WorkerEngine implements ClientEngine {
   readonly supports = WORKER_SUPPORTS;
   /** Refs waiting for an 'object' message, by object id. */
   private readonly awaiting = new Map<string, ObjectRef[]>();
+  /** Streams started by tasks of this thread, by task id. */
+  private readonly streams = new Map<string, StreamSink>();
 
   constructor(
     private readonly post: (message: FromWorker) => void,
@@ -83,14 +86,32 @@ export class WorkerEngine implements ClientEngine {
     }
   }
 
+  /** An item (or the end) of a stream a task here started. */
+  async streamItem(message: Extract<ToWorker, { t: 'item' | 'itemEnd' }>): Promise<void> {
+    const stream = this.streams.get(message.id);
+    if (stream === undefined) return;
+    if (message.t === 'item')
+      return stream.push(message.refs ? decodeRefs(message.value, this.resolver) : message.value);
+    this.streams.delete(message.id);
+    if (message.error === null) stream.end();
+    else stream.fail(await fromWireError(message.error));
+  }
+
   /** Encodes arguments or values for the main thread. */
   encode(value: unknown): { value: unknown; refs: boolean } {
     return encodeRefs(value);
   }
 
   submit(task: TaskSubmission): void {
-    if (task.stream !== null) throw new Error(messages.unsupported('generators', this.name));
     const fn = encodeFunction(task.fn);
+    const stream = task.stream;
+    if (stream !== null) {
+      this.streams.set(task.id, stream);
+      stream.control = {
+        taken: () => this.post({ t: 'credit', id: task.id }),
+        close: () => this.cancel(task.id, { force: false, recursive: true }),
+      };
+    }
     const { value, refs } = encodeRefs(task.args);
     task.ref.onDemand = this.fetch;
     this.post({
@@ -101,6 +122,7 @@ export class WorkerEngine implements ClientEngine {
       args: value as unknown[],
       refs,
       options: toWireTaskOptions(task.options),
+      stream: stream !== null,
     });
   }
 

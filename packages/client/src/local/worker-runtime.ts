@@ -82,6 +82,10 @@ export class WorkerRuntime {
       case 'credit':
         this.running.get(message.id)?.credit();
         return;
+      case 'item':
+      case 'itemEnd':
+        void this.engine.streamItem(message);
+        return;
       case 'object':
         void this.engine.settle(message);
         return;
