@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Client, connect, ObjectRef, TaskCancelledError } from '@parajob/client';
+import { type Client, connect, type LocalEngine, ObjectRef, TaskCancelledError } from '@parajob/client';
 import { add, square, sumArray, treeCount } from '@parajob/client/testing/tasks';
 import { sharedArray } from '@parajob/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,8 @@ describe('local engine: scale', () => {
   it('a tree of 10 000 nested tasks on 2 workers', async () => {
     await withClient({ numCpus: 2 }, async (client) => {
       expect(await client.get(client.remote(treeCount).remote(10_000), { timeout: 120_000 })).toBe(10_000);
+      // what the nested tasks made was freed as each parent ended
+      expect((client.engine as LocalEngine).heldObjects).toBe(0);
     });
   }, 150_000);
 });

@@ -92,6 +92,11 @@ export class LocalEngine implements ClientEngine {
     this.objects.actors = this.actors;
   }
 
+  /** Objects held for workers (for tests and diagnostics: it must not grow with finished work). */
+  get heldObjects(): number {
+    return this.objects.size;
+  }
+
   // ---- the client's calls ----
 
   submit(task: TaskSubmission): void {
@@ -278,10 +283,24 @@ export class LocalEngine implements ClientEngine {
   }
 
   private finish(task: TaskRecord, outcome: Outcome): void {
-    task.state = TaskState.Done;
-    this.tasks.delete(task.id);
+    this.retire(task);
     if (task.parent !== undefined) this.tasks.get(task.parent)?.children?.delete(task.id);
     this.settle(task, outcome);
+  }
+
+  /** The task is over: forget it, and the objects it made once they settle. */
+  private retire(task: TaskRecord): void {
+    task.state = TaskState.Done;
+    this.tasks.delete(task.id);
+    if (task.created !== null) for (const id of task.created) this.objects.releaseWhenSettled(id);
+    task.created = null;
+  }
+
+  /** Records an object a running task made, to free it when the task ends. */
+  private madeBy(parent: string | undefined, id: string): void {
+    if (parent === undefined) return;
+    const owner = this.tasks.get(parent);
+    if (owner !== undefined) (owner.created ??= []).push(id);
   }
 
   private canRetry(task: TaskRecord): boolean {
@@ -291,10 +310,8 @@ export class LocalEngine implements ClientEngine {
   /** The worker answered; errors go through restoring their class (async), values settle at once. */
   private taskDone(task: TaskRecord, message: Extract<FromWorker, { t: 'done' }>): void {
     this.release(task);
-    if (task.state === TaskState.CancelledRunning) {
-      task.state = TaskState.Done;
-      this.tasks.delete(task.id);
-    } else if (message.ok) {
+    if (task.state === TaskState.CancelledRunning) this.retire(task);
+    else if (message.ok) {
       this.finish(task, {
         ok: true,
         value: message.refs ? this.objects.decode(message.value) : message.value,
@@ -354,12 +371,14 @@ export class LocalEngine implements ClientEngine {
       }
       case 'submit': {
         const ref = this.objects.create(message.id);
+        this.madeBy(message.parent, message.id);
         const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
         const stream = message.stream ? new StreamRelay(worker, message.id, this.objects.encode) : null;
         this.accept(message.id, message.fn, args, message.options, ref, stream, message.parent);
         return;
       }
       case 'put': {
+        this.madeBy(message.parent, message.id);
         this.objects
           .create(message.id)
           .resolve(shareLarge(message.refs ? this.objects.decode(message.value) : message.value));
@@ -410,10 +429,8 @@ export class LocalEngine implements ClientEngine {
     for (const task of [...this.tasks.values()]) {
       if (task.worker !== worker) continue;
       this.release(task);
-      if (task.state === TaskState.CancelledRunning) {
-        task.state = TaskState.Done;
-        this.tasks.delete(task.id);
-      } else if (this.canRetry(task)) this.enqueue(task);
+      if (task.state === TaskState.CancelledRunning) this.retire(task);
+      else if (this.canRetry(task)) this.enqueue(task);
       else {
         const error = new WorkerCrashedError(messages.workerDied(task.id, why, task.attempts), {
           exitReason: why,

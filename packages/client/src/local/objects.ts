@@ -1,7 +1,8 @@
 /**
  * The main thread's table of objects that workers may ask for by id: refs that crossed into a
  * worker (nested in arguments or results) and objects made for tasks (their submissions, puts,
- * actor creations and calls). Entries live until the engine closes (see docs/ray-client.md).
+ * actor creations and calls). What a task submitted or put is freed when that task ends; the
+ * rest lives until the engine closes (see docs/ray-client.md).
  */
 import { makeActorHandle } from '../actor-handle.js';
 import { toWireError } from '../error-class.js';
@@ -59,6 +60,22 @@ export class ObjectTable {
         );
     };
     (this.objects.get(id) ?? freed(id)).listen(send);
+  }
+
+  /**
+   * Forgets object `id` once it settles: its creator ended, so no worker holds the id any more
+   * (a ref to it that reached the driver or another task is that ref itself, and is put back here
+   * if it crosses into a worker again).
+   */
+  releaseWhenSettled(id: string): void {
+    const ref = this.objects.get(id);
+    ref?.listen(() => {
+      if (this.objects.get(id) === ref) this.objects.delete(id);
+    });
+  }
+
+  get size(): number {
+    return this.objects.size;
   }
 
   clear(): void {

@@ -69,7 +69,14 @@ export type FromWorker =
     }
   /** The consumer in this thread took an item of stream `id` (nested streaming). */
   | { readonly t: 'credit'; readonly id: string }
-  | { readonly t: 'put'; readonly id: string; readonly value: unknown; readonly refs: boolean }
+  /** A task put a value; `parent` is that task (the object is freed when it ends). */
+  | {
+      readonly t: 'put';
+      readonly id: string;
+      readonly parent: string | undefined;
+      readonly value: unknown;
+      readonly refs: boolean;
+    }
   /** A task waits for an object: its CPU is given back until the object is sent. */
   | { readonly t: 'fetch'; readonly id: string; readonly task: string | undefined }
   | { readonly t: 'cancel'; readonly id: string; readonly force: boolean; readonly recursive: boolean }

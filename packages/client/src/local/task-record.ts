@@ -30,6 +30,8 @@ export class TaskRecord {
   /** Stream items sent to the consumer (a stream that yielded is not retried: items would repeat). */
   yielded = 0;
   children: Set<string> | null = null;
+  /** Objects its tasks submitted or put: freed when it ends (kept while a result still holds them). */
+  created: string[] | null = null;
 
   constructor(
     readonly id: string,

@@ -128,7 +128,13 @@ export class WorkerEngine implements ClientEngine {
 
   put(ref: ObjectRef, value: unknown): void {
     const encoded = encodeRefs(value);
-    this.post({ t: 'put', id: ref.id, value: encoded.value, refs: encoded.refs });
+    this.post({
+      t: 'put',
+      id: ref.id,
+      parent: taskContext.getStore()?.taskId,
+      value: encoded.value,
+      refs: encoded.refs,
+    });
     ref.resolve(value);
   }
 
