@@ -37,9 +37,14 @@ function settledCount(
   refs: readonly ObjectRef[],
   needed: number,
   timeout: number | undefined,
+  stopOnFailure = false,
 ): Promise<void> {
   let done = 0;
-  for (let i = 0; i < refs.length; i++) if (refs[i]!.state !== RefState.Pending) done++;
+  for (let i = 0; i < refs.length; i++) {
+    const state = refs[i]!.state;
+    if (state === RefState.Failed && stopOnFailure) return Promise.resolve();
+    if (state !== RefState.Pending) done++;
+  }
   if (done >= needed || timeout === 0) return Promise.resolve();
   return new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -48,8 +53,8 @@ function settledCount(
       for (const r of refs) r.unlisten(listener);
       resolve();
     };
-    const listener = () => {
-      if (++done >= needed) finish();
+    const listener = (ref: ObjectRef) => {
+      if (++done >= needed || (stopOnFailure && ref.state === RefState.Failed)) finish();
     };
     if (timeout !== undefined && Number.isFinite(timeout)) timer = setTimeout(finish, timeout);
     for (const r of refs) if (r.state === RefState.Pending) r.listen(listener);
@@ -63,15 +68,16 @@ export async function get(
   const timeout = checkTimeout('get', options.timeout);
   const list = Array.isArray(refs) ? (refs as readonly ObjectRef[]) : [refs as ObjectRef];
   for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
-  await settledCount(list, list.length, timeout);
+  // as soon as one ref fails, get rejects with its error (the others need not finish)
+  await settledCount(list, list.length, timeout, true);
   const values = new Array<unknown>(list.length);
   let pending = 0;
   for (let i = 0; i < list.length; i++) {
     const r = list[i]!;
-    if (r.state === RefState.Failed) throw r.error;
     if (r.state === RefState.Pending) pending++;
     values[i] = r.value;
   }
+  for (let i = 0; i < list.length; i++) if (list[i]!.state === RefState.Failed) throw list[i]!.error;
   if (pending > 0) throw new GetTimeoutError(messages.getTimeout(timeout!, pending));
   return Array.isArray(refs) ? values : values[0];
 }

@@ -85,6 +85,15 @@ export function describeClientConformance(name: string, options: ClientConforman
         expect(error.code).toBe('E_CUSTOM');
       });
 
+      it('get() of a list rejects as soon as one task fails, without waiting for the others', async () => {
+        const slow = client.remote(sleep).remote(5000);
+        const error = await client
+          .get([slow, client.remote(fail).remote('early')], { timeout: 4000 })
+          .catch((e) => e);
+        expect(error.message).toBe('early');
+        client.cancel(slow);
+      });
+
       it('get({ timeout }) rejects with GetTimeoutError, and the ref still settles later', async () => {
         const ref = client.remote(sleep).remote(300, 'late');
         await expect(client.get(ref, { timeout: 20 })).rejects.toBeInstanceOf(GetTimeoutError);
