@@ -268,7 +268,7 @@ export function describeClientConformance(name: string, options: ClientConforman
 
       feature('actors')('async methods run concurrently up to maxConcurrency', async () => {
         const counter = await client.actorWith(Counter, { maxConcurrency: 3 });
-        const peaks = await client.get(Array.from({ length: 6 }, () => counter.concurrentProbe.remote(50)));
+        const peaks = await client.get(Array.from({ length: 6 }, () => counter.concurrentProbe.remote(200)));
         expect(Math.max(...peaks)).toBe(3);
         client.kill(counter);
       });
