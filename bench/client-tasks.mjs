@@ -1,4 +1,4 @@
-/** Task functions of the client benchmark (bench/client.mjs): a task module workers import. */
+/** Task functions of the client workloads (bench/child/client.mjs): a task module workers import. */
 import { currentClient } from '@parajob/client';
 import { task } from '@parajob/core';
 
