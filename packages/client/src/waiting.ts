@@ -107,13 +107,21 @@ export async function wait<T>(
   }
   const timeout = checkTimeout('wait', options.timeout);
   // the common case (enough refs ready already) costs these two passes and nothing else
-  if (done < numReturns) await settledCount(refs, Math.min(numReturns, refs.length), timeout);
-  const ready: ObjectRef<T>[] = [];
-  const notReady: ObjectRef<T>[] = [];
+  if (done < numReturns) {
+    await settledCount(refs, Math.min(numReturns, refs.length), timeout);
+    done = 0;
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.state !== RefState.Pending) done++;
+  }
+  // both lists sized up front: filling them costs a fraction of growing them by push
+  const take = Math.min(done, numReturns);
+  const ready = new Array<ObjectRef<T>>(take);
+  const notReady = new Array<ObjectRef<T>>(refs.length - take);
+  let r = 0;
+  let n = 0;
   for (let i = 0; i < refs.length; i++) {
-    const r = refs[i]!;
-    if (r.state !== RefState.Pending && ready.length < numReturns) ready.push(r);
-    else notReady.push(r);
+    const ref = refs[i]!;
+    if (r < take && ref.state !== RefState.Pending) ready[r++] = ref;
+    else notReady[n++] = ref;
   }
   return { ready, notReady };
 }
