@@ -114,7 +114,8 @@ export class NatsEngine implements ClientEngine {
     );
   }
 
-  cancel(id: string, _options: CancelOptions): void {
+  cancel(id: string, options: CancelOptions): void {
+    if (options.force) throw new Error(messages.unsupported('forceCancel', this.name));
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     this.pending.delete(id);
