@@ -12,9 +12,13 @@ export { type CpuCountInfo, cpuCount, cpuCountInfo, localNJobs } from './cpu-cou
 export { Delayed, delayed, type TaskFunction } from './delayed.js';
 export {
   BackendUnavailableError,
+  BatchFailure,
   CallCancelledError,
+  isTaskError,
   SerializationError,
+  type TaskError,
   TaskTimeoutError,
+  taskIndexOf,
   WorkerCrashedError,
 } from './errors.js';
 export { MAX_NESTING_DEPTH, Parallel, type ParallelOptions } from './parallel.js';

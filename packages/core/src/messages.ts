@@ -142,6 +142,11 @@ export const messages = {
     timedOut: (taskIndex: number, timeout: number) =>
       `task ${taskIndex} ran longer than the timeout of ${timeout} ms and was stopped; raise options.timeout or split the task`,
     aborted: () => 'the call was aborted',
+    closedDuringCall: () =>
+      'close() was called on this Parallel instance while the call was running: the call was stopped before all its tasks finished',
+    lostCompleted: (backend: string, taskIndex: number) =>
+      `backend '${backend}' rejected a batch for task ${taskIndex} without a BatchFailure: the results of that batch's tasks before it cannot be delivered. ` +
+      'Backend authors: reject with new BatchFailure(error, completedValues), or pass it as the cause of your own error.',
   },
   crash: {
     worker: (reason: string, taskIndex: number | undefined, backend: string) =>

@@ -5,6 +5,7 @@
  */
 import type { ParallelBackend, SubmitOptions } from './backend.js';
 import { TaskBatch, TaskFailure } from './batch.js';
+import { batchFailureOf } from './errors.js';
 import { createBackend, isRegistered } from './registry.js';
 import { type RunBatchOptions, resolveFunction } from './runtime.js';
 import { SequentialBackend } from './sequential.js';
@@ -83,10 +84,14 @@ export async function relayBatch(
   }
   try {
     return toWireResult(await pool.submit(batch, submit));
-  } catch (error) {
+  } catch (rejection) {
+    // the tasks before the failing one completed: they travel back with the error
+    const failure = batchFailureOf(rejection);
+    const error = failure === undefined ? rejection : failure.error;
+    const values = failure === undefined ? [] : Array.from(failure.completed);
     const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
     const pos = typeof index === 'number' ? index - wire.first : -1;
-    if (pos >= 0 && pos < wire.size) return { values: [], error: { pos, error: serializeError(error) } };
+    if (pos >= 0 && pos < wire.size) return { values, error: { pos, error: serializeError(error) } };
     throw error;
   }
 }

@@ -2,9 +2,9 @@
  * The wire format: what an out-of-process backend sends to its workers (`encodeBatch`) and how it
  * turns their answer back into results (`decodeResult`). Everything here is structured-cloneable.
  */
-import { attachCompletedBefore, type TaskBatch, TaskFailure } from './batch.js';
+import { type TaskBatch, TaskFailure } from './batch.js';
 import { findUncloneable } from './clone-check.js';
-import { SerializationError, withTaskIndex } from './errors.js';
+import { BatchFailure, SerializationError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
 import { deserializeError, type SerializedError } from './serialize-error.js';
 import { taskRefOf } from './task.js';
@@ -150,15 +150,15 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
 }
 
 /**
- * Results of a batch from a worker's answer; throws the first task error (not settled). Results
+ * Results of a batch from a worker's answer; throws a BatchFailure holding the first task error and
+ * the values of the tasks before it (not settled). Results
  * that were all numbers stay the Float64Array they crossed as: the call copies them into its
  * result array once, instead of building an array per batch.
  */
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
   if (result.error !== undefined) {
-    const error = deserializeError(result.error.error);
-    attachCompletedBefore(error, result.values);
-    throw withTaskIndex(error, batch.firstIndex + result.error.pos);
+    const error = withTaskIndex(deserializeError(result.error.error), batch.firstIndex + result.error.pos);
+    throw new BatchFailure(error, result.values);
   }
   const values = result.values;
   if (result.errors !== undefined) {
