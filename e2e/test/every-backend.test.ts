@@ -1,0 +1,82 @@
+/**
+ * What every local backend promises the caller, in real processes: results finished before a
+ * failure are delivered, and every call settles around close(). The same scenario runs on
+ * sequential (nJobs 1), threads, worker-threads and child-process; each script must exit on its
+ * own with code 0 (13 would be an await that never settled).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/every-backend/', import.meta.url));
+export const BACKENDS = ['sequential', 'threads', 'worker-threads', 'child-process'] as const;
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node <script> ...args` in the fixtures folder; killed (and failing) after 30 s. */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: FIXTURES,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function scenario(backend: string, name: string): Promise<unknown> {
+  const out = await runScript('scenario.mjs', [backend, name]);
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+  return JSON.parse(out.stdout);
+}
+
+const failure = { name: 'RangeError', message: 'three is not allowed (got 3)', taskIndex: 3 };
+const closed = {
+  value: null,
+  error: { name: 'CallCancelledError', message: expect.stringMatching(/close\(\) was called/) },
+};
+
+describe.each(BACKENDS)('%s', (backend) => {
+  it('iter yields every result before the failing task, then throws its error', async () => {
+    expect(await scenario(backend, 'iter')).toEqual({ seen: [0, 1, 2], error: failure });
+  });
+
+  it('iterUnordered yields the results that finished before the failure', async () => {
+    expect(await scenario(backend, 'iterUnordered')).toEqual({ seen: [0, 1, 2], error: failure });
+  });
+
+  it('runSettled reports every task', async () => {
+    expect(await scenario(backend, 'runSettled')).toEqual([0, 1, 2, 'RangeError', 4, 5, 6, 7]);
+  });
+
+  it('close() during run() rejects it instead of resolving a short array', async () => {
+    expect(await scenario(backend, 'closeRun')).toEqual(closed);
+  });
+
+  it('close() during runSettled() rejects it', async () => {
+    expect(await scenario(backend, 'closeRunSettled')).toEqual(closed);
+  });
+
+  it("close() settles a pending iter() next() with a rejection", async () => {
+    expect(await scenario(backend, 'closeIter')).toEqual(closed);
+  });
+
+  it('close() while the first call is still in configure() is safe and the call rejects', async () => {
+    expect(await scenario(backend, 'closeConfigure')).toEqual({ call: closed, close: { error: null } });
+  });
+});
