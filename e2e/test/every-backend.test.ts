@@ -79,4 +79,25 @@ describe.each(BACKENDS)('%s', (backend) => {
   it('close() while the first call is still in configure() is safe and the call rejects', async () => {
     expect(await scenario(backend, 'closeConfigure')).toEqual({ call: closed, close: { error: null } });
   });
+
+  it('runs shipped source in strict mode, as the caller runs it (a method called without its object throws)', async () => {
+    expect(await scenario(backend, 'strictMode')).toEqual({
+      value: null,
+      error: { name: 'TypeError', message: expect.stringMatching(/reading 'factor'/), taskIndex: 0 },
+    });
+  });
+
+  it('await import() works inside a shipped function', async () => {
+    expect(await scenario(backend, 'dynamicImport')).toEqual({ value: [40, 40], error: null });
+  });
+
+  it('a shipped function that uses its enclosing scope says so (out of process) or just works (in process)', async () => {
+    const out = await scenario(backend, 'closure');
+    if (backend === 'sequential' || backend === 'threads') expect(out).toEqual({ value: [6], error: null });
+    else
+      expect(out).toEqual({
+        value: null,
+        error: { name: 'ReferenceError', message: expect.stringMatching(/uses 'factor', a variable of its enclosing scope/), taskIndex: 0 },
+      });
+  });
 });
