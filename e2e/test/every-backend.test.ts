@@ -100,4 +100,32 @@ describe.each(BACKENDS)('%s', (backend) => {
         error: { name: 'ReferenceError', message: expect.stringMatching(/uses 'factor', a variable of its enclosing scope/), taskIndex: 0 },
       });
   });
+
+  it('errors keep their class when the task module exports it or it is registered', async () => {
+    const out = (await scenario(backend, 'errorClasses')) as Record<string, unknown>;
+    expect(out.exported).toEqual({
+      quota: true,
+      registered: false,
+      error: true,
+      name: 'QuotaError',
+      message: 'over quota at 1',
+      code: 'E_QUOTA',
+      limit: 10,
+      taskIndex: 1,
+      stack: true,
+      cause: { name: 'RangeError', quota: false },
+    });
+    expect(out.registered).toEqual({
+      quota: false,
+      registered: true,
+      error: true,
+      name: 'RegisteredError',
+      message: 'registered at 1',
+      taskIndex: 1,
+      stack: true,
+      cause: { name: 'QuotaError', quota: true },
+    });
+    // neither exported nor registered: today's behaviour, a plain Error with code and properties
+    expect(out.local).toMatchObject({ error: true, message: 'local at 1', code: 'E_LOCAL', taskIndex: 1 });
+  });
 });

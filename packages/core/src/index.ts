@@ -10,6 +10,7 @@ export { type InProcessRunOptions, TaskBatch } from './batch.js';
 export { type ParallelConfig, parallelConfig } from './config.js';
 export { type CpuCountInfo, cpuCount, cpuCountInfo, localNJobs } from './cpu-count.js';
 export { Delayed, delayed, type TaskFunction } from './delayed.js';
+export { type ErrorClass, registerErrorClass } from './error-classes.js';
 export {
   BackendUnavailableError,
   BatchFailure,

@@ -133,6 +133,12 @@ export const messages = {
     timeoutUnsupported: (name: string, timeout: number) =>
       `The backend '${name}' does not support timeout. You have set 'timeout: ${timeout}' in Parallel but it will not be used.`,
   },
+  errorClass: {
+    notErrorClass: (v: unknown) =>
+      `registerErrorClass(Class) needs a class that extends Error, got ${describe(v)}`,
+    noName: () =>
+      'registerErrorClass(Class): the class has no name; pass one, e.g. registerErrorClass(Class, { name: "MyError" })',
+  },
   call: {
     alreadyRunning: () =>
       'This Parallel instance is already running a call. Await it (or finish or return() its iterator) before starting another, ' +

@@ -9,6 +9,7 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
 } from './errors.js';
+import { findErrorClass } from './error-classes.js';
 
 export interface SerializedError {
   /** Constructor to rebuild with: a built-in or parajob class name, 'Error' otherwise, '#value' for a non-Error throw. */
@@ -21,6 +22,19 @@ export interface SerializedError {
   readonly errors?: SerializedError[];
   /** A thrown non-Error value (throw 'boom'), kept as is when it can be cloned. */
   readonly value?: unknown;
+  /** The error's own class when it is not built in (`MyError`): the driver rebuilds it when it knows the class. */
+  readonly cls?: string;
+}
+
+/** On an error rebuilt without its class (unknown here): the class's name, so relaying it keeps the name. */
+const CLASS_NAME = Symbol('parajob.errorClass');
+
+/** The name of the error's own class when that class is not one `ctor` can name. */
+function ownClassName(error: Error, ctor: string): string | undefined {
+  const carried = (error as { [CLASS_NAME]?: unknown })[CLASS_NAME];
+  if (typeof carried === 'string') return carried;
+  const name = (Object.getPrototypeOf(error) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name !== '' && name !== ctor ? name : undefined;
 }
 
 const CLASSES: Record<string, new (...args: any[]) => Error> = {
@@ -80,8 +94,10 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   }
   const cause = (error as { cause?: unknown }).cause;
   const errors = (error as { errors?: unknown }).errors;
+  const cls = ownClassName(error, ctor);
   return {
     ctor,
+    ...(cls === undefined ? {} : { cls }),
     name: error.name,
     message: error.message,
     ...(error.stack === undefined ? {} : { stack: error.stack }),
@@ -93,20 +109,31 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   };
 }
 
-function define(target: object, key: string, value: unknown): void {
+function define(target: object, key: string | symbol, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
 }
 
-export function deserializeError(data: SerializedError): unknown {
+/**
+ * Rebuilds an error. `module` is the driver's URL of the module of the task that threw: a class it
+ * exports (or one registered with registerErrorClass) under the error's class name is used.
+ */
+export function deserializeError(data: SerializedError, module?: string): unknown {
   if (data.ctor === '#value') return data.value;
-  const Ctor = CLASSES[data.ctor] ?? Error;
+  const Own = data.cls === undefined ? undefined : findErrorClass(data.cls, module);
+  const Ctor = Own ?? CLASSES[data.ctor] ?? Error;
   // Object.create keeps the class without running constructors that take other arguments
   const error = Object.create(Ctor.prototype) as Error;
+  if (Own === undefined && data.cls !== undefined) define(error, CLASS_NAME, data.cls);
   define(error, 'message', data.message);
   if (error.name !== data.name) define(error, 'name', data.name);
   define(error, 'stack', data.stack ?? `${data.name}: ${data.message}`);
-  if (data.cause !== undefined) define(error, 'cause', deserializeError(data.cause));
-  if (data.errors !== undefined) define(error, 'errors', data.errors.map(deserializeError));
+  if (data.cause !== undefined) define(error, 'cause', deserializeError(data.cause, module));
+  if (data.errors !== undefined)
+    define(
+      error,
+      'errors',
+      data.errors.map((e) => deserializeError(e, module)),
+    );
   Object.assign(error, data.props);
   return error;
 }

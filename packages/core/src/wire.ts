@@ -4,6 +4,7 @@
  */
 import { type TaskBatch, TaskFailure } from './batch.js';
 import { findUncloneable } from './clone-check.js';
+import { watchTaskModule } from './error-classes.js';
 import { BatchFailure, SerializationError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
 import { deserializeError, type SerializedError } from './serialize-error.js';
@@ -84,7 +85,11 @@ export function encodeFunction(fn: Function): WireFunction {
   if (wire === undefined) {
     const ref = taskRefOf(fn);
     const name = fn.name || 'anonymous';
-    if (ref) wire = { name: ref.name, module: ref.module };
+    if (ref) {
+      wire = { name: ref.name, module: ref.module };
+      // so a failing task's error class can be found among its module's exports (error-classes.ts)
+      watchTaskModule(ref.module);
+    }
     else {
       const source = Function.prototype.toString.call(fn);
       if (name.startsWith('bound '))
@@ -157,16 +162,27 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
  */
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
   if (result.error !== undefined) {
-    const error = withTaskIndex(deserializeError(result.error.error), batch.firstIndex + result.error.pos);
+    const { pos } = result.error;
+    const error = withTaskIndex(deserializeError(result.error.error, moduleOf(batch, pos)), batch.firstIndex + pos);
     throw new BatchFailure(error, result.values);
   }
   const values = result.values;
   if (result.errors !== undefined) {
     for (const [pos, error] of result.errors) {
-      values[pos] = new TaskFailure(withTaskIndex(deserializeError(error), batch.firstIndex + pos));
+      values[pos] = new TaskFailure(
+        withTaskIndex(deserializeError(error, moduleOf(batch, pos)), batch.firstIndex + pos),
+      );
     }
   }
   return values;
+}
+
+/** The driver's URL of the module of task `pos`'s function, when it is a task() (for its error classes). */
+function moduleOf(batch: TaskBatch, pos: number): string | undefined {
+  const table = batch.table;
+  if (pos < 0 || pos >= table.length) return undefined;
+  const fn = table.fns[table.fnOf === null ? 0 : table.fnOf[pos]!];
+  return fn === undefined ? undefined : taskRefOf(fn)?.module;
 }
 
 /**
