@@ -3,10 +3,9 @@
  * batch's status slot (for timeouts counted from task start and for crash reports).
  */
 import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
-import { explainUnsendableResult, serializeError } from '@parajob/core/internal';
+import { explainUnsendableResult } from '@parajob/core/internal';
 import { cloneFailure } from './result-check.js';
 import { StatusSlot } from './status-slot.js';
-import { ensureTypeScriptLoader } from './typescript-loader.js';
 
 export interface WorkerTask {
   readonly wire: WireBatch;
@@ -16,12 +15,6 @@ export interface WorkerTask {
 }
 
 export default async function runParajobBatch({ wire, status, timed }: WorkerTask): Promise<WireResult> {
-  try {
-    await ensureTypeScriptLoader();
-  } catch (error) {
-    // reported as the batch's first task failing (the task module could not be loaded), not as a crash
-    return { values: [], error: { pos: 0, error: serializeError(error) } };
-  }
   const slot = new StatusSlot(status);
   const onTaskStart = timed
     ? (position: number) => slot.start(position)

@@ -100,6 +100,9 @@ export const messages = {
       `function '${name}' is a bound function and cannot be shipped as source: pass the bound values as arguments, or use task()`,
     unparsable: (name: string, reason: string) =>
       `function '${name}' could not be compiled from its source in the worker (${reason}); define it with task(import.meta.url, fn) in its own module`,
+    noTypeScriptLoader: (url: string) =>
+      `task module ${url} is TypeScript, and this worker has no TypeScript loader: install tsx (npm install --save-dev tsx) ` +
+      'and run with node --import tsx (or NODE_OPTIONS="--import tsx"), or compile the module to JavaScript',
     closure: (fnName: string, variable: string) =>
       `function '${fnName}' uses '${variable}', a variable of its enclosing scope that a worker cannot see: ` +
       `functions shipped as source must be self-contained. Pass '${variable}' as an argument, or define the function ` +

@@ -12,6 +12,7 @@ import { serializeError } from './serialize-error.js';
 import { TableRun } from './table-run.js';
 import { importingTaskModule, lookupTask } from './task.js';
 import { TaskTable } from './task-table.js';
+import { ensureTypeScriptFor } from './typescript.js';
 import { mapWireArgs, type WireBatch, type WireFunction, type WireResult } from './wire.js';
 
 export interface RunBatchOptions {
@@ -96,7 +97,10 @@ export async function resolveFunction(fn: WireFunction, options: RunBatchOptions
   if (registered) return registered;
   let loading = modules.get(url);
   if (loading === undefined) {
-    loading = importingTaskModule(url, () => import(url) as Promise<Record<string, unknown>>);
+    loading = importingTaskModule(url, async () => {
+      await ensureTypeScriptFor(url);
+      return (await import(url)) as Record<string, unknown>;
+    });
     modules.set(url, loading);
     loading.catch(() => modules.delete(url));
   }
