@@ -128,4 +128,13 @@ describe.each(BACKENDS)('%s', (backend) => {
     // neither exported nor registered: today's behaviour, a plain Error with code and properties
     expect(out.local).toMatchObject({ error: true, message: 'local at 1', code: 'E_LOCAL', taskIndex: 1 });
   });
+
+  it("a second instance's short call is not held behind a first instance's long call on the shared pool", async () => {
+    const out = (await scenario(backend, 'fairness')) as Record<string, unknown>;
+    expect(out.short).toEqual(['short']);
+    expect(out.longDone).toBe(24);
+    // first come, first served, the short call would wait for the ~22 long tasks queued before it;
+    // taking turns it waits for a thread to free, i.e. a few of them at most
+    expect(out.longTasksFinishedMeanwhile).toBeLessThan(8);
+  });
 });

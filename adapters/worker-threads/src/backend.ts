@@ -18,7 +18,7 @@ import { coreMessages, watchTaskTimeout } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { sharedPool, type WorkerPool } from './pool.js';
+import { queueOf, sharedPool, type WorkerPool } from './pool.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -104,9 +104,9 @@ export class WorkerThreadsBackend implements ParallelBackend {
     this.running.add(stop);
     let result: WireResult;
     try {
-      result = await pool.run(
-        { wire, status: status.buffer, timed: timeout !== null },
-        { signal: controller.signal },
+      // through the fair queue: this call's batches take turns with other calls' on the shared pool
+      result = await queueOf(pool).run(batch.callId, controller.signal, () =>
+        pool.run({ wire, status: status.buffer, timed: timeout !== null }, { signal: controller.signal }),
       );
     } catch (error) {
       if (stopReason !== undefined) throw stopReason;

@@ -7,6 +7,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { WireResult } from '@parajob/core';
 import type { Piscina } from 'piscina';
+import { FairQueue } from './fair-queue.js';
 import type { WorkerTask } from './worker.js';
 
 export type WorkerPool = Piscina<WorkerTask, WireResult>;
@@ -20,6 +21,14 @@ export interface PoolConfig {
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 
 const pools = new Map<string, WorkerPool>();
+const queues = new WeakMap<WorkerPool, FairQueue>();
+
+/** The fair queue in front of a shared pool: every backend instance and call using the pool goes through it. */
+export function queueOf(pool: WorkerPool): FairQueue {
+  let queue = queues.get(pool);
+  if (queue === undefined) queues.set(pool, (queue = new FairQueue(pool.options.maxThreads)));
+  return queue;
+}
 
 // piscina is loaded when the first pool is made, not at import: a program (and every worker whose
 // task module imports parajob) that never starts worker threads does not pay for it

@@ -14,6 +14,7 @@ export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
 export { relayBatch, taskBatchFromWire, toWireResult } from './relay.js';
+export { RoundRobinQueue } from './round-robin.js';
 export { explainUnsendableResult, resolveFunction } from './runtime.js';
 export { deserializeError, type SerializedError, serializeError } from './serialize-error.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';

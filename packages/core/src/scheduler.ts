@@ -9,6 +9,7 @@
  *   any non-final phase → failed (first error in run(), abort, close()) or cancelled (iterator left)
  * Batch completions only store their values and wake the loop.
  */
+import { setMaxListeners } from 'node:events';
 import type { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 import { TaskBatch, TaskFailure } from './batch.js';
@@ -97,6 +98,8 @@ export class Call {
   ) {
     this.source = new TaskSource(tasks);
     this.buffer = new ResultBuffer(p.mode);
+    // every in-flight batch may listen for the call's abort: that is not a leak
+    setMaxListeners(Number.POSITIVE_INFINITY, this.controller.signal);
     this.submitOptions = { signal: this.controller.signal, timeout: p.timeout };
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
