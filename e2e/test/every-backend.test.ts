@@ -137,4 +137,17 @@ describe.each(BACKENDS)('%s', (backend) => {
     // taking turns it waits for a thread to free, i.e. a few of them at most
     expect(out.longTasksFinishedMeanwhile).toBeLessThan(8);
   });
+
+  // in-process backends share the caller's process: a stray error there is the program's own
+  it.runIf(backend === 'worker-threads' || backend === 'child-process')(
+    "an error left behind by one call's task (timer, unawaited rejection) never fails the next call",
+    async () => {
+      const out = await runScript('scenario.mjs', [backend, 'strays']);
+      expect(out.code).toBe(0);
+      const ok = { a: { value: ['left', 'left', 'left', 'left'], error: null }, b: { value: [0, 1, 2, 3], error: null } };
+      expect(JSON.parse(out.stdout)).toEqual({ timer: ok, rejection: ok });
+      // reported, not silently dropped
+      expect(out.stderr).toMatch(/was thrown after its task had returned[\s\S]*stray timer error/);
+    },
+  );
 });

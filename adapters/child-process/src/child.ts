@@ -6,7 +6,7 @@
 import { writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
-import { explainUnsendableResult, serializeError } from '@parajob/core/internal';
+import { explainUnsendableResult, StrayErrors, serializeError } from '@parajob/core/internal';
 import './register.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { STATUS_FD } from './protocol.js';
@@ -27,6 +27,7 @@ if (reportPath) {
 const status = new StatusWriter(STATUS_FD);
 const buffers = new SharedBufferCache();
 let dying = false;
+const strays = new StrayErrors();
 
 function send(message: ChildMessage, done?: (error: Error | null) => void): void {
   if (!process.connected) return;
@@ -34,10 +35,12 @@ function send(message: ChildMessage, done?: (error: Error | null) => void): void
 }
 
 async function run(seq: number, wire: WireBatch): Promise<void> {
-  const result = await runBatch(wire, {
-    onTaskStart: (position) => status.write(seq, position),
-    mapArgs: (args) => buffers.restore(args),
-  });
+  const result = await strays.run(wire.call, () =>
+    runBatch(wire, {
+      onTaskStart: (position) => status.write(seq, position),
+      mapArgs: (args) => buffers.restore(args),
+    }),
+  );
   // a fatal error raised while the batch ran: the worker is going down, the parent reports a crash
   if (dying) return;
   try {
@@ -61,9 +64,10 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 
-// an error thrown outside any task (a timer, an unhandled rejection): tell the parent, then die as Node would
-process.on('uncaughtException', (error) => {
-  if (dying) return;
+// an error thrown outside any task (a timer, an unhandled rejection) by the call now running: tell
+// the parent, then die as Node would; one of another call is reported and ignored (stray-errors.ts)
+function onStray(error: unknown): void {
+  if (dying || !strays.ownedByRunningCall(error)) return;
   dying = true;
   try {
     writeSync(2, `${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
@@ -78,7 +82,9 @@ process.on('uncaughtException', (error) => {
   }
   if (!process.connected) exit();
   setTimeout(exit, 1000).unref();
-});
+}
+process.on('uncaughtException', onStray);
+process.on('unhandledRejection', onStray);
 
 watchParent();
 send({ type: 'ready' });

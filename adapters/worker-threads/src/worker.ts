@@ -3,7 +3,7 @@
  * batch's status slot (for timeouts counted from task start and for crash reports).
  */
 import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
-import { explainUnsendableResult } from '@parajob/core/internal';
+import { explainUnsendableResult, StrayErrors } from '@parajob/core/internal';
 import { cloneFailure } from './result-check.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -14,12 +14,28 @@ export interface WorkerTask {
   readonly timed: boolean;
 }
 
+const strays = new StrayErrors();
+
+// An error a task left behind (a timer, an unawaited rejection) fails only its own call: one of
+// the running call is rethrown, which ends this worker as before (piscina rejects the batch with
+// it); one of another call is reported and ignored, and the worker serves on.
+let fatal: unknown;
+const onStray = (error: unknown) => {
+  // a rejection rethrown here comes back as an uncaught exception: it stays fatal
+  if (error === fatal || strays.ownedByRunningCall(error)) {
+    fatal = error;
+    throw error;
+  }
+};
+process.on('uncaughtException', onStray);
+process.on('unhandledRejection', onStray);
+
 export default async function runParajobBatch({ wire, status, timed }: WorkerTask): Promise<WireResult> {
   const slot = new StatusSlot(status);
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
     : (position: number) => slot.mark(position);
-  const result = await runBatch(wire, { onTaskStart });
+  const result = await strays.run(wire.call, () => runBatch(wire, { onTaskStart }));
   const failure = cloneFailure(result.values);
   return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
 }

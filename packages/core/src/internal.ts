@@ -15,6 +15,7 @@ export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
 export { relayBatch, taskBatchFromWire, toWireResult } from './relay.js';
 export { RoundRobinQueue } from './round-robin.js';
+export { StrayErrors } from './stray-errors.js';
 export { explainUnsendableResult, resolveFunction } from './runtime.js';
 export { deserializeError, type SerializedError, serializeError } from './serialize-error.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';

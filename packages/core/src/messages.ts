@@ -136,6 +136,11 @@ export const messages = {
     timeoutUnsupported: (name: string, timeout: number) =>
       `The backend '${name}' does not support timeout. You have set 'timeout: ${timeout}' in Parallel but it will not be used.`,
   },
+  stray: {
+    ignored: (origin: string) =>
+      `parajob: an error was thrown after its task had returned (a timer or an unawaited promise of ${origin}); ` +
+      'it does not belong to the call this worker runs now, so it was ignored. Await or clear what your tasks start:',
+  },
   errorClass: {
     notErrorClass: (v: unknown) =>
       `registerErrorClass(Class) needs a class that extends Error, got ${describe(v)}`,
