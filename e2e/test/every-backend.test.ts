@@ -150,4 +150,15 @@ describe.each(BACKENDS)('%s', (backend) => {
       expect(out.stderr).toMatch(/was thrown after its task had returned[\s\S]*stray timer error/);
     },
   );
+
+  it('a result or error that cannot be sent fails its task clearly, and the next call works', async () => {
+    const out = (await scenario(backend, 'exotic')) as Record<string, { failed: unknown; next: unknown }>;
+    for (const kind of ['getter', 'proxy', 'symbol', 'errorGetter']) expect(out[kind]!.next).toEqual(['fine']);
+    if (backend === 'worker-threads' || backend === 'child-process') {
+      expect(out.getter!.failed).toMatchObject({ name: 'SerializationError', taskIndex: 0 });
+      expect((out.getter!.failed as { message: string }).message).toMatch(/result\.x .*getter boom/);
+    }
+    expect(out.proxy!.failed).toMatchObject({ message: 'get boom', taskIndex: 0 });
+    expect(out.errorGetter!.failed).toMatchObject({ message: 'error with a throwing getter', taskIndex: 0 });
+  });
 });

@@ -48,12 +48,23 @@ async function run(seq: number, wire: WireBatch): Promise<void> {
   } catch (error) {
     // a value that structured clone refuses: the task fails with a SerializationError naming the path
     const explained: WireResult = explainUnsendableResult(wire, result, error);
-    send({ type: 'result', seq, result: explained });
+    try {
+      send({ type: 'result', seq, result: explained });
+    } catch (again) {
+      // not even the explanation crosses: the batch still gets an answer, never silence
+      send({ type: 'result', seq, result: { values: [], error: { pos: 0, error: serializeError(again) } } });
+    }
   }
 }
 
 process.on('message', (message: ParentMessage) => {
-  if (message.type === 'batch') void run(message.seq, message.wire);
+  if (message.type === 'batch') {
+    const { seq } = message;
+    // whatever goes wrong answering, the parent gets an answer for this batch, never silence
+    run(seq, message.wire).catch((error: unknown) => {
+      if (!dying) send({ type: 'result', seq, result: { values: [], error: { pos: 0, error: serializeError(error) } } });
+    });
+  }
   else if (message.type === 'release') buffers.release(message.call);
   else if (message.type === 'retire') process.exit(0);
 });

@@ -37,5 +37,7 @@ export default async function runParajobBatch({ wire, status, timed }: WorkerTas
     : (position: number) => slot.mark(position);
   const result = await strays.run(wire.call, () => runBatch(wire, { onTaskStart }));
   const failure = cloneFailure(result.values);
-  return failure === undefined ? result : explainUnsendableResult(wire, result, failure);
+  if (failure === undefined) return result;
+  // posting it would throw in piscina, outside any handler: answer with the task's SerializationError
+  return explainUnsendableResult(wire, result, failure);
 }

@@ -64,14 +64,39 @@ function cloneable(value: unknown): boolean {
   }
 }
 
+/** A property of an error, or a note saying reading it threw (a getter, a proxy trap): errors must always cross. */
+function read(error: object, key: string): unknown {
+  try {
+    return (error as Record<string, unknown>)[key];
+  } catch (thrown) {
+    return `[reading ${key} threw: ${thrown instanceof Error ? thrown.message : String(thrown)}]`;
+  }
+}
+
+function ownKeys(error: object): string[] {
+  try {
+    return Object.keys(error);
+  } catch {
+    return [];
+  }
+}
+
+function describeUncloneable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `[${typeof value}]`;
+  }
+}
+
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) {
     return {
       ctor: '#value',
       name: 'Error',
-      message: String(error),
+      message: describeUncloneable(error),
       props: {},
-      value: cloneable(error) ? error : String(error),
+      value: cloneable(error) ? error : describeUncloneable(error),
     };
   }
   let ctor = 'Error';
@@ -87,20 +112,21 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     }
   }
   const props: Record<string, unknown> = {};
-  for (const key of Object.keys(error)) {
+  for (const key of ownKeys(error)) {
     if (SKIP.has(key)) continue;
-    const value = (error as unknown as Record<string, unknown>)[key];
-    props[key] = cloneable(value) ? value : String(value);
+    const value = read(error, key);
+    props[key] = cloneable(value) ? value : describeUncloneable(value);
   }
-  const cause = (error as { cause?: unknown }).cause;
-  const errors = (error as { errors?: unknown }).errors;
+  const cause = read(error, 'cause');
+  const errors = read(error, 'errors');
   const cls = ownClassName(error, ctor);
+  const stack = read(error, 'stack');
   return {
     ctor,
     ...(cls === undefined ? {} : { cls }),
-    name: error.name,
-    message: error.message,
-    ...(error.stack === undefined ? {} : { stack: error.stack }),
+    name: describeUncloneable(read(error, 'name')),
+    message: describeUncloneable(read(error, 'message')),
+    ...(stack === undefined ? {} : { stack: describeUncloneable(stack) }),
     props,
     ...(cause !== undefined && depth < 8 ? { cause: serializeError(cause, depth + 1) } : {}),
     ...(Array.isArray(errors) && depth < 8
