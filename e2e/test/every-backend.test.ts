@@ -162,3 +162,15 @@ describe.each(BACKENDS)('%s', (backend) => {
     expect(out.errorGetter!.failed).toMatchObject({ message: 'error with a throwing getter', taskIndex: 0 });
   });
 });
+
+describe('worker-threads resourceLimits', () => {
+  it('limits too small for a worker to start fail the call (or the constructor) with a clear error instead of hanging', async () => {
+    expect(await scenario('worker-threads', 'tinyHeap')).toEqual({
+      heap: {
+        value: null,
+        error: { name: 'Error', message: expect.stringMatching(/cannot start with resourceLimits .*Raise the limits/) },
+      },
+      stack: { name: 'RangeError', message: expect.stringMatching(/stackSizeMb 0.1 is too small/) },
+    });
+  });
+});

@@ -18,7 +18,7 @@ import { coreMessages, watchTaskTimeout } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { queueOf, sharedPool, type WorkerPool } from './pool.js';
+import { markProven, onPoolBroken, queueOf, sharedPool, type WorkerPool } from './pool.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -102,6 +102,8 @@ export class WorkerThreadsBackend implements ParallelBackend {
             },
           );
     this.running.add(stop);
+    // a pool whose workers cannot even start would keep this batch queued forever
+    const unwatchPool = onPoolBroken(pool, stop);
     let result: WireResult;
     try {
       // through the fair queue: this call's batches take turns with other calls' on the shared pool
@@ -112,10 +114,12 @@ export class WorkerThreadsBackend implements ParallelBackend {
       if (stopReason !== undefined) throw stopReason;
       throw explainFailure(error, batch, status);
     } finally {
+      unwatchPool();
       watch?.stop();
       callBatches.delete(stop);
       this.running.delete(stop);
     }
+    markProven(pool);
     return decodeResult(batch, result);
   }
 
