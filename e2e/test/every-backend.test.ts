@@ -18,7 +18,11 @@ export interface Run {
 }
 
 /** Runs `node <script> ...args` in the fixtures folder; killed (and failing) after 30 s. */
-export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+export function runScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd: FIXTURES,
@@ -72,7 +76,7 @@ describe.each(BACKENDS)('%s', (backend) => {
     expect(await scenario(backend, 'closeRunSettled')).toEqual(closed);
   });
 
-  it("close() settles a pending iter() next() with a rejection", async () => {
+  it('close() settles a pending iter() next() with a rejection', async () => {
     expect(await scenario(backend, 'closeIter')).toEqual(closed);
   });
 
@@ -97,7 +101,11 @@ describe.each(BACKENDS)('%s', (backend) => {
     else
       expect(out).toEqual({
         value: null,
-        error: { name: 'ReferenceError', message: expect.stringMatching(/uses 'factor', a variable of its enclosing scope/), taskIndex: 0 },
+        error: {
+          name: 'ReferenceError',
+          message: expect.stringMatching(/uses 'factor', a variable of its enclosing scope/),
+          taskIndex: 0,
+        },
       });
   });
 
@@ -144,7 +152,10 @@ describe.each(BACKENDS)('%s', (backend) => {
     async () => {
       const out = await runScript('scenario.mjs', [backend, 'strays']);
       expect(out.code).toBe(0);
-      const ok = { a: { value: ['left', 'left', 'left', 'left'], error: null }, b: { value: [0, 1, 2, 3], error: null } };
+      const ok = {
+        a: { value: ['left', 'left', 'left', 'left'], error: null },
+        b: { value: [0, 1, 2, 3], error: null },
+      };
       expect(JSON.parse(out.stdout)).toEqual({ timer: ok, rejection: ok });
       // reported, not silently dropped
       expect(out.stderr).toMatch(/was thrown after its task had returned[\s\S]*stray timer error/);
@@ -153,7 +164,8 @@ describe.each(BACKENDS)('%s', (backend) => {
 
   it('a result or error that cannot be sent fails its task clearly, and the next call works', async () => {
     const out = (await scenario(backend, 'exotic')) as Record<string, { failed: unknown; next: unknown }>;
-    for (const kind of ['getter', 'proxy', 'symbol', 'errorGetter']) expect(out[kind]!.next).toEqual(['fine']);
+    for (const kind of ['getter', 'proxy', 'symbol', 'errorGetter'])
+      expect(out[kind]!.next).toEqual(['fine']);
     if (backend === 'worker-threads' || backend === 'child-process') {
       expect(out.getter!.failed).toMatchObject({ name: 'SerializationError', taskIndex: 0 });
       expect((out.getter!.failed as { message: string }).message).toMatch(/result\.x .*getter boom/);
@@ -168,7 +180,10 @@ describe('worker-threads resourceLimits', () => {
     expect(await scenario('worker-threads', 'tinyHeap')).toEqual({
       heap: {
         value: null,
-        error: { name: 'Error', message: expect.stringMatching(/cannot start with resourceLimits .*Raise the limits/) },
+        error: {
+          name: 'Error',
+          message: expect.stringMatching(/cannot start with resourceLimits .*Raise the limits/),
+        },
       },
       stack: { name: 'RangeError', message: expect.stringMatching(/stackSizeMb 0.1 is too small/) },
     });

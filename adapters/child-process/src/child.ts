@@ -62,10 +62,14 @@ process.on('message', (message: ParentMessage) => {
     const { seq } = message;
     // whatever goes wrong answering, the parent gets an answer for this batch, never silence
     run(seq, message.wire).catch((error: unknown) => {
-      if (!dying) send({ type: 'result', seq, result: { values: [], error: { pos: 0, error: serializeError(error) } } });
+      if (!dying)
+        send({
+          type: 'result',
+          seq,
+          result: { values: [], error: { pos: 0, error: serializeError(error) } },
+        });
     });
-  }
-  else if (message.type === 'release') buffers.release(message.call);
+  } else if (message.type === 'release') buffers.release(message.call);
   else if (message.type === 'retire') process.exit(0);
 });
 

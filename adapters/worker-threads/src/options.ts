@@ -42,7 +42,8 @@ function resolveResourceLimits(value: unknown): ResourceLimits | null {
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
       throw new RangeError(messages.options.resourceLimitValue(key, v));
-    if (key === 'stackSizeMb' && v < MIN_STACK_SIZE_MB) throw new RangeError(messages.options.stackTooSmall(v));
+    if (key === 'stackSizeMb' && v < MIN_STACK_SIZE_MB)
+      throw new RangeError(messages.options.stackTooSmall(v));
     limits[key] = v;
   }
   return Object.keys(limits).length > 0 ? limits : null;

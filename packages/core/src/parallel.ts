@@ -6,8 +6,8 @@
 import { AutoBatching } from './auto-batching.js';
 import type { BackendContext, ParallelBackend } from './backend.js';
 import { currentScope } from './config.js';
-import { CallCancelledError } from './errors.js';
 import type { Delayed } from './delayed.js';
+import { CallCancelledError } from './errors.js';
 import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
 import { messages } from './messages.js';
 import {

@@ -90,7 +90,10 @@ export class Call {
   private readonly drained: Promise<void>;
   private resolveDrained!: () => void;
   private readonly onUserAbort = () =>
-    this.end('failed', { error: this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()), index: -1 });
+    this.end('failed', {
+      error: this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()),
+      index: -1,
+    });
 
   constructor(
     private readonly p: CallParams,
@@ -277,13 +280,16 @@ export class Call {
     this.lastBatchSize = size;
     if (this.p.inCaller) {
       const table = this.newTable(size);
-      const count = this.source.isAsync ? await this.source.fill(table, size) : this.source.fillSync(table, size);
+      const count = this.source.isAsync
+        ? await this.source.fill(table, size)
+        : this.source.fillSync(table, size);
       if (count > 0) this.ready.push({ first: this.source.taken - count, table });
       return count > 0;
     }
     const workers = this.p.workers;
     const big = size * workers;
-    const limit = this.phase === 'warming' ? this.p.preDispatch - this.source.taken : Number.POSITIVE_INFINITY;
+    const limit =
+      this.phase === 'warming' ? this.p.preDispatch - this.source.taken : Number.POSITIVE_INFINITY;
     const n = Math.min(big, limit);
     const table = this.newTable(n);
     const count = this.source.isAsync ? await this.source.fill(table, n) : this.source.fillSync(table, n);
@@ -366,8 +372,14 @@ export class Call {
     const completed = failure?.completed ?? [];
     const index = this.failingIndex(batch, error, failure);
     if (failure !== undefined && index >= 0 && taskIndexOf(error) === undefined) withTaskIndex(error, index);
-    if (this.p.mode === 'settled') return this.settleFailure(batch, error, completed, index);
-    if (this.p.mode === 'list') return this.end('failed', { error, index });
+    if (this.p.mode === 'settled') {
+      this.settleFailure(batch, error, completed, index);
+      return;
+    }
+    if (this.p.mode === 'list') {
+      this.end('failed', { error, index });
+      return;
+    }
     if (completed.length > 0) this.stored(batch.firstIndex, completed);
     // iterators: the earliest failing task wins; the batches before it finish first
     if (this.failure === null || (index >= 0 && index < this.failure.index)) this.failure = { error, index };
@@ -377,10 +389,15 @@ export class Call {
   }
 
   /** The index of the task a batch failed at, or -1 when the failure is not a task's. */
-  private failingIndex(batch: TaskBatch, error: unknown, failure: { completed: ArrayLike<unknown> } | undefined): number {
+  private failingIndex(
+    batch: TaskBatch,
+    error: unknown,
+    failure: { completed: ArrayLike<unknown> } | undefined,
+  ): number {
     if (failure !== undefined) return batch.firstIndex + failure.completed.length;
     const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
-    if (typeof index !== 'number' || index < batch.firstIndex || index >= batch.firstIndex + batch.size) return -1;
+    if (typeof index !== 'number' || index < batch.firstIndex || index >= batch.firstIndex + batch.size)
+      return -1;
     if (index > batch.firstIndex) this.warnLostCompleted(index);
     return index;
   }
@@ -394,7 +411,12 @@ export class Call {
   }
 
   /** runSettled: the failing task gets the error; the tasks after it in its batch run again, one per batch. */
-  private settleFailure(batch: TaskBatch, error: unknown, completed: ArrayLike<unknown>, index: number): void {
+  private settleFailure(
+    batch: TaskBatch,
+    error: unknown,
+    completed: ArrayLike<unknown>,
+    index: number,
+  ): void {
     if (completed.length > 0) this.buffer.store(batch.firstIndex, completed);
     if (index >= 0) {
       const at = index - batch.firstIndex;

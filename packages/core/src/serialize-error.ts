@@ -2,6 +2,8 @@
  * Errors cross to and from workers in our own format, so they keep class (built-ins), name,
  * message, code, own properties, cause and the worker's stack — structured clone alone loses some.
  */
+
+import { findErrorClass } from './error-classes.js';
 import {
   BackendUnavailableError,
   CallCancelledError,
@@ -9,7 +11,6 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
 } from './errors.js';
-import { findErrorClass } from './error-classes.js';
 
 export interface SerializedError {
   /** Constructor to rebuild with: a built-in or parajob class name, 'Error' otherwise, '#value' for a non-Error throw. */
@@ -33,7 +34,8 @@ const CLASS_NAME = Symbol('parajob.errorClass');
 function ownClassName(error: Error, ctor: string): string | undefined {
   const carried = (error as { [CLASS_NAME]?: unknown })[CLASS_NAME];
   if (typeof carried === 'string') return carried;
-  const name = (Object.getPrototypeOf(error) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const name = (Object.getPrototypeOf(error) as { constructor?: { name?: unknown } } | null)?.constructor
+    ?.name;
   return typeof name === 'string' && name !== '' && name !== ctor ? name : undefined;
 }
 

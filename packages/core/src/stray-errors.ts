@@ -32,7 +32,9 @@ export class StrayErrors {
     const call = this.scope.getStore();
     if (call !== undefined && call === this.running) return true;
     const text = error instanceof Error && error.stack ? error.stack : String(error);
-    process.stderr.write(`${messages.stray.ignored(call === undefined ? 'no call' : `call ${call}`)}\n${text}\n`);
+    process.stderr.write(
+      `${messages.stray.ignored(call === undefined ? 'no call' : `call ${call}`)}\n${text}\n`,
+    );
     return false;
   }
 }

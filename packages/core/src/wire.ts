@@ -89,8 +89,7 @@ export function encodeFunction(fn: Function): WireFunction {
       wire = { name: ref.name, module: ref.module };
       // so a failing task's error class can be found among its module's exports (error-classes.ts)
       watchTaskModule(ref.module);
-    }
-    else {
+    } else {
       const source = Function.prototype.toString.call(fn);
       if (name.startsWith('bound '))
         wire = new SerializationError(messages.ship.bound(name), { path: 'fn', phase: 'function' });
@@ -163,7 +162,10 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
   if (result.error !== undefined) {
     const { pos } = result.error;
-    const error = withTaskIndex(deserializeError(result.error.error, moduleOf(batch, pos)), batch.firstIndex + pos);
+    const error = withTaskIndex(
+      deserializeError(result.error.error, moduleOf(batch, pos)),
+      batch.firstIndex + pos,
+    );
     throw new BatchFailure(error, result.values);
   }
   const values = result.values;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BatchFailure } from '../src/errors.js';
 import {
   decodeResult,
   delayed,
@@ -14,7 +15,6 @@ import {
   findUncloneable,
   wireTaskArgs,
 } from '../src/internal.js';
-import { BatchFailure } from '../src/errors.js';
 import { deserializeError, serializeError } from '../src/serialize-error.js';
 import { add, echo, failAt, square } from '../src/testing/tasks.js';
 import { expressionSource } from '../src/wire.js';
