@@ -14,10 +14,10 @@ export const MIN_STACK_SIZE_MB = 0.5;
 export const messages = {
   options: {
     notObject: (v: unknown) =>
-      `new WorkerThreadsBackend(options): options must be an object such as { resourceLimits, idleTimeoutMs, nestingLevel }, got ${describe(v)}`,
+      `new WorkerThreadsBackend(options): options must be an object such as { resourceLimits, idleTimeoutMs }, got ${describe(v)}`,
     unknown: (key: string, hint: string | undefined) =>
       `WorkerThreadsBackend: '${key}' is not an option${hint ? `; did you mean '${hint}'?` : ''}. ` +
-      'The options are resourceLimits, idleTimeoutMs and nestingLevel.',
+      'The options are resourceLimits and idleTimeoutMs.',
     resourceLimits: (v: unknown) =>
       `WorkerThreadsBackend: options.resourceLimits must be an object with some of ${RESOURCE_LIMIT_KEYS.join(', ')}, got ${describe(v)}`,
     resourceLimitKey: (key: string) =>
@@ -29,8 +29,6 @@ export const messages = {
       `(below ${MIN_STACK_SIZE_MB} MB, V8 aborts the whole process); use at least ${MIN_STACK_SIZE_MB} (Node's default is 4)`,
     idleTimeoutMs: (v: unknown) =>
       `WorkerThreadsBackend: options.idleTimeoutMs must be a non-negative number of milliseconds (Infinity keeps idle workers), got ${describe(v)}`,
-    nestingLevel: (v: unknown) =>
-      `WorkerThreadsBackend: options.nestingLevel must be a non-negative integer, got ${describe(v)}`,
   },
   notConfigured: () =>
     'WorkerThreadsBackend.submit() was called before configure(): a Parallel instance configures its backend at its first call; ' +

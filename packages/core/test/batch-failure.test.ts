@@ -1,15 +1,7 @@
 /** BatchFailure: how a backend hands core the values that completed before a failing task. */
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import {
-  BatchFailure,
-  delayed,
-  isTaskError,
-  Parallel,
-  registerErrorClass,
-  type SubmitOptions,
-  type TaskBatch,
-  taskIndexOf,
-} from '../src/index.js';
+import { BatchFailure, type SubmitOptions, type TaskBatch } from '../src/backend-api.js';
+import { delayed, isTaskError, Parallel, registerErrorClass, taskIndexOf } from '../src/index.js';
 import { RecordingBackend, range } from './helpers.js';
 
 const failOn3 = (x: number) => {
