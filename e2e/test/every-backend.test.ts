@@ -1,46 +1,19 @@
 /**
  * What every local backend promises the caller, in real processes: results finished before a
- * failure are delivered, and every call settles around close(). The same scenario runs on
- * sequential (nJobs 1), threads, worker-threads and child-process; each script must exit on its
- * own with code 0 (13 would be an await that never settled).
+ * failure are delivered, every call settles around close(), shipped source behaves like the
+ * caller's code, errors keep their class, calls share a pool fairly, stray async errors and
+ * unsendable values fail only their own task or call. Each scenario runs on sequential (nJobs 1),
+ * threads, worker-threads and child-process; each script must exit on its own with code 0 (13
+ * would be an await that never settled).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/run-node.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/every-backend/', import.meta.url));
-export const BACKENDS = ['sequential', 'threads', 'worker-threads', 'child-process'] as const;
+const BACKENDS = ['sequential', 'threads', 'worker-threads', 'child-process'] as const;
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node <script> ...args` in the fixtures folder; killed (and failing) after 30 s. */
-export function runScript(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: FIXTURES,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runScript = (script: string, args: string[]) => runNode([script, ...args], { cwd: FIXTURES });
 
 async function scenario(backend: string, name: string): Promise<unknown> {
   const out = await runScript('scenario.mjs', [backend, name]);

@@ -3,11 +3,11 @@
  * project (vitest transforms the test's modules; workers must load the .ts module themselves), and
  * `NODE_OPTIONS="--import tsx"` (only the main thread reads NODE_OPTIONS' preloads on Node 20).
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/run-node.js';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/vitest-ts/', import.meta.url));
 const VITEST = path.join(
@@ -15,19 +15,9 @@ const VITEST = path.join(
   'vitest.mjs',
 );
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: PROJECT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, out });
-    });
-  });
+async function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const { code, stdout, stderr } = await runNode(args, { cwd: PROJECT, env, killAfterMs: 90_000 });
+  return { code, out: stdout + stderr };
 }
 
 /** The environment of a user's shell: none of this test runner's own variables. */

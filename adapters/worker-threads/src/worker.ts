@@ -2,12 +2,7 @@
  * The piscina worker: runs one batch with core's runtime, recording each task's start in the
  * batch's status slot (for timeouts counted from task start and for crash reports).
  */
-import {
-  explainUnsendableResult,
-  runBatch,
-  type WireBatch,
-  type WireResult,
-} from '@parajob/core/backend';
+import { explainUnsendableResult, runBatch, type WireBatch, type WireResult } from '@parajob/core/backend';
 import { StrayErrors } from '@parajob/core/internal';
 import { cloneFailure } from './result-check.js';
 import { StatusSlot } from './status-slot.js';

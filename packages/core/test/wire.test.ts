@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { BatchFailure } from '../src/errors.js';
 import {
   decodeResult,
   encodeBatch,
@@ -9,6 +8,7 @@ import {
   TaskBatch,
   wireTaskArgs,
 } from '../src/backend-api.js';
+import { BatchFailure } from '../src/errors.js';
 import { delayed, SerializationError, WorkerCrashedError } from '../src/index.js';
 import { findUncloneable } from '../src/internal.js';
 import { deserializeError, serializeError } from '../src/serialize-error.js';
