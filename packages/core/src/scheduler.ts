@@ -220,7 +220,9 @@ export class Call {
           await this.idle();
           continue;
         }
-        if (this.ready.length === 0 && !(await this.pull())) continue;
+        // joblib asks for the batch size at every dispatch: its growth depends on being asked
+        this.lastBatchSize = this.computeBatchSize();
+        if (this.ready.length === 0 && !(await this.pull(this.lastBatchSize))) continue;
         // the call may have stopped while the input was read
         if (!this.isDispatching() || this.ready.length === 0) continue;
         if (this.phase === 'dispatching') this.credits--;
@@ -275,9 +277,7 @@ export class Call {
   }
 
   /** Pulls the next tasks from the input into ready batches; false when the input had none left. */
-  private async pull(): Promise<boolean> {
-    const size = this.computeBatchSize();
-    this.lastBatchSize = size;
+  private async pull(size: number): Promise<boolean> {
     if (this.p.inCaller) {
       const table = this.newTable(size);
       const count = this.source.isAsync
