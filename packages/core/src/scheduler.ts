@@ -13,7 +13,8 @@ import { setMaxListeners } from 'node:events';
 import type { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 import { TaskBatch, TaskFailure } from './batch.js';
-import { batchFailureOf, CallCancelledError, taskIndexOf, withTaskIndex } from './errors.js';
+import { readRejection } from './batch-rejection.js';
+import { CallCancelledError } from './errors.js';
 import { messages } from './messages.js';
 import type { CallState, ProgressReporter } from './progress.js';
 import { type OutputMode, ResultBuffer } from './results.js';
@@ -60,8 +61,6 @@ interface Failure {
   readonly error: unknown;
   readonly index: number;
 }
-
-const warnedLostCompleted = new WeakSet<object>();
 
 export class Call {
   private phase: CallPhase = 'warming';
@@ -236,8 +235,11 @@ export class Call {
     }
     while (this.inFlight.size > 0) await this.idle();
     this.p.signal?.removeEventListener('abort', this.onUserAbort);
-    const stop = this.p.backend.stopCall?.(this.p.callId);
-    if (stop) await stop.catch(() => {});
+    try {
+      await this.p.backend.stopCall?.(this.p.callId);
+    } catch {
+      // releasing per-call resources failing must not leave close() waiting
+    }
     this.resolveDrained();
   }
 
@@ -366,12 +368,7 @@ export class Call {
 
   private onBatchError(batch: TaskBatch, rejection: unknown): void {
     if (this.isOver) return;
-    const failure = batchFailureOf(rejection);
-    // a backend that wrapped the BatchFailure: the caller sees the backend's error, with the values
-    const error = failure !== undefined && failure === rejection ? failure.error : rejection;
-    const completed = failure?.completed ?? [];
-    const index = this.failingIndex(batch, error, failure);
-    if (failure !== undefined && index >= 0 && taskIndexOf(error) === undefined) withTaskIndex(error, index);
+    const { error, completed, index } = readRejection(batch, rejection, this.p.backend);
     if (this.p.mode === 'settled') {
       this.settleFailure(batch, error, completed, index);
       return;
@@ -386,28 +383,6 @@ export class Call {
     this.phase = 'settling';
     this.ready.length = 0;
     this.source.close();
-  }
-
-  /** The index of the task a batch failed at, or -1 when the failure is not a task's. */
-  private failingIndex(
-    batch: TaskBatch,
-    error: unknown,
-    failure: { completed: ArrayLike<unknown> } | undefined,
-  ): number {
-    if (failure !== undefined) return batch.firstIndex + failure.completed.length;
-    const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
-    if (typeof index !== 'number' || index < batch.firstIndex || index >= batch.firstIndex + batch.size)
-      return -1;
-    if (index > batch.firstIndex) this.warnLostCompleted(index);
-    return index;
-  }
-
-  /** A backend that rejects without a BatchFailure loses the values before the failing task: say so, once. */
-  private warnLostCompleted(index: number): void {
-    const backend = this.p.backend;
-    if (warnedLostCompleted.has(backend)) return;
-    warnedLostCompleted.add(backend);
-    process.emitWarning(messages.call.lostCompleted(backend.name, index), 'ParajobWarning');
   }
 
   /** runSettled: the failing task gets the error; the tasks after it in its batch run again, one per batch. */
