@@ -53,6 +53,19 @@ describe('grpc end to end', () => {
     expect(error).toMatchObject({ message: 'no 23', code: 'E_AT', taskIndex: 23 });
   });
 
+  it('iter yields every result before a failing task (the worker sends back what completed)', async () => {
+    const worker = await startGrpcCliWorker();
+    const backend = new GrpcBackend({ workers: [worker.address] });
+    await using parallel = new Parallel({ nJobs: -1, backend, batchSize: 10 });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const v of parallel.iter(Array.from({ length: 40 }, (_, x) => delayed(failAt)(x, 23))))
+        seen.push(v);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(Array.from({ length: 23 }, (_, x) => x));
+    expect(error).toMatchObject({ message: 'no 23', taskIndex: 23 });
+  });
+
   it("a task's error arrives as an instance of the class its module exports", async () => {
     const worker = await startGrpcCliWorker();
     const backend = new GrpcBackend({ workers: [worker.address] });

@@ -52,6 +52,23 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
     await backend.terminate();
   });
 
+  it('iter yields every result before a failing task (the worker sends back what completed)', async () => {
+    const ns = 'before-failure';
+    await worker(ns);
+    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const parallel = new Parallel({ nJobs: 2, backend, batchSize: 10 });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const v of parallel.iter(
+        Array.from({ length: 40 }, (_, x) => delayed(overQuota)(x < 23 ? 0 : x)),
+      ))
+        seen.push(v);
+    })().catch((e: unknown) => e);
+    await parallel.close();
+    expect(seen).toEqual(Array(23).fill(0));
+    expect(error).toMatchObject({ name: 'QuotaError', taskIndex: 23 });
+  });
+
   it("a task's error arrives as an instance of the class its module exports", async () => {
     const ns = 'error-class';
     await worker(ns);
