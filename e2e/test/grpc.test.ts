@@ -154,6 +154,7 @@ describe('grpc end to end', () => {
         certs.serverKey,
         '--tls-ca',
         certs.ca,
+        '--tls-require-client-cert',
       ]);
     };
 

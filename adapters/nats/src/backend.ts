@@ -17,11 +17,11 @@ import {
   WorkerCrashedError,
 } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
+import { ModuleNamer, wireFunctions } from '@parajob/remote';
 import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
 import { messages } from './messages.js';
-import { remoteFunctions } from './module-ref.js';
 import { H } from './names.js';
 import type { ConsumerSettings } from './resources.js';
 import { decodeDelivery } from './result.js';
@@ -53,7 +53,7 @@ export class NatsBackend extends BackendBase {
   private readonly options: NatsBackendOptions;
   private readonly keeper: SessionKeeper;
   private readonly batching: AutoBatching;
-  private readonly moduleRefs = new Map<string, string>();
+  private readonly namer = new ModuleNamer(undefined);
   private readonly calls = new Map<string, Promise<CallState>>();
   private capacity: number | undefined;
   private maxNbytes: number | null = 1024 * 1024;
@@ -152,7 +152,7 @@ export class NatsBackend extends BackendBase {
     const state = await this.callState(batch.callId, signal);
     const { session, token, uploads } = state;
     const encoded = encodeBatch(batch);
-    const wire = { ...encoded, fns: remoteFunctions(encoded.fns, this.moduleRefs) };
+    const wire = { ...encoded, fns: wireFunctions(encoded.fns, this.namer) };
     const threshold = Math.min(
       this.maxNbytes ?? Number.POSITIVE_INFINITY,
       Math.floor(session.maxPayload / 4),

@@ -12,6 +12,8 @@ export interface WorkerTask {
   readonly status: SharedArrayBuffer;
   /** The call has a per-task timeout: record when each task starts, not only which one runs. */
   readonly timed: boolean;
+  /** Remote workers only: false refuses functions shipped as source (absent: a local call, allowed). */
+  readonly allowSource?: boolean;
 }
 
 const strays = new StrayErrors();
@@ -30,12 +32,17 @@ const onStray = (error: unknown) => {
 process.on('uncaughtException', onStray);
 process.on('unhandledRejection', onStray);
 
-export default async function runParajobBatch({ wire, status, timed }: WorkerTask): Promise<WireResult> {
+export default async function runParajobBatch({
+  wire,
+  status,
+  timed,
+  allowSource,
+}: WorkerTask): Promise<WireResult> {
   const slot = new StatusSlot(status);
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
     : (position: number) => slot.mark(position);
-  const result = await strays.run(wire.call, () => runBatch(wire, { onTaskStart }));
+  const result = await strays.run(wire.call, () => runBatch(wire, { onTaskStart, allowSource }));
   const failure = cloneFailure(result.values);
   if (failure === undefined) return result;
   // posting it would throw in piscina, outside any handler: answer with the task's SerializationError

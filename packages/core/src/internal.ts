@@ -12,7 +12,6 @@ export { parsePreDispatch, resolvePreDispatch } from './expression.js';
 export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
-export { relayBatch, taskBatchFromWire, toWireResult } from './relay.js';
 export { RoundRobinQueue } from './round-robin.js';
 export { resolveFunction } from './runtime.js';
 export { sequentialAt } from './sequential.js';

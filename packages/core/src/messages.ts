@@ -111,7 +111,7 @@ export const messages = {
       `functions shipped as source must be self-contained. Pass '${variable}' as an argument, or define the function ` +
       'with task(import.meta.url, fn) in its own module so workers import it with its imports.',
     moduleWithoutTask: (moduleUrl: string, name: string) =>
-      `the module ${moduleUrl} was imported in the worker but registers no task named '${name}' and exports no function of that name; ` +
+      `the module ${moduleUrl} was imported in the worker but registers no task named '${name}' (a plain export is never called by name); ` +
       'define it with task(import.meta.url, fn) in that module',
   },
   serialize: {

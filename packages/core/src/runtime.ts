@@ -104,9 +104,11 @@ export async function resolveFunction(fn: WireFunction, options: RunBatchOptions
     modules.set(url, loading);
     loading.catch(() => modules.delete(url));
   }
-  const exports = await loading;
-  const found = lookupTask(url, fn.name) ?? exports[fn.name];
-  if (typeof found !== 'function') throw new Error(messages.ship.moduleWithoutTask(url, fn.name));
+  await loading;
+  // only functions the module registered with task(): a plain export is never callable by name,
+  // so a remote driver cannot call whatever an allowed module happens to export
+  const found = lookupTask(url, fn.name);
+  if (found === undefined) throw new Error(messages.ship.moduleWithoutTask(url, fn.name));
   return found;
 }
 
