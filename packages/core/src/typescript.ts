@@ -8,7 +8,7 @@
  * - No loader flag at all (a test runner such as vitest transforms the caller's modules its own
  *   way): the worker registers tsx, resolved from the task module, then from the current directory.
  * - Another loader flag (ts-node, swc, ...) or Node's own type stripping: left to it.
- * Registration happens only when a `.ts` (`.mts`, `.cts`, `.tsx`) task module is about to be imported.
+ * Registration happens before the first task module import that needs it (see ensureTypeScriptFor).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -90,13 +90,21 @@ function needed(): { register: boolean; flag: string | undefined } {
 }
 
 let registered: Promise<void> | undefined;
+let need: ReturnType<typeof needed> | undefined;
 
-/** Before importing `moduleUrl`: registers tsx in this thread when it is TypeScript and nothing else loads it. */
+/**
+ * Before importing `moduleUrl`: registers tsx in this thread when nothing else loads TypeScript
+ * here. With a tsx flag that did not reach this thread, at the first import of any module (a `.js`
+ * task module may import `.ts` files, as under tsx in the caller); with no loader at all, at the
+ * first `.ts` module.
+ */
 export function ensureTypeScriptFor(moduleUrl: string): Promise<void> {
-  if (!TS_MODULE.test(moduleUrl.replace(/[?#].*$/, ''))) return Promise.resolve();
-  registered ??= (async () => {
-    const { register, flag } = needed();
-    if (!register) return;
+  if (registered !== undefined) return registered;
+  need ??= needed();
+  const { register, flag } = need;
+  if (!register) return Promise.resolve();
+  if (flag === undefined && !TS_MODULE.test(moduleUrl.replace(/[?#].*$/, ''))) return Promise.resolve();
+  const registering = (async () => {
     let api: string | undefined;
     let lastError: unknown;
     for (const from of tsxOrigins(flag, moduleUrl)) {
@@ -111,6 +119,9 @@ export function ensureTypeScriptFor(moduleUrl: string): Promise<void> {
     const { register: registerTsx } = (await import(api)) as { register: () => unknown };
     registerTsx();
   })();
-  registered.catch(() => (registered = undefined));
-  return registered;
+  registered = registering;
+  registering.catch(() => {
+    if (registered === registering) registered = undefined;
+  });
+  return registering;
 }
