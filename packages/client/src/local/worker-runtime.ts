@@ -7,7 +7,6 @@ import { SerializationError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
 import { serializeError } from '@parajob/core/backend';
 import { findUncloneable, resolveFunction } from '@parajob/core/internal';
-import { ensureTypeScriptLoader } from '@parajob/worker-threads/typescript-loader';
 import { Client } from '../client.js';
 import { taskContext } from '../context.js';
 import { toWireError } from '../error-class.js';
@@ -62,7 +61,6 @@ export class WorkerRuntime {
           void this.execute(message.id, message.fn.module, message.window, () => fn(...this.args(message)));
         else
           void this.execute(message.id, message.fn.module, message.window, async () => {
-            await ensureTypeScriptLoader();
             const resolved = await resolveFunction(message.fn, {});
             this.functions.set(functionKey(message.fn), resolved);
             return resolved(...this.args(message));
@@ -98,7 +96,6 @@ export class WorkerRuntime {
 
   private async construct(message: Extract<ToWorker, { t: 'actor' }>): Promise<void> {
     await this.execute(message.id, message.fn.module, 0, async () => {
-      await ensureTypeScriptLoader();
       const Class = (await resolveFunction(message.fn, {})) as new (
         ...args: unknown[]
       ) => Record<string, unknown>;
