@@ -4,6 +4,7 @@
  * get, cancel, refs as top-level arguments — and reports the rest as unsupported, so the same
  * program fails with a clear message instead of behaving differently.
  */
+import { batchFailureOf } from '@parajob/core/backend';
 import type { Cluster, ClusterOptions, ObjectRef as NatsObjectRef } from '@parajob/nats';
 import type {
   ActorCall,
@@ -84,7 +85,9 @@ export class NatsEngine implements ClientEngine {
         }
         entry.nats.then(
           (value) => this.settle(task.id, entry, () => task.ref.resolve(value)),
-          (error) => this.settle(task.id, entry, () => task.ref.reject(error)),
+          // the cluster's refs may reject with core's BatchFailure: the task's own error is inside
+          (error) =>
+            this.settle(task.id, entry, () => task.ref.reject(batchFailureOf(error)?.error ?? error)),
         );
       },
       (error) => this.settle(task.id, entry, () => task.ref.reject(error)),

@@ -87,11 +87,14 @@ export function describeClientConformance(name: string, options: ClientConforman
 
       it('get() of a list rejects as soon as one task fails, without waiting for the others', async () => {
         const slow = client.remote(sleep).remote(5000);
-        const error = await client
-          .get([slow, client.remote(fail).remote('early')], { timeout: 4000 })
-          .catch((e) => e);
-        expect(error.message).toBe('early');
-        client.cancel(slow);
+        try {
+          const error = await client
+            .get([slow, client.remote(fail).remote('early')], { timeout: 4000 })
+            .catch((e) => e);
+          expect(error.message).toBe('early');
+        } finally {
+          client.cancel(slow); // a failed assertion must not leave a slot busy for the next tests
+        }
       });
 
       it('get({ timeout }) rejects with GetTimeoutError, and the ref still settles later', async () => {
@@ -131,20 +134,26 @@ export function describeClientConformance(name: string, options: ClientConforman
     describe('wait', () => {
       it('returns ready and notReady in input order', async () => {
         const slow = client.remote(sleep).remote(2000);
-        const fast = [client.remote(sleep).remote(1), client.remote(sleep).remote(2)];
-        const refs = [slow, ...fast];
-        const { ready, notReady } = await client.wait(refs, { numReturns: 2, timeout: 10_000 });
-        expect(ready).toEqual(fast);
-        expect(notReady).toEqual([slow]);
-        client.cancel(slow);
+        try {
+          const fast = [client.remote(sleep).remote(1), client.remote(sleep).remote(2)];
+          const refs = [slow, ...fast];
+          const { ready, notReady } = await client.wait(refs, { numReturns: 2, timeout: 10_000 });
+          expect(ready).toEqual(fast);
+          expect(notReady).toEqual([slow]);
+        } finally {
+          client.cancel(slow);
+        }
       });
 
       it('returns at the timeout with what is ready', async () => {
         const slow = client.remote(sleep).remote(2000);
-        const { ready, notReady } = await client.wait([slow], { timeout: 10 });
-        expect(ready).toEqual([]);
-        expect(notReady).toEqual([slow]);
-        client.cancel(slow);
+        try {
+          const { ready, notReady } = await client.wait([slow], { timeout: 10 });
+          expect(ready).toEqual([]);
+          expect(notReady).toEqual([slow]);
+        } finally {
+          client.cancel(slow);
+        }
       });
 
       it('rejects duplicate refs and numReturns > refs.length, as Ray raises', async () => {
