@@ -22,7 +22,7 @@ import { coreMessages } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { keepStaffed, sharedPool, type WorkerPool } from './pool.js';
+import { keepStaffed, markProven, onPoolBroken, queueOf, sharedPool, type WorkerPool } from './pool.js';
 import { answerOf } from './recycle.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
@@ -138,6 +138,8 @@ export class WorkerThreadsBackend extends BackendBase {
             },
           );
     this.running.add(stop);
+    // a pool whose workers cannot even start would keep this batch queued forever
+    const unwatchPool = onPoolBroken(pool, stop);
     const recycle = this.options.recycle;
     // a thread that may retire after this batch answers on this port (see recycle.ts)
     const channel = recycle === null ? undefined : new MessageChannel();
@@ -152,7 +154,10 @@ export class WorkerThreadsBackend extends BackendBase {
       const runOptions = channel
         ? { signal: controller.signal, transferList: [channel.port2] }
         : { signal: controller.signal };
-      return { kind: 'done', result: await pool.run(task, runOptions) };
+      // through the fair queue: this call's batches take turns with other calls' on the shared pool
+      const result = await queueOf(pool).run(wire.call, controller.signal, () => pool.run(task, runOptions));
+      markProven(pool);
+      return { kind: 'done', result };
     } catch (error) {
       if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
       // the thread retired after answering (a limit reached): its exit is not a crash
@@ -160,6 +165,7 @@ export class WorkerThreadsBackend extends BackendBase {
       if (answer !== undefined) return { kind: 'done', result: answer };
       return { kind: 'failed', error, status };
     } finally {
+      unwatchPool();
       channel?.port1.close();
       watch?.stop();
       callBatches.delete(stop);
