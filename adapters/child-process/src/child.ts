@@ -79,6 +79,7 @@ process.on('message', (message: ParentMessage) => {
           type: 'result',
           seq,
           result: { values: [], error: { pos: 0, error: serializeError(error) } },
+          rss: process.memoryUsage.rss(),
         });
     });
   } else if (message.type === 'release') buffers.release(message.call);
