@@ -50,17 +50,34 @@ describe.runIf(netns.ok && natsServerAvailable())('NATS workers on separate netw
         '--ack-wait',
         String(ACK_WAIT),
       );
-      const child = spawn('ip', args, { cwd: FIXTURES, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('ip', args, { cwd: FIXTURES, stdio: ['ignore', 'pipe', 'pipe'] });
       workers.set(host, child);
       let err = '';
       child.stderr!.on('data', (d: Buffer) => {
         err += d.toString();
-        if (err.includes('ready (')) resolve(child);
+      });
+      // the "ready (ID, N slot(s))" line comes on stdout once the worker has registered
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready (')) resolve(child);
       });
       child.once('exit', (code, signal) =>
         reject(new Error(`worker in ${host.ns} exited (${code ?? signal}):\n${err}`)),
       );
     });
+
+  /** Like a supervisor: starts the worker again (bounded) while it cannot connect (the server may be restarting). */
+  const restartWorker = async (host: Host) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startWorker(host);
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await delay(500);
+      }
+    }
+  };
 
   beforeAll(async () => {
     lab = NetLab.create(3);
@@ -104,7 +121,7 @@ describe.runIf(netns.ok && natsServerAvailable())('NATS workers on separate netw
       } else if (done.length === 1 && at(0.4)) {
         done.push('sigkill');
         workers.get(killed)!.kill('SIGKILL');
-        faults.push(startWorker(killed).then(() => {}));
+        faults.push(restartWorker(killed).then(() => {}));
       } else if (done.length === 2 && at(0.65)) {
         done.push('restart');
         faults.push(
