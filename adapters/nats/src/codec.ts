@@ -32,6 +32,14 @@ export function valueRef(name: string): object {
 
 const isBlobRef = (v: object): boolean => typeof (v as Record<string, unknown>)[BLOB] === 'string';
 
+/**
+ * A blob that is not there (deleted, expired, never uploaded) or whose bytes are not what its
+ * reference says: a fault of the message, not of the server, so retrying it elsewhere cannot help.
+ */
+export class BlobError extends Error {
+  override name = 'BlobError';
+}
+
 function bytesOf(buffer: BufferLike): Uint8Array {
   if (ArrayBuffer.isView(buffer))
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength).slice();
@@ -109,22 +117,28 @@ export async function restoreBlobs(
     [...refs.keys()].map(async (name) => {
       const data = await os.getBlob(name);
       if (data === null)
-        throw new Error(
+        throw new BlobError(
           `parajob: the large value '${name}' is missing from the object store (deleted or expired)`,
         );
       bytes.set(name, data);
     }),
   );
-  const restored = restoreBuffers(value, isBlobRef, (ref: BlobRef) =>
-    rebuild(ref.type, bytes.get(ref[BLOB])!),
-  );
+  const restored = restoreBuffers(value, isBlobRef, (ref: BlobRef) => {
+    try {
+      return rebuild(ref.type, bytes.get(ref[BLOB])!);
+    } catch (error) {
+      throw new BlobError(
+        `parajob: the large value '${ref[BLOB]}' cannot be read as ${String(ref.type)} (${(error as Error).message})`,
+      );
+    }
+  });
   return { value: restored, names: [...refs.keys()] };
 }
 
 export async function fetchBody(name: string, store: () => Promise<ObjectStore>): Promise<Uint8Array> {
   const data = await (await store()).getBlob(name);
   if (data === null)
-    throw new Error(
+    throw new BlobError(
       `parajob: the message body '${name}' is missing from the object store (deleted or expired)`,
     );
   return data;
