@@ -52,7 +52,8 @@ export const messages = {
   },
   worker: {
     listen: (v: string) => `--listen must be PORT or HOST:PORT (e.g. 50051 or 0.0.0.0:50051), got '${v}'`,
-    concurrency: (v: string) => `--concurrency must be a positive integer, got '${v}'`,
+    concurrency: (v: string, max: number) =>
+      `--concurrency must be a positive integer, at most ${max}, got '${v}'`,
     maxMessageBytes: (v: string) =>
       `--max-message-bytes must be a positive integer number of bytes, got '${v}'`,
     tlsClientAuth: () =>

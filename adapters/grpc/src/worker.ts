@@ -6,7 +6,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { cpuCount } from '@parajob/core/backend';
-import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  Lifecycle,
+  MAX_CONCURRENCY,
+  RemoteExecutor,
+  WorkerPolicy,
+} from '@parajob/remote';
 import { DEFAULT_MAX_MESSAGE_BYTES, ENVELOPE_BYTES } from './limits.js';
 import { bindTarget, isLoopback, parseListen } from './listen.js';
 import { messages } from './messages.js';
@@ -53,8 +59,9 @@ export interface GrpcWorker {
 export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<GrpcWorker> {
   const listen = parseListen(options.listen ?? '127.0.0.1:50051');
   const concurrency = options.concurrency ?? cpuCount();
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw new RangeError(messages.worker.concurrency(String(options.concurrency)));
+  // bounded: it is also the credit every session is granted
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+    throw new RangeError(messages.worker.concurrency(String(options.concurrency), MAX_CONCURRENCY));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
     throw new RangeError(messages.worker.maxMessageBytes(String(maxMessageBytes)));

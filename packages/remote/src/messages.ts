@@ -45,7 +45,12 @@ export const messages = {
       `--root ${root} is not a usable directory (${reason}): give the directory of the project whose task modules this worker runs`,
     allowEntry: (entry: string) =>
       `--allow ${JSON.stringify(entry)} is not '.' (the project under --root) or a package name pattern ('my-tasks', '@acme/*'); paths are not --allow entries`,
-    concurrency: (v: string) => `--concurrency must be a positive integer, got '${v}'`,
+    concurrency: (v: string, max: number) =>
+      `--concurrency must be a positive integer, at most ${max} (batches run at once, one thread each), got '${v}'`,
+    badPem: (flag: string, path: string, what: string, reason: string) =>
+      `${flag} ${path} is not ${what} (${reason})`,
+    keyMismatch: (key: string, cert: string) =>
+      `--tls-key ${key} is not the private key of --tls-cert ${cert}: give the key the certificate was issued for`,
     positive: (flag: string, v: string) => `${flag} must be a positive integer, got '${v}'`,
     nonNegative: (flag: string, v: string) => `${flag} must be a non-negative integer, got '${v}'`,
     pair: () => "--tls-cert and --tls-key go together (this worker's certificate and its key)",

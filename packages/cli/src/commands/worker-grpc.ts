@@ -8,7 +8,7 @@ import {
   type FlagSpec,
   type FlagValues,
   positiveFlag,
-  readFlagFile,
+  readTlsFlags,
   runWorkerCommand,
   stringFlag,
   WORKER_FLAGS,
@@ -63,15 +63,12 @@ async function start(values: FlagValues, log: (line: string) => void) {
     throw new FlagError('--tls-ca and --tls-require-client-cert need --tls-cert and --tls-key');
   if ((common.tlsCa === undefined) !== !requireClientCert)
     throw new FlagError('--tls-ca and --tls-require-client-cert go together on a gRPC worker (mTLS)');
+  // read and checked now: a file that is not what its flag says is named here, not at bind time
+  const files = readTlsFlags(common);
   const tls =
-    common.tlsCert === undefined || common.tlsKey === undefined
+    files.cert === undefined || files.key === undefined
       ? undefined
-      : {
-          cert: readFlagFile('--tls-cert', common.tlsCert),
-          key: readFlagFile('--tls-key', common.tlsKey),
-          ca: common.tlsCa === undefined ? undefined : readFlagFile('--tls-ca', common.tlsCa),
-          requireClientCert,
-        };
+      : { cert: files.cert, key: files.key, ca: files.ca, requireClientCert };
   const { startGrpcWorker } = (await import(GRPC_PACKAGE)) as GrpcWorkerModule;
   const worker = await startGrpcWorker({
     listen,
