@@ -146,7 +146,10 @@ export class BatchHandler {
     }
     const { signal, done } = this.ctx.running.start(e.call);
     // tells the server the batch is alive, so a long batch is not redelivered after the ack wait
-    const working = setInterval(() => m.working(), Math.max(this.ctx.ackWaitMs / 3, 100));
+    const working = setInterval(
+      () => m.working(),
+      Math.min(Math.max(this.ctx.ackWaitMs / 3, 100), 2 ** 31 - 1),
+    );
     try {
       const result = await this.ctx.executor.run(task.wire, { signal, timeout: task.timeout });
       const stopped = signal.reason as StopReason | undefined;
