@@ -54,6 +54,9 @@ export const messages = {
     listen: (v: string) => `--listen must be PORT or HOST:PORT (e.g. 50051 or 0.0.0.0:50051), got '${v}'`,
     concurrency: (v: string, max: number) =>
       `--concurrency must be a positive integer, at most ${max}, got '${v}'`,
+    maxSessions: (v: string) => `--max-sessions must be a positive integer, got '${v}'`,
+    tooManySessions: (max: number) =>
+      `this worker already serves ${max} sessions (--max-sessions ${max}); try again when one ends, or start the worker with a higher --max-sessions`,
     maxMessageBytes: (v: string) =>
       `--max-message-bytes must be a positive integer number of bytes, got '${v}'`,
     tlsClientAuth: () =>

@@ -25,6 +25,7 @@ interface GrpcWorkerModule {
     allowSource?: boolean;
     tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert?: boolean };
     maxMessageBytes?: number;
+    maxSessions?: number;
     shutdownGraceMs?: number;
     log?: (message: string) => void;
   }): Promise<{ address: string; capacity: number; close(): Promise<void> }>;
@@ -51,6 +52,12 @@ const FLAGS: readonly FlagSpec[] = [
     default: 'off',
   },
   { name: 'max-message-bytes', value: 'N', help: 'largest batch or result, in bytes', default: '67108864' },
+  {
+    name: 'max-sessions',
+    value: 'N',
+    help: 'driver sessions served at once (each may hold --concurrency batches); one more is refused',
+    default: '256',
+  },
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 
@@ -78,6 +85,7 @@ async function start(values: FlagValues, log: (line: string) => void) {
     allowSource: common.allowSource,
     tls,
     maxMessageBytes: positiveFlag(values, 'max-message-bytes'),
+    maxSessions: positiveFlag(values, 'max-sessions'),
     shutdownGraceMs: common.shutdownGraceMs,
     log,
   });
