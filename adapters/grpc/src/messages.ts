@@ -72,6 +72,7 @@ export const messages = {
       `listening on ${address}, beyond loopback: anyone who can reach it can run the allowed task modules. Use TLS with client certificates (--tls-cert --tls-key --tls-ca --tls-require-client-cert) on untrusted networks.`,
     protocol: (theirs: number, ours: number) =>
       `driver speaks protocol ${theirs}, this worker speaks ${ours}: install the same @parajob/grpc version on both`,
+    unanswerable: (id: number, reason: string) => `the worker could not answer batch ${id} (${reason})`,
     badPayload: (reason: string) => `the batch could not be decoded on the worker (${reason})`,
   },
 } as const;

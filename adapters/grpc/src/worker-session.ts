@@ -7,14 +7,8 @@
  */
 import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
-import {
-  explainUnsendableResult,
-  type SerializedError,
-  serializeError,
-  type WireBatch,
-  type WireResult,
-} from '@parajob/core/backend';
-import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
+import { type SerializedError, serializeError, type WireBatch, type WireResult } from '@parajob/core/backend';
+import { failedBatch, type Lifecycle, type RemoteExecutor, unsendableResult } from '@parajob/remote';
 import { messages } from './messages.js';
 import type { DriverMessage, WorkerMessage } from './proto.js';
 
@@ -75,15 +69,18 @@ export class WorkerSession {
     this.credit--;
     const controller = new AbortController();
     this.running.set(id, controller);
-    void this.run(id, batch.payload, Number(batch.timeoutMs), controller.signal).finally(() => {
-      this.running.delete(id);
-      this.host.lifecycle.end();
-      if (this.host.lifecycle.state === 'serving') {
-        this.credit++;
-        this.send({ credit: { slots: 1 } });
-      }
-      this.endIfDone();
-    });
+    void this.run(id, batch.payload, Number(batch.timeoutMs), controller.signal)
+      // run() answers every outcome; should anything still throw, the driver gets it, not the process
+      .catch((error: unknown) => this.refuse(id, messages.worker.unanswerable(id, String(error))))
+      .finally(() => {
+        this.running.delete(id);
+        this.host.lifecycle.end();
+        if (this.host.lifecycle.state === 'serving') {
+          this.credit++;
+          this.send({ credit: { slots: 1 } });
+        }
+        this.endIfDone();
+      });
   }
 
   private async run(id: number, payload: unknown, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -157,12 +154,14 @@ function encodeFailure(error: SerializedError): Buffer {
   }
 }
 
-/** A result that cannot be cloned becomes a SerializationError naming the task and the path (`result.cb`). */
+/**
+ * A result that cannot be encoded becomes a SerializationError naming the task and the path
+ * (`result.cb`), or saying the results could not be sent (@parajob/remote): never a throw.
+ */
 function encodeResult(wire: WireBatch | null, result: WireResult): Buffer {
   try {
     return v8.serialize(result);
   } catch (error) {
-    if (wire === null) throw error;
-    return v8.serialize(explainUnsendableResult(wire, result, error));
+    return v8.serialize(unsendableResult(wire, result, error));
   }
 }

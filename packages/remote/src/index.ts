@@ -5,6 +5,7 @@
  * worker command's flags. See docs/security.md.
  */
 export { AllowList, allowMatcher, ROOT_PROJECT } from './allow.js';
+export { unsendableResult } from './answer.js';
 export { type CommandIo, runWorkerCommand, type WorkerCommand } from './command.js';
 export { failedBatch, RemoteExecutor, type RunOptions } from './executor.js';
 export {

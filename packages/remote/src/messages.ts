@@ -33,6 +33,8 @@ export const messages = {
       `this worker refuses function '${name}', shipped as source (rule: source): start the worker with --allow-source, or define the function with task(import.meta.url, fn) in a module the worker allows`,
   },
   batch: {
+    unsendable: (first: number, last: number, reason: string) =>
+      `the results of tasks ${first}..${last} could not be encoded to be sent back from the worker (${reason}); return plain data, and no structure nested thousands of levels deep`,
     notWire: (reason: string) =>
       `the worker received a batch it cannot read (${reason}); driver and worker must run the same parajob version`,
   },
