@@ -60,9 +60,17 @@ export const TOO_DEEP = Symbol('nested too deep to post');
 
 /** The DataCloneError posting `values` would throw, TOO_DEEP, or undefined when they can be posted. */
 export function cloneFailure(values: readonly unknown[]): unknown {
-  if (surelyCloneable(values, new Set(), 0)) return undefined;
+  try {
+    if (surelyCloneable(values, new Set(), 0)) return undefined;
+  } catch {
+    // a getter or proxy trap threw while the walk read it: the trial clone below says what it does
+  }
   // posting it would "succeed" and the receiver drop it: the caller reports each such value
-  if (values.some((v) => tooDeep(v) !== undefined)) return TOO_DEEP;
+  try {
+    if (values.some((v) => tooDeep(v) !== undefined)) return TOO_DEEP;
+  } catch {
+    // a getter or proxy trap threw while measuring: the trial clone below says what it does
+  }
   try {
     structuredClone(values);
     return undefined;
