@@ -54,8 +54,10 @@ export async function runWorkerCommand(
     log((error as Error).message);
     return 1;
   }
+  // listening before the ready line: a supervisor may signal the moment it reads it
+  const signalled = untilSignal();
   io.stdout.write(`${worker.ready}\n`);
-  const signal = await untilSignal();
+  const signal = await signalled;
   log(`${signal}: finishing running batches, then stopping`);
   try {
     await worker.stop();

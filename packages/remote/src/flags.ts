@@ -34,7 +34,8 @@ export const WORKER_FLAGS: readonly FlagSpec[] = [
     name: 'root',
     value: 'DIR',
     help: 'the project whose task modules this worker runs; names resolve under it',
-    default: 'the nearest directory with a package.json at or above the working directory',
+    default:
+      "the nearest directory with a package.json at or above the working directory (none there: a startup error, unless --allow leaves out '.')",
   },
   {
     name: 'allow',

@@ -45,6 +45,8 @@ export const messages = {
   flags: {
     root: (root: string, reason: string) =>
       `--root ${root} is not a usable directory (${reason}): give the directory of the project whose task modules this worker runs`,
+    noProject: (cwd: string) =>
+      `--root: no package.json at or above ${cwd}, so this worker cannot tell which project's task modules it runs (with '--allow .', the default, every file below ${cwd} would be one); start it in the project or give --root DIR`,
     allowEntry: (entry: string) =>
       `--allow ${JSON.stringify(entry)} is not '.' (the project under --root) or a package name pattern ('my-tasks', '@acme/*'); paths are not --allow entries`,
     concurrency: (v: string, max: number) =>
