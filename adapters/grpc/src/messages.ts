@@ -66,6 +66,8 @@ export const messages = {
     overCredit: (id: number, slots: number) =>
       `batch ${id} was sent beyond the credit this worker granted (${slots} slot(s) per session); it is refused, not queued. Use the same @parajob/grpc version on driver and worker.`,
     shuttingDown: () => 'the worker is shutting down',
+    abuse: (max: number) =>
+      `this session sent more than ${max} batches beyond its credit or with ids already running; a driver never does, so the worker ends it. Use the same @parajob/grpc version on driver and worker.`,
     bind: (address: string, reason: string) =>
       `--listen ${address}: could not listen there (${reason}); is the port taken, or the address not one of this host?`,
     notLoopback: (address: string) =>

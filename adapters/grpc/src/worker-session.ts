@@ -22,12 +22,21 @@ export interface SessionHost {
   readonly maxMessageBytes: number;
 }
 
+/**
+ * Batches beyond the credit (or with a running id) a session may send before it is closed. A
+ * driver never sends one; each refusal is an answer written to a client that need not read it.
+ */
+export const MAX_REFUSALS = 64;
+
 /** Why a running batch was stopped: the driver cancelled it, or the worker hands it back. */
 type StopReason = 'cancelled' | 'shutdown';
 
 export class WorkerSession {
   private readonly running = new Map<number, AbortController>();
   private credit: number;
+  /** Credit earned while the driver was not reading our answers: granted once it reads them. */
+  private owed = 0;
+  private refusals = 0;
   private state: 'open' | 'ending' | 'closed' = 'open';
 
   constructor(
@@ -63,7 +72,8 @@ export class WorkerSession {
           ? undefined
           : messages.worker.shuttingDown();
     if (refusal !== undefined) {
-      this.refuse(id, refusal);
+      if (this.host.lifecycle.state === 'serving' && ++this.refusals > MAX_REFUSALS) this.abuse();
+      else this.refuse(id, refusal);
       return;
     }
     this.credit--;
@@ -75,10 +85,7 @@ export class WorkerSession {
       .finally(() => {
         this.running.delete(id);
         this.host.lifecycle.end();
-        if (this.host.lifecycle.state === 'serving') {
-          this.credit++;
-          this.send({ credit: { slots: 1 } });
-        }
+        if (this.host.lifecycle.state === 'serving') this.restoreCredit();
         this.endIfDone();
       });
   }
@@ -108,6 +115,37 @@ export class WorkerSession {
       const error = new Error(messages.size.resultTooLarge(id, bytes.length, this.host.maxMessageBytes));
       this.send({ result: { id, failure: encodeFailure(serializeError(error)) } });
     } else this.send({ result: { id, payload: bytes } });
+  }
+
+  /**
+   * One more slot for the driver — unless it is not reading what we send: answers would pile up
+   * in this process without bound, so the slot is owed until the stream drains.
+   */
+  private restoreCredit(): void {
+    if (this.call.writableNeedDrain) {
+      if (this.owed++ === 0) this.call.once('drain', () => this.payOwed());
+      return;
+    }
+    this.credit++;
+    this.send({ credit: { slots: 1 } });
+  }
+
+  private payOwed(): void {
+    const slots = this.owed;
+    this.owed = 0;
+    if (slots === 0 || this.state === 'closed' || this.host.lifecycle.state !== 'serving') return;
+    this.credit += slots;
+    this.send({ credit: { slots } });
+  }
+
+  /** A client that keeps sending beyond its credit is not a driver: its session ends. */
+  private abuse(): void {
+    if (this.state === 'closed') return;
+    this.call.emit('error', {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: messages.worker.abuse(MAX_REFUSALS),
+    });
+    this.closed();
   }
 
   private refuse(id: number, message: string): void {
