@@ -77,6 +77,14 @@ describe.skipIf(!noProjectAbove || !natsServerAvailable())('a worker started out
     },
   );
 
+  it.each(['grpc', 'nats'])('worker %s warns at startup that --allow-source runs any code', async (kind) => {
+    const r = await worker([...args(kind), '--allow', '@parajob/core', '--allow-source'], bare);
+    expect(r.ready).toBe(true);
+    expect(r.stderr).toContain(
+      '--allow-source is on: anyone who can submit a batch to this worker runs any code',
+    );
+  });
+
   it.each(['grpc', 'nats'])('worker %s allowing only packages by name still starts there', async (kind) => {
     const r = await worker([...args(kind), '--allow', '@parajob/core'], bare);
     expect(r.ready).toBe(true);

@@ -54,6 +54,7 @@ export async function runWorkerCommand(
     log((error as Error).message);
     return 1;
   }
+  if (values['allow-source'] === true) log(messages.flags.allowSourceWarning());
   // listening before the ready line: a supervisor may signal the moment it reads it
   const signalled = untilSignal();
   io.stdout.write(`${worker.ready}\n`);

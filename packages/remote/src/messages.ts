@@ -45,6 +45,8 @@ export const messages = {
   flags: {
     root: (root: string, reason: string) =>
       `--root ${root} is not a usable directory (${reason}): give the directory of the project whose task modules this worker runs`,
+    allowSourceWarning: () =>
+      'warning: --allow-source is on: anyone who can submit a batch to this worker runs any code they send, as this user; use it only when every submitter is trusted and authenticated',
     noProject: (cwd: string) =>
       `--root: no package.json at or above ${cwd}, so this worker cannot tell which project's task modules it runs (with '--allow .', the default, every file below ${cwd} would be one); start it in the project or give --root DIR`,
     allowEntry: (entry: string) =>
