@@ -67,7 +67,8 @@ function rebuild(type: string, bytes: Uint8Array): unknown {
 
 /** Per-call memory of uploaded buffers, so a buffer shared by many tasks is uploaded once. */
 export class BlobUploads {
-  private readonly seen = new Map<unknown, BlobRef>();
+  /** Each buffer's reference and its upload: a batch that reuses it must wait for that upload too. */
+  private readonly seen = new Map<unknown, { ref: BlobRef; upload: Promise<unknown> }>();
   private counter = 0;
   readonly names: string[] = [];
   constructor(private readonly prefix: string) {}
@@ -76,18 +77,19 @@ export class BlobUploads {
   async offload(value: unknown, minBytes: number, store: () => Promise<ObjectStore>): Promise<unknown> {
     const uploads: Array<Promise<unknown>> = [];
     const out = replaceLargeBuffers(value, minBytes, (buffer) => {
-      const key = buffer;
-      let ref = this.seen.get(key);
-      if (ref === undefined) {
+      let seen = this.seen.get(buffer);
+      if (seen === undefined) {
         const name = `${this.prefix}.${this.counter++}`;
         const type = Buffer.isBuffer(buffer) ? 'Buffer' : (buffer as object).constructor.name;
-        ref = { [BLOB]: name, type };
-        this.seen.set(key, ref);
-        this.names.push(name);
         const bytes = bytesOf(buffer);
-        uploads.push(store().then((os) => os.putBlob({ name }, bytes)));
+        seen = { ref: { [BLOB]: name, type }, upload: store().then((os) => os.putBlob({ name }, bytes)) };
+        this.seen.set(buffer, seen);
+        this.names.push(name);
       }
-      return ref;
+      // a batch encoded while another batch's upload of the same buffer runs must not be sent
+      // before that upload is done: a worker would find no such value
+      uploads.push(seen.upload);
+      return seen.ref;
     });
     await Promise.all(uploads);
     return out;
