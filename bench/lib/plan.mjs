@@ -55,6 +55,19 @@ export function buildPlan(env) {
         command: child('overhead.mjs', { kind: 'parajob', backend, n, nJobs }),
         skip: parajobNote,
       })),
+      {
+        // the README's idiom: an array built with map inside the timed section
+        id: 'parajob:worker-threads:array',
+        label: 'parajob worker-threads, `items.map((x) => delayed(f)(x))`',
+        command: child('overhead.mjs', {
+          kind: 'parajob',
+          backend: 'worker-threads',
+          shape: 'array',
+          n,
+          nJobs,
+        }),
+        skip: parajobNote,
+      },
       ...PEERS.map((lib) => ({
         id: `${lib}:window`,
         label: `${lib}, 1 task/message, window ${32 * nJobs}`,
@@ -72,10 +85,18 @@ export function buildPlan(env) {
       },
       ...['loky', 'threading'].map((backend) => ({
         id: `joblib:${backend}`,
-        label: `joblib ${backend} (Python)`,
+        label: `joblib ${backend} (Python), \`with Parallel(…)\` block`,
         command: env.python.python ? py(env, { workload: 'overhead', backend, n, nJobs }) : undefined,
         skip: joblibNote,
       })),
+      {
+        id: 'joblib:loky:fresh',
+        label: 'joblib loky (Python), a fresh `Parallel(…)` per call',
+        command: env.python.python
+          ? py(env, { workload: 'overhead', backend: 'loky', fresh: true, n, nJobs })
+          : undefined,
+        skip: joblibNote,
+      },
     ];
     workloads.push({
       id: 'overhead',
