@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * parajob benchmarks: `npm run bench` (root) or `node bench/run.mjs [--quick] [--runs N]
- * [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]`.
+ * [--cores N] [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]`.
  *
  * Every measurement is a fresh child process; runs are interleaved (each run measures every
  * subject once, in a rotated order) so ratios compare numbers taken under the same conditions.
@@ -25,12 +25,13 @@ const { values: opts } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
+    cores: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opts.help) {
   console.log(
-    'usage: node bench/run.mjs [--quick] [--runs N] [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]',
+    'usage: node bench/run.mjs [--quick] [--runs N] [--cores N] [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]',
   );
   process.exit(0);
 }
@@ -71,7 +72,8 @@ log(`~10 ms of CPU = burn(${nodeIters}) in Node${pythonIters ? `, burn(${pythonI
 const env = {
   quick: opts.quick,
   runs: opts.runs ? Number(opts.runs) : undefined,
-  cores: machine.availableParallelism,
+  // --cores N: the scaling workload's nJobs and its 1…N curve (default: what the machine has)
+  cores: opts.cores ? Math.max(1, Number.parseInt(opts.cores, 10) || 1) : machine.availableParallelism,
   python,
   natsServer,
   nodeIters,

@@ -30,7 +30,14 @@ export const SIZES = {
 };
 
 const PARAJOB_BACKENDS = ['worker-threads', 'child-process', 'threads'];
-const PEERS = ['piscina', 'tinypool', 'workerpool'];
+const PEERS = ['piscina', 'piscina-async', 'poolifier', 'tinypool', 'workerpool'];
+const PEER_LABELS = {
+  piscina: "piscina (atomics 'sync', its default)",
+  'piscina-async': "piscina, atomics 'async'",
+  poolifier: 'poolifier (FixedThreadPool)',
+  tinypool: 'tinypool',
+  workerpool: 'workerpool',
+};
 
 /** `env`: { quick, runs?, cores, python, natsServer, nodeIters, pythonIters, parajobBuilt, natsBuilt, cliBuilt } */
 export function buildPlan(env) {
@@ -70,7 +77,7 @@ export function buildPlan(env) {
       },
       ...PEERS.map((lib) => ({
         id: `${lib}:window`,
-        label: `${lib}, 1 task/message, window ${32 * nJobs}`,
+        label: `${PEER_LABELS[lib]}, 1 task/message, window ${32 * nJobs}`,
         command: child('overhead.mjs', { kind: 'peer', lib, mode: 'window', n, nJobs }),
       })),
       {
@@ -127,9 +134,17 @@ export function buildPlan(env) {
         skip: parajobNote,
         baseline: 'node:loop',
       })),
+      // the scaling curve: worker-threads at 1, 2, … cores (the full count is the row above)
+      ...Array.from({ length: nJobs - 1 }, (_, k) => k + 1).map((cores) => ({
+        id: `parajob:worker-threads:${cores}`,
+        label: `parajob worker-threads, nJobs = ${cores}`,
+        command: child('scaling.mjs', { kind: 'parajob', backend: 'worker-threads', n, iters, nJobs: cores }),
+        skip: parajobNote,
+        baseline: 'node:loop',
+      })),
       ...PEERS.map((lib) => ({
         id: lib,
-        label: `${lib}, 1 task/message, window ${32 * nJobs}`,
+        label: `${PEER_LABELS[lib]}, 1 task/message, window ${32 * nJobs}`,
         command: child('scaling.mjs', { kind: 'peer', lib, n, iters, nJobs }),
         baseline: 'node:loop',
       })),
@@ -187,7 +202,12 @@ export function buildPlan(env) {
         skip: parajobNote,
         baseline: 'node:bare',
       })),
-      ...PEERS.map((lib) => ({ id: lib, label: lib, command: cold('peer.mjs', lib), baseline: 'node:bare' })),
+      ...PEERS.map((lib) => ({
+        id: lib,
+        label: PEER_LABELS[lib],
+        command: cold('peer.mjs', lib),
+        baseline: 'node:bare',
+      })),
       {
         id: 'python:bare',
         label: "bare `python3 -c ''`",
@@ -250,11 +270,11 @@ export function buildPlan(env) {
         command: spec({ kind: 'parajob', backend: 'threads' }),
         skip: parajobNote,
       },
-      {
-        id: 'piscina:shared',
-        label: 'piscina, hand-made SharedArrayBuffer',
-        command: spec({ kind: 'piscina-shared' }),
-      },
+      ...['piscina', 'piscina-async', 'poolifier'].map((lib) => ({
+        id: lib === 'piscina' ? 'piscina:shared' : `${lib}:shared`,
+        label: `${PEER_LABELS[lib]}, hand-made SharedArrayBuffer`,
+        command: spec({ kind: `${lib}-shared` }),
+      })),
       ...(env.quick
         ? []
         : [

@@ -185,6 +185,22 @@ export function evaluateGoals(plan, data, env) {
       });
     }
   }
+  if (byId.scaling) {
+    // speed-up per core, worker-threads at 1, 2, … cores (the last is the row at nJobs = cores)
+    const nJobs = env.cores;
+    const curve = [];
+    for (let k = 1; k <= nJobs; k++) {
+      const id = k === nJobs ? 'parajob:worker-threads' : `parajob:worker-threads:${k}`;
+      const sp = summary(perRun(vals('scaling', 'node:loop'), vals('scaling', id), (a, b) => a / b));
+      if (sp) curve.push(`${k}: ${fmtX(sp.median)} (${fmtX(sp.median / k)} per core)`);
+    }
+    goals.push({
+      goal: 'Scaling curve: parajob worker-threads speed-up at 1 … cores (for reference)',
+      numbers: curve.length ? curve.join('; ') : 'no successful paired run',
+      ok: curve.length ? true : undefined,
+      reference: true,
+    });
+  }
   if (byId.coldStart) {
     const d = summary(
       perRun(vals('coldStart', 'parajob:worker-threads'), vals('coldStart', 'node:bare'), (a, b) => a - b),
