@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * parajob benchmarks: `npm run bench` (root) or `node bench/run.mjs [--quick] [--runs N]
- * [--cores N] [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]`.
+ * [--cores N] [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]`.
  *
  * Every measurement is a fresh child process; runs are interleaved (each run measures every
  * subject once, in a rotated order) so ratios compare numbers taken under the same conditions.
@@ -31,7 +31,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: node bench/run.mjs [--quick] [--runs N] [--cores N] [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]',
+    'usage: node bench/run.mjs [--quick] [--runs N] [--cores N] [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]',
   );
   process.exit(0);
 }
