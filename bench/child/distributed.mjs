@@ -3,6 +3,7 @@
  * workers the harness started (`parajob worker nats --servers URL --concurrency 1`, two of them).
  * Spec: { task: 'square' | 'burn', servers, n, iters? }
  */
+import { memoryOf } from '../lib/proctree.mjs';
 import { main, timed } from '../lib/subject.mjs';
 import { burn } from '../work.mjs';
 
@@ -22,7 +23,8 @@ await main(async ({ task, servers, n, iters }) => {
     if (value.length !== n) throw new Error(`expected ${n} results, got ${value.length}`);
     const last = task === 'square' ? (n - 1) * (n - 1) : burn(iters, n - 1);
     if (value[n - 1] !== last) throw new Error(`wrong result for task ${n - 1}`);
-    return { ms };
+    // the driver's own peak RSS (VmHWM): a call of a million tasks must not hold them all
+    return { ms, tasksPerSecond: (n / ms) * 1000, driverHwm: memoryOf(process.pid)?.hwm };
   } finally {
     await parallel.close();
     await backend.terminate();

@@ -41,7 +41,7 @@ const PEER_LABELS = {
   workerpool: 'workerpool',
 };
 
-/** `env`: { quick, runs?, cores, python, natsServer, nodeIters, pythonIters, parajobBuilt, natsBuilt, cliBuilt } */
+/** `env`: { quick, runs?, cores, python, natsServer, redisServer, nodeIters, pythonIters, parajobBuilt, natsBuilt, cliBuilt } */
 export function buildPlan(env) {
   const size = env.quick ? SIZES.quick : SIZES.full;
   const runs = (n) => env.runs ?? n;
@@ -337,16 +337,40 @@ export function buildPlan(env) {
         skip: natsNote,
         compareWith: { workload: 'scaling', id: 'node:loop', speedup: true },
       },
+      ...(env.quick
+        ? []
+        : [
+            {
+              // one call of a million tasks: the driver's memory must not grow with the input
+              id: 'nats:million',
+              label: `NATS, ${fmtInt(1_000_000)} trivial tasks in one call (one run)`,
+              spec: { task: 'square', n: 1_000_000 },
+              skip: natsNote,
+              maxRuns: 1,
+            },
+          ]),
     ].map((s) => ({ ...s, command: (ctx) => child('distributed.mjs', { ...s.spec, servers: ctx.servers }) }));
+    const redisNote = env.redisServer
+      ? undefined
+      : 'BullMQ skipped: redis-server not found (`apt-get install redis-server`, or set PARAJOB_BENCH_REDIS_SERVER)';
+    subjects.push({
+      id: 'bullmq',
+      label: `BullMQ on a local Redis, ${fmtInt(n)} jobs (addBulk), 2 worker processes × concurrency 32`,
+      command: (ctx) => child('bullmq.mjs', { ...ctx.redis, n }),
+      skip: redisNote,
+    });
     workloads.push({
       id: 'distributed',
-      title: '5. Distributed: overhead and scaling through NATS JetStream, 2 local workers (--concurrency 1)',
+      title:
+        '5. Distributed: overhead and scaling through NATS JetStream, 2 local workers (--concurrency 1); BullMQ on Redis beside it',
       runs: runs(size.distributed.runs),
       subjects,
       metric: (m) => m.result?.ms,
       unit: 'ms',
       cluster: !natsNote,
+      redis: !redisNote,
       note: natsNote,
+      timeoutMs: 900_000,
     });
   }
   workloads.push(...clientWorkloads(env, size.client, runs(size.client.runs)));

@@ -105,6 +105,45 @@ export function renderWorkload(w, data) {
   return lines;
 }
 
+/** Distributed: NATS time for 100 000 tasks, throughput against BullMQ, a million tasks' driver memory. */
+function distributedGoals(data, vals) {
+  const goals = [];
+  const nats = summary(vals('distributed', 'nats:overhead'));
+  goals.push({
+    goal: 'Distributed: 100 000 trivial tasks through NATS, 2 local workers, ≤ 100 ms',
+    numbers: nats
+      ? `${fmtMs(nats.median)} (runs: ${fmtMs(nats.min)} – ${fmtMs(nats.max)})`
+      : 'no successful run',
+    ok: nats ? nats.median <= 100 : undefined,
+  });
+  // throughput ratio = BullMQ's time / parajob's for the same number of tasks, run by run
+  const vsBull = summary(
+    perRun(vals('distributed', 'bullmq'), vals('distributed', 'nats:overhead'), (a, b) => a / b),
+  );
+  const tps = (id) => {
+    const runs = data.distributed?.[id]?.runs?.filter((m) => m.ok) ?? [];
+    return summary(runs.map((m) => m.result?.tasksPerSecond));
+  };
+  const [natsTps, bullTps] = [tps('nats:overhead'), tps('bullmq')];
+  goals.push({
+    goal: 'Distributed: parajob over NATS ≥ 10× the throughput of BullMQ on Redis (addBulk, 2 worker processes)',
+    numbers: vsBull
+      ? `${fmtX(vsBull.median)} (runs: ${fmtX(vsBull.min)} – ${fmtX(vsBull.max)}); ${fmtInt(Math.round(natsTps?.median ?? 0))} vs ${fmtInt(Math.round(bullTps?.median ?? 0))} tasks/s`
+      : 'no successful paired run',
+    ok: vsBull ? vsBull.median >= 10 : undefined,
+  });
+  const million = data.distributed?.['nats:million']?.runs?.find((m) => m.ok);
+  goals.push({
+    goal: 'Distributed: 1 000 000 tasks in one call, driver peak RSS (for reference: must not grow with the input)',
+    numbers: million
+      ? `${fmtMs(million.result.ms)}, driver VmHWM ${fmtMb(million.result.driverHwm ?? 0)} (100 000 tasks: ${fmtMb(summary((data.distributed?.['nats:overhead']?.runs ?? []).filter((m) => m.ok).map((m) => m.result?.driverHwm ?? 0))?.median ?? 0)})`
+      : 'no successful run (full runs only)',
+    ok: million ? true : undefined,
+    reference: true,
+  });
+  return goals;
+}
+
 /** The issue's goals, each with the numbers that decide it. */
 export function evaluateGoals(plan, data, env) {
   const byId = Object.fromEntries(plan.map((w) => [w.id, w]));
@@ -247,6 +286,7 @@ export function evaluateGoals(plan, data, env) {
       ok: moved ? moved.median <= 1 + procs + 0.5 : undefined,
     });
   }
+  if (byId.distributed) goals.push(...distributedGoals(data, vals));
   if (byId.client) goals.push(...clientGoals(data, vals));
   if (byId.clientNats) goals.push(...clientNatsGoals(data, vals));
   return goals.map((g) => ({
