@@ -1,22 +1,28 @@
 /**
  * Workload 5, distributed: the overhead and scaling workloads through @parajob/nats, against
  * workers the harness started (`parajob worker nats --servers URL --concurrency 1`, two of them).
- * Spec: { task: 'square' | 'burn', servers, n, iters? }
+ * Spec: { task: 'square' | 'burn', servers, n, iters?, generator? }
  */
 import { memoryOf } from '../lib/proctree.mjs';
 import { main, timed } from '../lib/subject.mjs';
 import { burn } from '../work.mjs';
 
-await main(async ({ task, servers, n, iters }) => {
+await main(async ({ task, servers, n, iters, generator = false }) => {
   const { Parallel, delayed } = await import('parajob');
   const { NatsBackend } = await import('@parajob/nats');
   const tasks = await import('../tasks.mjs');
   const backend = new NatsBackend({ servers });
   const parallel = new Parallel({ backend, nJobs: -1 }); // -1: the live cluster's capacity
+  // a generator for the million-task call: the input itself must not be what fills the driver
+  function* lazily(count) {
+    for (let i = 0; i < count; i++) yield delayed(tasks.square)(i);
+  }
   const call = (count, arg) =>
-    task === 'square'
-      ? Array.from({ length: count }, (_, i) => delayed(tasks.square)(i))
-      : Array.from({ length: count }, (_, i) => delayed(tasks.burn)(arg, i));
+    generator
+      ? lazily(count)
+      : task === 'square'
+        ? Array.from({ length: count }, (_, i) => delayed(tasks.square)(i))
+        : Array.from({ length: count }, (_, i) => delayed(tasks.burn)(arg, i));
   try {
     await parallel.run(call(4, 1)); // workers connected, task module imported on each
     const { ms, value } = await timed(() => parallel.run(call(n, iters)));
