@@ -30,14 +30,19 @@ export async function openPeer(lib, fnName, workers) {
     const { FixedThreadPool } = await import('poolifier');
     const pool = new FixedThreadPool(workers, fileUrlPath(peerUrl('poolifier-worker.mjs')));
     // no wait for its 'ready' event: tasks submitted before it are queued (the warm-up does that)
-    // destroy() right after start-up sometimes never settles (poolifier 5.3, seen on a loaded
-    // machine): fail the measurement visibly instead of hanging it until the harness's timeout
-    const close = () => {
-      const timer = setTimeout(() => {
-        console.error('poolifier: pool.destroy() did not settle within 5 s');
-        process.exit(1);
-      }, 5000);
-      return pool.destroy().finally(() => clearTimeout(timer));
+    // destroy() sometimes never settles on a loaded machine (poolifier 5.3.2): after 5 s the
+    // threads are terminated directly, so the measurement taken before stands and the process exits
+    const close = async () => {
+      let timer;
+      const stuck = new Promise((resolve) => {
+        timer = setTimeout(resolve, 5000, 'stuck');
+      });
+      const outcome = await Promise.race([pool.destroy(), stuck]);
+      clearTimeout(timer);
+      if (outcome === 'stuck') {
+        console.error('poolifier: pool.destroy() did not settle within 5 s; terminating its threads');
+        await Promise.all(pool.workerNodes.map((node) => node.worker.terminate()));
+      }
     };
     return { run: (arg) => pool.execute(arg, fnName), close };
   }

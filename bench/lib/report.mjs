@@ -251,6 +251,16 @@ export function evaluateGoals(plan, data, env) {
         : 'no successful paired run',
       ok: d ? d.median <= 150 : undefined,
     });
+    const vsPiscina = summary(
+      perRun(vals('coldStart', 'parajob:worker-threads'), vals('coldStart', 'piscina'), (a, b) => a - b),
+    );
+    goals.push({
+      goal: 'Cold start: parajob worker-threads no slower than piscina (same run)',
+      numbers: vsPiscina
+        ? `${vsPiscina.median >= 0 ? '+' : '−'}${fmtMs(Math.abs(vsPiscina.median))} (median of per-run differences); medians ${fmtMs(summary(vals('coldStart', 'parajob:worker-threads'))?.median)} vs ${fmtMs(summary(vals('coldStart', 'piscina'))?.median)}`
+        : 'no successful paired run',
+      ok: vsPiscina ? vsPiscina.median <= 0 : undefined,
+    });
   }
   if (byId.largeData) {
     const w = byId.largeData;
