@@ -8,6 +8,7 @@ import type { BackendContext, ParallelBackend } from './backend.js';
 import { currentScope } from './config.js';
 import type { Delayed } from './delayed.js';
 import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
+import { type CallObserver, currentInstrumentation, observedBackend } from './instrumentation.js';
 import { messages } from './messages.js';
 import {
   checkPreferRequire,
@@ -113,6 +114,8 @@ export class Parallel {
   /** Auto-batching kept across this instance's calls: one for the pool, one for nJobs 1 (in the caller). */
   private readonly poolBatching = new AutoBatching();
   private readonly callerBatching = new AutoBatching();
+  /** Calls observed by the instrumentation hook (none unless one is installed). */
+  private readonly observers = new Map<Call, CallObserver>();
 
   constructor(options: ParallelOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -175,6 +178,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'list');
     try {
       return (await call.results()) as ResultOf<D>[];
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -187,6 +193,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'settled');
     try {
       return (await call.results()) as PromiseSettledResult<ResultOf<D>>[];
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -197,6 +206,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'ordered');
     try {
       yield* call.iterate() as AsyncGenerator<ResultOf<D>, void, undefined>;
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -209,6 +221,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'unordered');
     try {
       yield* call.iterate() as AsyncGenerator<ResultOf<D>, void, undefined>;
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -292,11 +307,23 @@ export class Parallel {
           'ParajobWarning',
         );
       }
+      // the global Web Crypto: node:crypto loads at the first call, not when a worker imports parajob
+      const callId = crypto.randomUUID();
+      const knownLength = Array.isArray(tasks) ? tasks.length : null;
+      const observer = currentInstrumentation()?.startCall({
+        callId,
+        backend: backend.name,
+        nJobs: s.nJobs,
+        workers,
+        inCaller,
+        mode,
+        total: knownLength,
+        depth: this.depth + 1,
+      });
       const call = new Call(
         {
-          // the global Web Crypto: node:crypto loads at the first call, not when a worker imports parajob
-          callId: crypto.randomUUID(),
-          backend,
+          callId,
+          backend: observer ? observedBackend(backend, observer) : backend,
           workers,
           inCaller,
           preDispatch,
@@ -305,7 +332,7 @@ export class Parallel {
           timeout: useTimeout ? s.timeout : null,
           signal: s.signal,
           reporter: (reporter = this.reporter(
-            Array.isArray(tasks) ? tasks.length : null,
+            knownLength,
             Number.isFinite(preDispatch) ? preDispatch : 0,
           )),
           nested: inCaller ? null : nestedBackendOf(backend),
@@ -317,7 +344,10 @@ export class Parallel {
       );
       if (!inCaller) reporter.print(`Using backend ${backend.name} with ${workers} concurrent workers.`);
       this.running = call;
-      call.start();
+      if (observer) {
+        this.observers.set(call, observer);
+        observer.run(() => call.start());
+      } else call.start();
       return call;
     } catch (error) {
       if (this.running === placeholder) this.running = undefined;
@@ -336,7 +366,17 @@ export class Parallel {
     return inCaller ? this.callerBatching : this.poolBatching;
   }
 
+  /** The call's error, for its observer (before end(), which reports the call as ended). */
+  private failed(call: Call, error: unknown): void {
+    const observer = this.observers.get(call);
+    this.observers.delete(call);
+    observer?.end(error);
+  }
+
   private end(call: Call): void {
     if (this.running === call) this.running = undefined;
+    const observer = this.observers.get(call);
+    this.observers.delete(call);
+    observer?.end(undefined);
   }
 }

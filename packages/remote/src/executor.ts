@@ -36,6 +36,18 @@ export function failedBatch(error: unknown): WireResult {
   return { values: [], error: { pos: 0, error: serializeError(error) } };
 }
 
+/** Sees every batch a worker runs (`--metrics`): `started` at its start, what it returns at its end. */
+export interface BatchWatcher {
+  started(wire: WireBatch): (result: WireResult) => void;
+}
+
+let watcher: BatchWatcher | undefined;
+
+/** Installs (or removes) the process's batch watcher. */
+export function watchBatches(next: BatchWatcher | undefined): void {
+  watcher = next;
+}
+
 export class RemoteExecutor {
   private readonly pool = new WorkerThreadsBackend();
   private configured: Promise<number> | undefined;
@@ -62,7 +74,10 @@ export class RemoteExecutor {
       return failedBatch(error);
     }
     await this.start();
-    return this.pool.runWire(resolved, options, { allowSource: this.policy.allowSource });
+    const ended = watcher?.started(resolved);
+    const result = await this.pool.runWire(resolved, options, { allowSource: this.policy.allowSource });
+    ended?.(result);
+    return result;
   }
 
   private resolve(fn: WireFunction): WireFunction {

@@ -1,0 +1,20 @@
+/**
+ * @parajob/observe: see what parajob runs. Nothing here loads OpenTelemetry: tracing loads
+ * `@opentelemetry/api` (an optional peer dependency) when enabled.
+ */
+export { type Address, parseAddress } from './address.js';
+export {
+  type Dashboard,
+  type DashboardOptions,
+  type DashboardSource,
+  type DashboardState,
+  processSource,
+  startDashboard,
+  type WorkerView,
+} from './dashboard.js';
+export { type CallListener, listen } from './hub.js';
+export { metrics, ParajobMetrics, stopMetrics } from './metrics.js';
+export { disableTracing, enableTracing, type TracingOptions } from './otel.js';
+export { type BatchRecord, type CallRecord, performanceReport, reportHtml, RunRecorder, type RunRecording } from './report.js';
+export type { CallView, ErrorView, Throughput } from './tracker.js';
+export { serveWorkerMetrics, type WorkerMetricsServer, workerBatchWatcher } from './worker-metrics.js';
