@@ -1,0 +1,103 @@
+import { delayed, Parallel } from '@parajob/core';
+import { runBatch } from '@parajob/core/backend';
+import { encodeBatch, TaskBatch } from '@parajob/core/backend';
+import { afterEach, describe, expect, it } from 'vitest';
+import { metrics, ParajobMetrics, serveWorkerMetrics, stopMetrics, workerBatchWatcher } from '../src/index.js';
+import { double, failOn } from './fixtures/tasks.mjs';
+import { InlineBackend } from './helpers.js';
+import { parseExposition, value } from './prom.js';
+
+afterEach(() => stopMetrics());
+
+describe('driver metrics()', () => {
+  it('counts calls, batches and tasks by outcome, with durations, in valid exposition text', async () => {
+    const registry = metrics();
+    await new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 4 }).run(
+      Array.from({ length: 12 }, (_, i) => delayed(double)(i)),
+    );
+    await expect(
+      new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 1 }).run([0, 1, 2].map((i) => delayed(failOn)(i, 0))),
+    ).rejects.toThrow(RangeError);
+    const e = parseExposition(await registry.metrics());
+    const b = { backend: 'inline', role: 'driver' };
+    expect(e.types.get('parajob_tasks_total')).toBe('counter');
+    expect(e.types.get('parajob_batch_duration_seconds')).toBe('histogram');
+    expect(value(e, 'parajob_calls_total', { ...b, outcome: 'completed' })).toBe(1);
+    expect(value(e, 'parajob_calls_total', { ...b, outcome: 'failed' })).toBe(1);
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'completed' })).toBeGreaterThanOrEqual(12);
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'failed' })).toBe(1);
+    expect(value(e, 'parajob_batches_total', { ...b, outcome: 'failed' })).toBe(1);
+    const batches =
+      value(e, 'parajob_batches_total', { ...b, outcome: 'completed' }) +
+      value(e, 'parajob_batches_total', { ...b, outcome: 'failed' });
+    expect(value(e, 'parajob_batch_duration_seconds_count', b)).toBe(batches);
+    expect(value(e, 'parajob_batch_duration_seconds_bucket', { ...b, le: '+Inf' })).toBe(batches);
+    expect(value(e, 'parajob_calls_in_flight', b)).toBe(0);
+    expect(value(e, 'parajob_tasks_in_flight', b)).toBe(0);
+    // the process metrics: RSS and event-loop delay
+    expect(value(e, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(e.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+  });
+
+  it('stops counting after stopMetrics()', async () => {
+    const registry = metrics();
+    stopMetrics();
+    await new Parallel({ nJobs: 2, backend: new InlineBackend() }).run([delayed(double)(1)]);
+    const e = parseExposition(await registry.metrics());
+    expect(e.samples.some((s) => s.name === 'parajob_calls_total')).toBe(false);
+  });
+});
+
+describe('worker metrics server', () => {
+  it('serves /metrics over HTTP, fed by the batches a worker runs', async () => {
+    const server = await serveWorkerMetrics('127.0.0.1:0', 'test');
+    try {
+      for (const [first, bad] of [
+        [0, -1],
+        [10, 12],
+      ] as const) {
+        const batch = new TaskBatch({
+          callId: 'c1',
+          firstIndex: first,
+          tasks: Array.from({ length: 5 }, (_, i) => delayed(failOn)(first + i, bad)),
+          nested: null,
+          depth: 1,
+          settle: false,
+        });
+        const wire = encodeBatch(batch);
+        const ended = server.observer.started(wire);
+        ended(await runBatch(wire));
+      }
+      const res = await fetch(`${server.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      const e = parseExposition(await res.text());
+      const w = { backend: 'test', role: 'worker' };
+      expect(value(e, 'parajob_batches_total', { ...w, outcome: 'completed' })).toBe(1);
+      expect(value(e, 'parajob_batches_total', { ...w, outcome: 'failed' })).toBe(1);
+      // 5 of the first batch, 2 before the failure in the second
+      expect(value(e, 'parajob_tasks_total', { ...w, outcome: 'completed' })).toBe(7);
+      expect(value(e, 'parajob_tasks_total', { ...w, outcome: 'failed' })).toBe(1);
+      expect(value(e, 'parajob_task_duration_seconds_count', w)).toBe(2);
+      expect((await fetch(`${server.url}/other`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a bad address with a message naming --metrics', async () => {
+    await expect(serveWorkerMetrics('localhost:99999', 'test')).rejects.toThrow(/--metrics "localhost:99999"/);
+  });
+
+  it('a watcher counts settled batches per failed task', () => {
+    const m = new ParajobMetrics('worker');
+    const watcher = workerBatchWatcher(m, 'x');
+    const end = watcher.started({ size: 4 } as never);
+    end({ values: [], errors: [[1, { ctor: 'Error', name: 'Error', message: 'a', props: {} }]] } as never);
+    return m.text().then((text) => {
+      const e = parseExposition(text);
+      expect(value(e, 'parajob_tasks_total', { backend: 'x', outcome: 'completed' })).toBe(3);
+      expect(value(e, 'parajob_tasks_total', { backend: 'x', outcome: 'failed' })).toBe(1);
+    });
+  });
+});
