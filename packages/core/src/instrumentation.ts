@@ -29,8 +29,11 @@ export interface BatchObserver {
   readonly traceparent?: string;
   /** Runs `submit` (in the batch's trace context, for in-process backends). */
   run<T>(fn: () => T): T;
-  /** The batch settled: `error` undefined when it succeeded. */
-  end(error: unknown): void;
+  /**
+   * The batch settled: `error` undefined when it succeeded, `values` its results then (in
+   * `runSettled` calls, a failed task's slot holds a TaskFailure marker).
+   */
+  end(error: unknown, values?: ArrayLike<unknown>): void;
 }
 
 export interface CallObserver {
@@ -78,7 +81,7 @@ export function observedBackend(backend: ParallelBackend, observer: CallObserver
     }
     return promise.then(
       (values) => {
-        seen.end(undefined);
+        seen.end(undefined, values);
         return values;
       },
       (error: unknown) => {

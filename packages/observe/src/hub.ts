@@ -14,13 +14,27 @@ import {
   type WireBatch,
   type WireResult,
 } from '@parajob/core/backend';
+import { TaskFailure } from '@parajob/core/internal';
 
 /** What a listener learns about calls; times are `Date.now()` milliseconds. */
 export interface CallListener {
   callStarted?(info: CallInfo, at: number): void;
   batchStarted?(callId: string, first: number, size: number, at: number): void;
-  /** `error` undefined when the batch succeeded. */
-  batchEnded?(callId: string, first: number, size: number, at: number, ms: number, error: unknown): void;
+  /**
+   * `error` undefined when the batch succeeded; `failedTasks`: its tasks that failed in a
+   * `runSettled` call (each also reported to taskFailed first).
+   */
+  batchEnded?(
+    callId: string,
+    first: number,
+    size: number,
+    at: number,
+    ms: number,
+    error: unknown,
+    failedTasks: number,
+  ): void;
+  /** A task of a `runSettled` call failed inside a batch that otherwise completed. */
+  taskFailed?(callId: string, taskIndex: number, at: number, error: unknown): void;
   callEnded?(callId: string, at: number, error: unknown): void;
 }
 
@@ -34,6 +48,15 @@ export interface TracedCall {
   run<T>(fn: () => T): T;
   batch(batch: TaskBatch): { traceparent: string; run<T>(fn: () => T): T; end(error: unknown): void };
   end(error: unknown): void;
+}
+
+/**
+ * A batch stopped because its call stopped (another task failed, the user aborted, an iterator
+ * was left): not a failure of its own, so listeners do not report it as one.
+ */
+export function isCancellation(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'CallCancelledError' || name === 'AbortError';
 }
 
 const listeners = new Set<CallListener>();
@@ -56,6 +79,7 @@ const hub: Instrumentation = {
     const traced = tracer?.startCall(info);
     notify((l) => l.callStarted?.(info, Date.now()));
     let ended = false;
+    const settled = info.mode === 'settled';
     return {
       run: traced ? (fn) => traced.run(fn) : plain,
       batch(batch: TaskBatch): BatchObserver {
@@ -67,10 +91,20 @@ const hub: Instrumentation = {
         return {
           traceparent: span?.traceparent,
           run: span ? (fn) => span.run(fn) : plain,
-          end(error: unknown) {
+          end(error: unknown, values?: ArrayLike<unknown>) {
             span?.end(error);
             const ms = performance.now() - started;
-            notify((l) => l.batchEnded?.(info.callId, first, size, Date.now(), ms, error));
+            const at = Date.now();
+            // settled calls: failed tasks come back as markers among the values (plain arrays only)
+            let failed = 0;
+            if (settled && error === undefined && Array.isArray(values))
+              for (let i = 0; i < values.length; i++) {
+                const v: unknown = values[i];
+                if (!(v instanceof TaskFailure)) continue;
+                failed++;
+                notify((l) => l.taskFailed?.(info.callId, first + i, at, v.error));
+              }
+            notify((l) => l.batchEnded?.(info.callId, first, size, at, ms, error, failed));
           },
         };
       },

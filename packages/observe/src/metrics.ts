@@ -4,7 +4,7 @@
  * meaning: docs/observability.md.
  */
 import client from 'prom-client';
-import { type CallListener, listen } from './hub.js';
+import { type CallListener, isCancellation, listen } from './hub.js';
 
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 
@@ -37,7 +37,7 @@ export class ParajobMetrics {
     });
     this.batches = new client.Counter({
       name: 'parajob_batches_total',
-      help: 'Batches ended, by outcome (completed, failed)',
+      help: 'Batches ended, by outcome (completed, failed, cancelled: stopped because their call stopped)',
       labelNames: ['backend', 'outcome'],
       registers,
     });
@@ -93,6 +93,13 @@ export class ParajobMetrics {
     this.taskDuration.observe({ backend }, ms / 1000 / size);
   }
 
+  /** A batch stopped because its call stopped (not a failure of its own). */
+  batchCancelled(backend: string, size: number): void {
+    this.batchesInFlight.dec({ backend });
+    this.tasksInFlight.dec({ backend }, size);
+    this.batches.inc({ backend, outcome: 'cancelled' });
+  }
+
   /** The exposition text (`text/plain; version=0.0.4`). */
   text(): Promise<string> {
     return this.registry.metrics();
@@ -118,9 +125,10 @@ export function metrics(): client.Registry {
       batchStarted(callId, _first, size) {
         m.batchStarted(backends.get(callId) ?? 'unknown', size);
       },
-      batchEnded(callId, first, size, _at, ms, error) {
+      batchEnded(callId, first, size, _at, ms, error, failedTasks) {
         const backend = backends.get(callId) ?? 'unknown';
-        if (error === undefined) m.batchEnded(backend, size, ms, size, 0);
+        if (error === undefined) m.batchEnded(backend, size, ms, size - failedTasks, failedTasks);
+        else if (isCancellation(error)) m.batchCancelled(backend, size);
         else m.batchEnded(backend, size, ms, completedBefore(error, first, size), 1);
       },
       callEnded(callId, _at, error) {

@@ -44,7 +44,7 @@ function render(s) {
   });
   rows('calls', s.calls, 'no calls yet', (tr, c) => {
     tr.dataset.call = c.id; tr.dataset.status = c.status;
-    const total = c.total ?? c.dispatched; const done = c.completed;
+    const total = c.total ?? c.dispatched; const done = c.completed + c.failed;
     const pct = total > 0 ? Math.floor(100 * done / total) : (c.status === 'completed' ? 100 : 0);
     cell(tr, c.id.slice(0, 8)); cell(tr, c.backend); cell(tr, c.status, c.status);
     const p = document.createElement('progress'); p.max = 100; p.value = pct; cell(tr, '').appendChild(p);

@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { CallInfo } from '@parajob/core/backend';
 import { asset } from './assets.js';
-import { type CallListener, listen } from './hub.js';
+import { type CallListener, isCancellation, listen } from './hub.js';
 import { describeError, type ErrorView } from './tracker.js';
 
 export interface BatchRecord {
@@ -79,11 +79,25 @@ export class RunRecorder implements CallListener {
     this.open.delete(key);
     this.busy.get(callId)![record.slot] = false;
     record.end = this.rel(at);
-    if (error !== undefined) {
+    if (error !== undefined && !isCancellation(error)) {
       const e = describeError(error, first);
       record.error = `${e.name}: ${e.message}`;
       this.recording.errors.push({ at, callId, ...e });
     }
+  }
+
+  taskFailed(callId: string, taskIndex: number, at: number, error: unknown): void {
+    this.recording.errors.push({ at, callId, ...describeError(error, taskIndex) });
+    const record = this.open.get(`${callId}:${taskIndex}`) ?? this.lastBatchOf(callId, taskIndex);
+    if (record && record.error === null) record.error = describeError(error, taskIndex).message;
+  }
+
+  private lastBatchOf(callId: string, taskIndex: number): BatchRecord | undefined {
+    for (let i = this.recording.batches.length - 1; i >= 0; i--) {
+      const b = this.recording.batches[i]!;
+      if (b.callId === callId && taskIndex >= b.first && taskIndex < b.first + b.size) return b;
+    }
+    return undefined;
   }
 
   callEnded(callId: string, at: number, error: unknown): void {
@@ -123,7 +137,7 @@ table{border-collapse:collapse}td,th{text-align:left;padding:3px 8px;border-bott
 <h1>parajob run report</h1>
 <p id="summary"></p>
 <h2>Calls</h2><table><thead><tr><th>call</th><th>backend</th><th>workers</th><th>tasks</th><th>batches</th><th>time</th><th>outcome</th></tr></thead><tbody id="calls"></tbody></table>
-<h2>Task stream (one row per worker slot; a bar is a batch from submit to result: queue wait and run time)</h2><div id="stream"></div>
+<h2>Task stream (one row per worker slot; a bar is a run of batches, a dot where one ends and the next starts; a batch counts from submit to result: queue wait and run time)</h2><div id="stream"></div>
 <h2>Batch durations</h2><div id="durations"></div>
 <h2>Errors</h2><table><thead><tr><th>call</th><th>task</th><th>worker</th><th>error</th></tr></thead><tbody id="errors"></tbody></table>
 <script>const RUN = ${scriptJson(recording)};
@@ -156,7 +170,7 @@ const colors = ['#1565c0', '#2e7d32', '#6a1b9a', '#ef6c00', '#00838f', '#5d4037'
 const width = Math.min(1100, document.body.clientWidth - 20);
 new uPlot({ width, height: 60 + 26 * Math.max(slots, 1), scales: { x: { time: false } },
   axes: [{ label: 'ms since start' }, { label: 'slot', values: (u, v) => v.map((n) => Number.isInteger(n) ? String(n) : '') }],
-  series: [{ label: 'ms' }, ...lanes.map((_, i) => ({ label: 'slot ' + (i + 1), stroke: colors[i % colors.length], width: 10, spanGaps: false, points: { show: false } })),
+  series: [{ label: 'ms' }, ...lanes.map((_, i) => ({ label: 'slot ' + (i + 1), stroke: colors[i % colors.length], width: 10, spanGaps: false, points: { show: true, size: 6, stroke: '#fff', fill: colors[i % colors.length] } })),
     { label: 'failed', stroke: '#c62828', width: 0, points: { show: true, size: 12, fill: '#c62828' } }] },
   [xs, ...lanes, fails], $('stream'));
 const ds = RUN.batches.map((b) => b.end - b.start);

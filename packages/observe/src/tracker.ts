@@ -4,7 +4,7 @@
  * errors with their task, and tasks completed per second over the last minutes.
  */
 import type { CallInfo } from '@parajob/core/backend';
-import type { CallListener } from './hub.js';
+import { type CallListener, isCancellation } from './hub.js';
 
 export type CallStatus = 'running' | 'completed' | 'failed';
 
@@ -88,17 +88,33 @@ export class CallTracker implements CallListener {
     this.version++;
   }
 
-  batchEnded(callId: string, first: number, size: number, at: number, _ms: number, error: unknown): void {
+  batchEnded(
+    callId: string,
+    first: number,
+    size: number,
+    at: number,
+    _ms: number,
+    error: unknown,
+    failedTasks: number,
+  ): void {
     const call = this.calls.get(callId);
     if (!call) return;
     call.batchesInFlight--;
     if (error === undefined) {
-      call.completed += size;
+      call.completed += size - failedTasks;
       this.count(at, size);
-    } else {
+    } else if (!isCancellation(error)) {
       call.failed++;
       this.addError(at, callId, error, first);
     }
+    this.version++;
+  }
+
+  taskFailed(callId: string, taskIndex: number, at: number, error: unknown): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.failed++;
+    this.addError(at, callId, error, taskIndex);
     this.version++;
   }
 

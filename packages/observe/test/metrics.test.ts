@@ -39,6 +39,19 @@ describe('driver metrics()', () => {
     expect(e.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
   });
 
+  it('counts the failed tasks of runSettled calls, and batches cancelled by a failure as cancelled', async () => {
+    const registry = metrics();
+    const settled = await new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 3 }).runSettled(
+      Array.from({ length: 6 }, (_, i) => delayed(failOn)(i, 4)),
+    );
+    expect(settled.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    const e = parseExposition(await registry.metrics());
+    const b = { backend: 'inline', role: 'driver' };
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'completed' })).toBe(5);
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'failed' })).toBe(1);
+    expect(value(e, 'parajob_calls_total', { ...b, outcome: 'completed' })).toBe(1);
+  });
+
   it('stops counting after stopMetrics()', async () => {
     const registry = metrics();
     stopMetrics();
