@@ -106,47 +106,49 @@ export class ParajobMetrics {
   }
 }
 
-let driver: { metrics: ParajobMetrics; stop: () => void } | undefined;
+let driver: ParajobMetrics | undefined;
+let stopListening: (() => void) | undefined;
 
 /**
  * This process's driver metrics: every Parallel call from now on is counted. The same Registry on
- * every call; serve `registry.metrics()` from your own /metrics, or merge it into yours
- * (`client.Registry.merge`).
+ * every call, for the life of the process; serve `registry.metrics()` from your own /metrics, or
+ * merge it into yours (`client.Registry.merge`).
  */
 export function metrics(): client.Registry {
-  if (driver === undefined) {
-    const m = new ParajobMetrics('driver');
-    const backends = new Map<string, string>();
-    const listener: CallListener = {
-      callStarted(info) {
-        backends.set(info.callId, info.backend);
-        m.callsInFlight.inc({ backend: info.backend });
-      },
-      batchStarted(callId, _first, size) {
-        m.batchStarted(backends.get(callId) ?? 'unknown', size);
-      },
-      batchEnded(callId, first, size, _at, ms, error, failedTasks) {
-        const backend = backends.get(callId) ?? 'unknown';
-        if (error === undefined) m.batchEnded(backend, size, ms, size - failedTasks, failedTasks);
-        else if (isCancellation(error)) m.batchCancelled(backend, size);
-        else m.batchEnded(backend, size, ms, completedBefore(error, first, size), 1);
-      },
-      callEnded(callId, _at, error) {
-        const backend = backends.get(callId) ?? 'unknown';
-        backends.delete(callId);
-        m.callsInFlight.dec({ backend });
-        m.calls.inc({ backend, outcome: error === undefined ? 'completed' : 'failed' });
-      },
-    };
-    driver = { metrics: m, stop: listen(listener) };
-  }
-  return driver.metrics.registry;
+  driver ??= new ParajobMetrics('driver');
+  stopListening ??= listen(driverListener(driver));
+  return driver.registry;
 }
 
-/** Stops counting this process's calls (the registry keeps its values until the next metrics()). */
+/** Stops counting this process's calls; the registry keeps its values, and metrics() resumes. */
 export function stopMetrics(): void {
-  driver?.stop();
-  driver = undefined;
+  stopListening?.();
+  stopListening = undefined;
+}
+
+function driverListener(m: ParajobMetrics): CallListener {
+  const backends = new Map<string, string>();
+  return {
+    callStarted(info) {
+      backends.set(info.callId, info.backend);
+      m.callsInFlight.inc({ backend: info.backend });
+    },
+    batchStarted(callId, _first, size) {
+      m.batchStarted(backends.get(callId) ?? 'unknown', size);
+    },
+    batchEnded(callId, first, size, _at, ms, error, failedTasks) {
+      const backend = backends.get(callId) ?? 'unknown';
+      if (error === undefined) m.batchEnded(backend, size, ms, size - failedTasks, failedTasks);
+      else if (isCancellation(error)) m.batchCancelled(backend, size);
+      else m.batchEnded(backend, size, ms, completedBefore(error, first, size), 1);
+    },
+    callEnded(callId, _at, error) {
+      const backend = backends.get(callId) ?? 'unknown';
+      backends.delete(callId);
+      m.callsInFlight.dec({ backend });
+      m.calls.inc({ backend, outcome: error === undefined ? 'completed' : 'failed' });
+    },
+  };
 }
 
 /** Tasks of a failed batch that ran before the failing one, when the error says which task failed. */
