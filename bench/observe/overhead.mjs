@@ -8,12 +8,18 @@
  *   node bench/observe/overhead.mjs [--n 100000] [--rounds 15]
  */
 import { parseArgs } from 'node:util';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { disableTracing, enableTracing, metrics, stopMetrics } from '@parajob/observe';
 import { delayed, Parallel } from 'parajob';
 import { square } from './traced-tasks.mjs';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '15' } },
+});
 const n = Number(values.n);
 const rounds = Number(values.rounds);
 const exporter = new InMemorySpanExporter();
@@ -62,6 +68,8 @@ console.log(`observability overhead: ${n} trivial tasks, nJobs -1, ${rounds} rou
 for (const name of names) {
   const m = median(times[name]);
   const pct = ((m / base - 1) * 100).toFixed(1);
-  console.log(`  ${name.padEnd(8)} ${m.toFixed(1).padStart(8)} ms  ${name === 'plain' ? '' : `${pct >= 0 ? '+' : ''}${pct} %`}`);
+  console.log(
+    `  ${name.padEnd(8)} ${m.toFixed(1).padStart(8)} ms  ${name === 'plain' ? '' : `${pct >= 0 ? '+' : ''}${pct} %`}`,
+  );
 }
 console.log(`  spans recorded per traced call: ${median(spans)} (1 call span + 1 per batch)`);

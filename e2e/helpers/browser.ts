@@ -12,7 +12,9 @@ export const hasChromium = existsSync(CHROMIUM);
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 if (!hasChromium)
-  console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set PARAJOB_CHROMIUM)`);
+  console.warn(
+    `browser tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set PARAJOB_CHROMIUM)`,
+  );
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

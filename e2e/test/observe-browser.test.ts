@@ -90,7 +90,9 @@ describe.skipIf(!hasChromium)('observability in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     try {
       await page.goto(pathToFileURL(file).href);
-      expect(await page.locator('#summary').textContent()).toMatch(/^2 call\(s\), 26 tasks in \d+ batches, .* 1 error\(s\)$/);
+      expect(await page.locator('#summary').textContent()).toMatch(
+        /^2 call\(s\), 26 tasks in \d+ batches, .* 1 error\(s\)$/,
+      );
       expect(await page.locator('#calls tr').count()).toBe(2);
       expect(await page.locator('#stream canvas').count()).toBe(1);
       // one legend entry per slot: the call ran on 2 workers

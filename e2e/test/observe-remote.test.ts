@@ -3,7 +3,11 @@
  * test scrapes over HTTP and parses, and the trace context reaches the worker's tasks.
  */
 import { trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { delayed, Parallel } from '@parajob/core';
 import { GrpcBackend } from '@parajob/grpc';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,7 +31,11 @@ describe('observability across a grpc worker', () => {
   it('parajob worker grpc --metrics serves what the worker ran, as valid exposition text', async () => {
     const worker = await startGrpcCliWorker(['--metrics', '127.0.0.1:0']);
     const url = await metricsUrl(worker.stderr);
-    await using parallel = new Parallel({ nJobs: -1, batchSize: 4, backend: new GrpcBackend({ workers: [worker.address] }) });
+    await using parallel = new Parallel({
+      nJobs: -1,
+      batchSize: 4,
+      backend: new GrpcBackend({ workers: [worker.address] }),
+    });
     const scrape = async () => {
       const res = await fetch(url);
       expect(res.status).toBe(200);
@@ -41,9 +49,13 @@ describe('observability across a grpc worker', () => {
     const batches = value(e, 'parajob_batches_total', { ...w, outcome: 'completed' });
     expect(value(e, 'parajob_batch_duration_seconds_count', w)).toBe(batches);
     expect(value(e, 'parajob_task_duration_seconds_count', w)).toBe(batches);
-    expect(e.samples.some((s) => s.name === 'parajob_tasks_total' && s.labels.outcome === 'failed')).toBe(false);
+    expect(e.samples.some((s) => s.name === 'parajob_tasks_total' && s.labels.outcome === 'failed')).toBe(
+      false,
+    );
 
-    await expect(parallel.run(Array.from({ length: 4 }, (_, i) => delayed(failAt)(i, 2)))).rejects.toThrow(RangeError);
+    await expect(parallel.run(Array.from({ length: 4 }, (_, i) => delayed(failAt)(i, 2)))).rejects.toThrow(
+      RangeError,
+    );
     e = await scrape();
     expect(value(e, 'parajob_batches_total', { ...w, outcome: 'failed' })).toBe(1);
     expect(value(e, 'parajob_tasks_total', { ...w, outcome: 'failed' })).toBe(1);
@@ -65,7 +77,11 @@ describe('observability across a grpc worker', () => {
     // importing the module turns tracing on here too (and in the worker, which imports it)
     const { traceContext } = await import('../fixtures/observe/traced-tasks.mjs');
     const worker = await startGrpcCliWorker();
-    await using parallel = new Parallel({ nJobs: -1, batchSize: 2, backend: new GrpcBackend({ workers: [worker.address] }) });
+    await using parallel = new Parallel({
+      nJobs: -1,
+      batchSize: 2,
+      backend: new GrpcBackend({ workers: [worker.address] }),
+    });
     const out = await parallel.run(Array.from({ length: 6 }, (_, i) => delayed(traceContext)(i)));
     const spans = exporter.getFinishedSpans();
     const call = spans.find((s) => s.name === 'parajob call')!;

@@ -331,10 +331,7 @@ export class Parallel {
           batching: this.batching(backend, inCaller),
           timeout: useTimeout ? s.timeout : null,
           signal: s.signal,
-          reporter: (reporter = this.reporter(
-            knownLength,
-            Number.isFinite(preDispatch) ? preDispatch : 0,
-          )),
+          reporter: (reporter = this.reporter(knownLength, Number.isFinite(preDispatch) ? preDispatch : 0)),
           nested: inCaller ? null : nestedBackendOf(backend),
           depth: this.depth + 1,
           mode,

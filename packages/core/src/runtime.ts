@@ -109,7 +109,6 @@ function scopeOf(wire: WireBatch): Scope {
 
 /** Runs a batch in a worker and answers in the wire format. Never throws for a task's error. */
 export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): Promise<WireResult> {
-  const size = wire.size;
   let fns: Function[];
   try {
     fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));

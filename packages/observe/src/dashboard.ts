@@ -8,8 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Address, isLoopback } from './address.js';
 import { staticFile } from './assets.js';
-import { listen } from './hub.js';
 import { type Listening, listenOn } from './http.js';
+import { listen } from './hub.js';
 import { messages } from './messages.js';
 import { pageHtml } from './page.js';
 import { CallTracker, type CallView, type ErrorView, type Throughput } from './tracker.js';
@@ -142,13 +142,19 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       return;
     }
     if (!tokenOk(url.searchParams.get('token'), options.token)) {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('parajob dashboard: a valid ?token= is required\n');
+      res
+        .writeHead(401, { 'content-type': 'text/plain' })
+        .end('parajob dashboard: a valid ?token= is required\n');
       return;
     }
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml());
     } else if (url.pathname === '/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       streams.add(res);
       req.on('close', () => streams.delete(res));
       void push(res).catch(() => {});

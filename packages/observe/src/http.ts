@@ -19,7 +19,11 @@ export async function listenOn(what: string, address: Address, handler: RequestL
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
-      reject(new Error(messages.server.listen(what, `${address.host}:${address.port}`, error.code ?? error.message)));
+      reject(
+        new Error(
+          messages.server.listen(what, `${address.host}:${address.port}`, error.code ?? error.message),
+        ),
+      );
     server.once('error', onError);
     server.listen(address.port, address.host, () => {
       server.off('error', onError);

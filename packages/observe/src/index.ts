@@ -15,6 +15,13 @@ export {
 export { type CallListener, listen } from './hub.js';
 export { metrics, ParajobMetrics, stopMetrics } from './metrics.js';
 export { disableTracing, enableTracing, type TracingOptions } from './otel.js';
-export { type BatchRecord, type CallRecord, performanceReport, reportHtml, RunRecorder, type RunRecording } from './report.js';
+export {
+  type BatchRecord,
+  type CallRecord,
+  performanceReport,
+  RunRecorder,
+  type RunRecording,
+  reportHtml,
+} from './report.js';
 export type { CallView, ErrorView, Throughput } from './tracker.js';
 export { serveWorkerMetrics, type WorkerMetricsServer, workerBatchWatcher } from './worker-metrics.js';

@@ -66,7 +66,15 @@ export class RunRecorder implements CallListener {
     let slot = slots.indexOf(false);
     if (slot < 0) slot = slots.push(true) - 1;
     else slots[slot] = true;
-    const record: BatchRecord = { callId, first, size, slot, start: this.rel(at), end: this.rel(at), error: null };
+    const record: BatchRecord = {
+      callId,
+      first,
+      size,
+      slot,
+      start: this.rel(at),
+      end: this.rel(at),
+      error: null,
+    };
     this.open.set(`${callId}:${first}`, record);
     if (this.recording.batches.length < MAX_BATCHES) this.recording.batches.push(record);
     else this.dropped++;

@@ -44,7 +44,10 @@ const KEEP_FINISHED = 20;
 const KEEP_ERRORS = 50;
 const KEEP_SECONDS = 300;
 
-export function describeError(error: unknown, fallbackIndex: number | null): Omit<ErrorView, 'at' | 'callId'> {
+export function describeError(
+  error: unknown,
+  fallbackIndex: number | null,
+): Omit<ErrorView, 'at' | 'callId'> {
   const e = (error ?? {}) as { name?: unknown; message?: unknown; taskIndex?: unknown; worker?: unknown };
   return {
     taskIndex: typeof e.taskIndex === 'number' ? e.taskIndex : fallbackIndex,
@@ -154,7 +157,8 @@ export class CallTracker implements CallListener {
 
   private prune(): void {
     const finished = [...this.calls.values()].filter((c) => c.status !== 'running');
-    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.calls.delete(old.id);
+    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED)))
+      this.calls.delete(old.id);
   }
 
   /** Running calls first, then the finished ones, newest first. */

@@ -38,7 +38,10 @@ export function workerBatchWatcher(metrics: ParajobMetrics, kind: string): Batch
 }
 
 /** Serves `/metrics` on `address` (`HOST:PORT`, host 127.0.0.1 by default) for a `worker <kind>` command. */
-export async function serveWorkerMetrics(address: string | Address, kind: string): Promise<WorkerMetricsServer> {
+export async function serveWorkerMetrics(
+  address: string | Address,
+  kind: string,
+): Promise<WorkerMetricsServer> {
   const where = typeof address === 'string' ? parseAddress(address, '--metrics') : address;
   const metrics = new ParajobMetrics('worker');
   const listening = await listenOn('--metrics', where, (req, res) => {

@@ -1,8 +1,13 @@
 import { delayed, Parallel } from '@parajob/core';
-import { runBatch } from '@parajob/core/backend';
-import { encodeBatch, TaskBatch } from '@parajob/core/backend';
+import { encodeBatch, runBatch, TaskBatch } from '@parajob/core/backend';
 import { afterEach, describe, expect, it } from 'vitest';
-import { metrics, ParajobMetrics, serveWorkerMetrics, stopMetrics, workerBatchWatcher } from '../src/index.js';
+import {
+  metrics,
+  ParajobMetrics,
+  serveWorkerMetrics,
+  stopMetrics,
+  workerBatchWatcher,
+} from '../src/index.js';
 import { double, failOn } from './fixtures/tasks.mjs';
 import { InlineBackend } from './helpers.js';
 import { parseExposition, value } from './prom.js';
@@ -17,7 +22,9 @@ describe('driver metrics()', () => {
       Array.from({ length: 12 }, (_, i) => delayed(double)(i)),
     );
     await expect(
-      new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 1 }).run([0, 1, 2].map((i) => delayed(failOn)(i, 0))),
+      new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 1 }).run(
+        [0, 1, 2].map((i) => delayed(failOn)(i, 0)),
+      ),
     ).rejects.toThrow(RangeError);
     const e = parseExposition(await registry.metrics());
     const b = { backend: 'inline', role: 'driver' };
@@ -57,7 +64,10 @@ describe('driver metrics()', () => {
   it('stops counting after stopMetrics(), keeps the values, and resumes on the same registry', async () => {
     const registry = metrics();
     const calls = async () =>
-      value(parseExposition(await registry.metrics()), 'parajob_calls_total', { backend: 'inline', outcome: 'completed' });
+      value(parseExposition(await registry.metrics()), 'parajob_calls_total', {
+        backend: 'inline',
+        outcome: 'completed',
+      });
     const before = await calls();
     stopMetrics();
     await new Parallel({ nJobs: 2, backend: new InlineBackend() }).run([delayed(double)(1)]);
@@ -106,7 +116,9 @@ describe('worker metrics server', () => {
   });
 
   it('refuses a bad address with a message naming --metrics', async () => {
-    await expect(serveWorkerMetrics('localhost:99999', 'test')).rejects.toThrow(/--metrics "localhost:99999"/);
+    await expect(serveWorkerMetrics('localhost:99999', 'test')).rejects.toThrow(
+      /--metrics "localhost:99999"/,
+    );
   });
 
   it('a watcher counts settled batches per failed task', () => {

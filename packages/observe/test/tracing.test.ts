@@ -1,6 +1,10 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { delayed, Parallel } from '@parajob/core';
 import { currentInstrumentation } from '@parajob/core/backend';
 import { shutdownWorkerThreadsPools, WorkerThreadsBackend } from '@parajob/worker-threads';

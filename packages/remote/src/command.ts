@@ -5,9 +5,9 @@
  * is at fault; the adapter has closed its connection), 2 for bad usage (one line plus a hint).
  */
 import { FlagError, type FlagSpec, type FlagValues, helpText, parseFlags, stringFlag } from './flags.js';
-import { type MetricsServer, startMetrics } from './metrics.js';
 import { untilSignal } from './lifecycle.js';
 import { messages } from './messages.js';
+import { type MetricsServer, startMetrics } from './metrics.js';
 
 export interface WorkerCommand {
   /** `worker nats`: used in messages and the help. */
