@@ -45,7 +45,7 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
       await parallel.close();
     });
     const backend = new NatsBackend({ servers: server.url, namespace: ns });
-    expect(await backend.refreshCapacity()).toBe(3);
+    expect(await backend.capacity()).toBe(3);
     expect(backend.effectiveNJobs(-1)).toBe(3);
     expect(backend.effectiveNJobs(-2)).toBe(2);
     expect(backend.effectiveNJobs(5)).toBe(5);
@@ -72,7 +72,7 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
     expect(await call).toEqual([49]);
     expect((await w.exited).code).toBe(0);
     await expect(
-      new NatsBackend({ servers: server.url, namespace: ns, workerWaitMs: 200 }).refreshCapacity(),
+      new NatsBackend({ servers: server.url, namespace: ns, workerWaitMs: 200 }).capacity(),
     ).rejects.toThrow(/no parajob worker/);
     await backend.terminate();
   });

@@ -27,11 +27,21 @@ export const messages = {
       `the NATS server ${servers} has no JetStream: start it with -js (and a store dir, -sd DIR), or enable jetstream in its config`,
   },
   driver: {
-    noWorkers: (servers: string, waitedMs: number, namespace: string) =>
-      `no parajob worker is alive on ${servers} (namespace '${namespace}') after waiting ${waitedMs} ms, so nJobs: -1 has no capacity to use. ` +
+    noWorkers: (servers: string, waitedMs: number, namespace: string, ignored: readonly string[] = []) =>
+      `no parajob worker is alive on ${servers} (namespace '${namespace}') after waiting ${waitedMs} ms, so nJobs: -1 has no capacity to use` +
+      (ignored.length === 0
+        ? '. '
+        : ` (ignored ${ignored.length} registry entr${ignored.length === 1 ? 'y' : 'ies'} that are not a worker's record: ${ignored
+            .slice(0, 5)
+            .map((k) => `'${k}'`)
+            .join(', ')}${ignored.length > 5 ? ', ...' : ''}). `) +
       `Start workers with: parajob worker nats --servers ${servers}` +
       (namespace === 'default' ? '' : ` --namespace ${namespace}`) +
       ', or pass a positive nJobs to queue batches until workers come.',
+    abandoned: (bucket: string, ttlMs: number) =>
+      `a worker dropped this batch because this driver looked gone: its session record in the KV bucket ${bucket} ` +
+      `was not refreshed for ${ttlMs} ms (an event loop blocked that long, or a lost connection). ` +
+      'Keep the driver responsive while calls run (move long synchronous work to a task), then run the call again',
     maxDeliveries: (attempts: number) =>
       `the batch was delivered ${attempts} time(s) and no worker finished it (every attempt ended with the worker process dying or vanishing)`,
     closed: () => 'this NATS backend was terminated; create a new one',

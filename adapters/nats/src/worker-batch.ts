@@ -11,6 +11,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import type { WireBatch } from '@parajob/core/backend';
 import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
 import { fetchBody, restoreBlobs, unpack } from './codec.js';
+import type { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names } from './names.js';
 import { DEFAULT_MAX_ATTEMPTS } from './resources.js';
@@ -30,6 +31,7 @@ export interface BatchContext {
   readonly running: RunningBatches;
   readonly lifecycle: Lifecycle;
   readonly store: () => Promise<ObjectStore>;
+  readonly sessions: SessionCheck;
   readonly ackWaitMs: number;
   /** Reports a kind of bad input once per worker, so a flood does not flood the log. */
   readonly logOnce: (kind: string, line: string) => void;
@@ -72,6 +74,20 @@ export class BatchHandler {
       return;
     }
     if (this.ctx.running.isCancelled(envelope.call)) {
+      m.term();
+      return;
+    }
+    // a cancelled call's batch, or one of a driver that is gone, is dropped, never run (liveness.ts)
+    const verdict = await this.ctx.sessions.verdict(m.headers);
+    if (verdict !== 'run') {
+      // a live driver that was only silent sends the batch again when told (backend.ts)
+      if (verdict === 'gone')
+        await this.ctx.publisher.publish({
+          subject: envelope.reply,
+          batchId: envelope.batchId,
+          attempt: envelope.attempt,
+          body: { kind: 'abandoned' },
+        });
       m.term();
       return;
     }

@@ -18,6 +18,8 @@ import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
 import { cpuCount } from '@parajob/core/backend';
 import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
+import { BlobJanitor } from './janitor.js';
+import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { type Names, namesFor } from './names.js';
 import {
@@ -134,16 +136,20 @@ interface Opened {
   readonly consumer: Consumer;
   readonly ackWaitMs: number;
   readonly kv: KV;
+  /** Driver session records: batches of cancelled calls and of gone drivers are dropped (liveness.ts). */
+  readonly sessions: SessionCheck;
 }
 
 async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerOptions): Promise<Opened> {
   const jsm = await jetstreamManager(nc).catch((error) => {
     throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
   });
-  await ensureQueues(jsm, names, options);
+  // an explicit --ack-wait is the operator's: it updates the cluster's consumer (resources.ts)
+  await ensureQueues(jsm, names, options, 'worker');
   const consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
   const ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
-  return { consumer, ackWaitMs, kv: await openRegistry(nc, names) };
+  const kv = await openRegistry(nc, names);
+  return { consumer, ackWaitMs, kv, sessions: await SessionCheck.open(nc, names) };
 }
 
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
@@ -175,6 +181,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const executor = new RemoteExecutor(concurrency, policy);
   let blobs: Promise<ObjectStore> | undefined;
   const store = () => (blobs ??= openBlobs(nc, names));
+  const janitor = new BlobJanitor(store, opened.sessions, log);
   const running = new RunningBatches();
   running.watch(nc, names);
   const logged = new Set<string>();
@@ -185,6 +192,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     running,
     lifecycle,
     store,
+    sessions: opened.sessions,
     ackWaitMs: opened.ackWaitMs,
     log,
     logOnce: (kind, line) => {
@@ -195,11 +203,13 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   });
   lifecycle.serve({ everyMs: HEARTBEAT_MS, run: registration.refresh });
   const slots = new PullSlots(concurrency, opened.consumer, lifecycle, handler);
+  janitor.start();
   log(messages.worker.ready(id, concurrency, serversText(options), names.namespace, policy.allow.entries));
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      await janitor.stop();
       await lifecycle.drain(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, () => running.handBack());
       running.close();
       await registration.remove();

@@ -37,7 +37,7 @@ const FLAGS: readonly FlagSpec[] = [
   {
     name: 'ack-wait',
     value: 'MS',
-    help: 'how long a silent worker keeps a batch before the server redelivers it (set when the queue is created)',
+    help: "how long a silent worker keeps a batch before the server redelivers it: the cluster's setting, which drivers never change; given, it updates the shared consumer (give every worker the same value); absent, the current value stays",
     default: '30000',
   },
   { name: 'help', short: 'h', help: 'show this help' },
