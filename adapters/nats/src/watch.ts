@@ -5,8 +5,9 @@
  * ordinary messages). Read-only: it creates nothing but what any driver or worker would, and
  * never consumes from the queue.
  */
-import type { KV } from '@nats-io/kv';
+
 import { jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { deserializeError } from '@parajob/core/backend';
 import { unpack } from './codec.js';
@@ -21,6 +22,8 @@ export interface WatchedWorker {
   readonly pid: number;
   readonly version: string;
   readonly capacity: number;
+  /** Batches running at its last heartbeat (every 2 s), null from a worker that does not say. */
+  readonly running: number | null;
 }
 
 /** What the watcher reports; `call` is the call's subject suffix (session and call ids). */
@@ -35,7 +38,11 @@ export interface NamespaceListener {
     call: string,
     batchId: string,
     at: number,
-    answer: { readonly error?: Error; readonly failedTasks: readonly Error[]; readonly worker: string | null },
+    answer: {
+      readonly error?: Error;
+      readonly failedTasks: readonly Error[];
+      readonly worker: string | null;
+    },
   ): void;
 }
 
@@ -76,7 +83,13 @@ export async function watchNamespace(
         const body = read<TaskBody>(m);
         const wire = body?.wire;
         if (wire) firsts.set(batchId, wire.first);
-        listener.batchSent(suffix(m.subject, 'tasks', names), batchId, wire?.first ?? null, wire?.size ?? null, Date.now());
+        listener.batchSent(
+          suffix(m.subject, 'tasks', names),
+          batchId,
+          wire?.first ?? null,
+          wire?.size ?? null,
+          Date.now(),
+        );
       },
     }),
     nc.subscribe(names.allResults, {
@@ -93,7 +106,8 @@ export async function watchNamespace(
         if (body?.kind === 'result') {
           const r = body.result;
           if (r.error) answerError = withIndex(deserializeError(r.error.error) as Error, r.error.pos);
-          for (const [pos, e] of r.errors ?? []) failedTasks.push(withIndex(deserializeError(e) as Error, pos));
+          for (const [pos, e] of r.errors ?? [])
+            failedTasks.push(withIndex(deserializeError(e) as Error, pos));
         } else if (body?.kind === 'crashed') {
           answerError = Object.assign(new Error(`the batch's workers died ${body.attempts} times`), {
             name: 'WorkerCrashedError',
@@ -127,7 +141,7 @@ export async function watchNamespace(
         } catch {
           record = null;
         }
-        if (record) out.push({ id: key.slice(2), ...record });
+        if (record) out.push({ id: key.slice(2), ...record, running: record.running ?? null });
       }
       return out;
     },

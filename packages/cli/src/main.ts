@@ -1,4 +1,5 @@
 /** The command dispatcher: picks the command, runs it, and turns every outcome into an exit code. */
+import { dashboard } from './commands/dashboard.js';
 import { demo } from './commands/demo.js';
 import { info } from './commands/info.js';
 import { map } from './commands/map.js';
@@ -11,7 +12,7 @@ import { cliVersion } from './version.js';
 
 type Command = (args: readonly string[], io: Io) => Promise<number>;
 
-export const COMMANDS: Readonly<Record<string, Command>> = { demo, map, info, worker };
+export const COMMANDS: Readonly<Record<string, Command>> = { dashboard, demo, map, info, worker };
 
 /** Commands that run tasks locally need the backends `parajob` registers (worker-threads, child-process, threads). */
 const NEEDS_LOCAL_BACKENDS = new Set(['demo', 'map', 'info']);

@@ -9,6 +9,7 @@ Commands:
   map      run an exported function over JSON Lines input, in parallel, results in input order
   info     version, usable CPUs (and what limits them), registered backends, NATS reachability
   worker   run a long-lived remote worker: parajob worker nats|grpc ...
+  dashboard  a live dashboard of a NATS namespace: parajob dashboard --servers URL
 
 Options:
   -h, --help       show this help (or 'parajob <command> --help')

@@ -30,6 +30,8 @@ export interface DashboardState {
   readonly workers: readonly WorkerView[];
   /** Tasks dispatched and not yet done, or null when the source cannot tell. */
   readonly queueDepth: number | null;
+  /** What queueDepth counts, as the page titles it. */
+  readonly queueLabel: string;
   readonly calls: readonly CallView[];
   readonly errors: readonly ErrorView[];
   readonly throughput: Throughput;
@@ -81,7 +83,8 @@ export function processSource(version: string): DashboardSource {
             capacity: running.reduce((n, c) => n + c.workers, 0),
           },
         ],
-        queueDepth: running.reduce((n, c) => n + c.dispatched - c.completed, 0),
+        queueDepth: running.reduce((n, c) => n + c.dispatched - c.completed - c.failed, 0),
+        queueLabel: 'tasks dispatched, not done',
         calls,
         errors: tracker.errorViews(),
         throughput: tracker.throughput(now),

@@ -15,6 +15,7 @@ export {
 export { type CallListener, listen } from './hub.js';
 export { metrics, ParajobMetrics, stopMetrics } from './metrics.js';
 export { disableTracing, enableTracing, type TracingOptions } from './otel.js';
+export { RemoteCalls, type RemoteFeed, type RemoteWorker, remoteSource } from './remote-source.js';
 export {
   type BatchRecord,
   type CallRecord,
@@ -23,5 +24,5 @@ export {
   type RunRecording,
   reportHtml,
 } from './report.js';
-export type { CallView, ErrorView, Throughput } from './tracker.js';
+export { CallTracker, type CallView, type ErrorView, type Throughput } from './tracker.js';
 export { serveWorkerMetrics, type WorkerMetricsServer, workerBatchWatcher } from './worker-metrics.js';

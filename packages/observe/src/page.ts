@@ -27,6 +27,8 @@ function rows(id, items, empty, fill) {
   for (const item of items) { const tr = document.createElement('tr'); fill(tr, item); body.appendChild(tr); }
 }
 const time = (ms) => new Date(ms).toLocaleTimeString();
+// a call id: a UUID here, 'session.call' on NATS: its own part, shortened
+const short = (id) => id.split('.').pop().slice(0, 8);
 let plot = null;
 function chart(tp) {
   const data = [tp.t, tp.tasks];
@@ -37,6 +39,7 @@ function chart(tp) {
 function render(s) {
   document.title = s.title; $('title').textContent = s.title;
   $('queue').textContent = s.queueDepth === null ? '—' : String(s.queueDepth);
+  $('queue-label').textContent = s.queueLabel;
   rows('workers', s.workers, 'no workers', (tr, w) => {
     cell(tr, w.id); cell(tr, w.version); cell(tr, w.running + ' / ' + w.capacity, 'num');
     const load = w.capacity > 0 ? Math.round(100 * w.running / w.capacity) : 0;
@@ -46,14 +49,14 @@ function render(s) {
     tr.dataset.call = c.id; tr.dataset.status = c.status;
     const total = c.total ?? c.dispatched; const done = c.completed + c.failed;
     const pct = total > 0 ? Math.floor(100 * done / total) : (c.status === 'completed' ? 100 : 0);
-    cell(tr, c.id.slice(0, 8)); cell(tr, c.backend); cell(tr, c.status, c.status);
+    cell(tr, short(c.id)); cell(tr, c.backend); cell(tr, c.status, c.status);
     const p = document.createElement('progress'); p.max = 100; p.value = pct; cell(tr, '').appendChild(p);
     cell(tr, pct + ' %', 'num pct'); cell(tr, done + ' / ' + (c.total ?? '?'), 'num');
     cell(tr, ((c.endedAt ?? s.now) - c.startedAt) / 1000 + ' s', 'num');
   });
   rows('errors', s.errors, 'no errors', (tr, e) => {
     tr.dataset.task = e.taskIndex ?? '';
-    cell(tr, time(e.at)); cell(tr, e.callId.slice(0, 8)); cell(tr, e.taskIndex === null ? '—' : 'task ' + e.taskIndex, 'task');
+    cell(tr, time(e.at)); cell(tr, short(e.callId)); cell(tr, e.taskIndex === null ? '—' : 'task ' + e.taskIndex, 'task');
     cell(tr, e.worker ?? '—'); cell(tr, e.name + ': ' + e.message, 'failed');
   });
   chart(s.throughput);
@@ -74,7 +77,7 @@ export function pageHtml(): string {
 <header><h1 id="title">parajob</h1><span id="conn">connecting…</span></header>
 <main>
 <section><h2>Workers</h2><table><thead><tr><th>worker</th><th>version</th><th>batches</th><th>load</th></tr></thead><tbody id="workers"></tbody></table></section>
-<section><h2>Queue depth (tasks dispatched, not done)</h2><div class="big num" id="queue">—</div></section>
+<section><h2>Queue depth (<span id="queue-label">tasks dispatched, not done</span>)</h2><div class="big num" id="queue">—</div></section>
 <section class="wide"><h2>Calls</h2><table><thead><tr><th>call</th><th>backend</th><th>status</th><th>progress</th><th></th><th>tasks</th><th>time</th></tr></thead><tbody id="calls"></tbody></table></section>
 <section class="wide"><h2>Throughput</h2><div id="chart"></div></section>
 <section class="wide"><h2>Recent errors</h2><table><thead><tr><th>time</th><th>call</th><th>task</th><th>worker</th><th>error</th></tr></thead><tbody id="errors"></tbody></table></section>
