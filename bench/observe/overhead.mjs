@@ -3,7 +3,9 @@
  * Observability overhead on the overhead workload (100 000 trivial tasks on worker threads, every
  * core): plain, with tracing into a recording SDK (every span kept in memory), and with metrics().
  * One process, the variants measured alternately round after round on the same warm pool, medians
- * reported: on a shared, loaded machine only numbers taken side by side compare.
+ * reported: on a shared, loaded machine only numbers taken side by side compare. Two measures: the
+ * call's wall time, and the main thread's busy time during it (event-loop utilization: where
+ * spans and listeners run), which other processes' load disturbs much less.
  *
  *   node bench/observe/overhead.mjs [--n 100000] [--rounds 15]
  */
@@ -38,6 +40,7 @@ const variants = {
   metrics: { on: () => void metrics(), off: () => stopMetrics() },
 };
 const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const busy = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const spans = [];
 const parallel = new Parallel({ nJobs: -1 });
 const inputs = Array.from({ length: n }, (_, i) => i);
@@ -55,21 +58,29 @@ for (let r = 0; r < rounds; r++) {
     const name = names[(r + k) % names.length];
     const v = variants[name];
     await v.on();
+    const elu = performance.eventLoopUtilization();
     const t0 = performance.now();
     await run();
     times[name].push(performance.now() - t0);
+    busy[name].push(performance.eventLoopUtilization(elu).active);
     if (name === 'tracing') spans.push(exporter.getFinishedSpans().length);
     v.off();
   }
 }
 await parallel.close();
-const base = median(times.plain);
+const pct = (m, base) => {
+  const p = ((m / base - 1) * 100).toFixed(1);
+  return `${p >= 0 ? '+' : ''}${p} %`;
+};
 console.log(`observability overhead: ${n} trivial tasks, nJobs -1, ${rounds} rounds, medians`);
+console.log('  | variant | wall time | vs plain | main thread busy | vs plain |');
+console.log('  | --- | --- | --- | --- | --- |');
 for (const name of names) {
-  const m = median(times[name]);
-  const pct = ((m / base - 1) * 100).toFixed(1);
+  const w = median(times[name]);
+  const b = median(busy[name]);
+  const vs = (x, base) => (name === 'plain' ? '' : pct(x, base));
   console.log(
-    `  ${name.padEnd(8)} ${m.toFixed(1).padStart(8)} ms  ${name === 'plain' ? '' : `${pct >= 0 ? '+' : ''}${pct} %`}`,
+    `  | ${name} | ${w.toFixed(1)} ms | ${vs(w, median(times.plain))} | ${b.toFixed(1)} ms | ${vs(b, median(busy.plain))} |`,
   );
 }
 console.log(`  spans recorded per traced call: ${median(spans)} (1 call span + 1 per batch)`);
