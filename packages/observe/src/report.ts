@@ -158,9 +158,13 @@ function row(body, cells, cls) { const tr = document.createElement('tr'); for (c
 const tasks = RUN.batches.reduce((n, b) => n + b.size, 0);
 const end = RUN.calls.reduce((n, c) => Math.max(n, c.end ?? 0), 0);
 $('summary').textContent = RUN.calls.length + ' call(s), ' + tasks + ' tasks in ' + RUN.batches.length + ' batches, ' + (end / 1000).toFixed(3) + ' s, ' + RUN.errors.length + ' error(s)';
+const outcome = (c) => {
+  const failed = RUN.errors.filter((e) => e.callId === c.info.callId).length;
+  return failed ? 'completed, ' + failed + ' task(s) failed' : 'completed';
+};
 for (const c of RUN.calls) {
   const bs = RUN.batches.filter((b) => b.callId === c.info.callId);
-  row('calls', [c.info.callId.slice(0, 8), c.info.backend, String(c.info.workers), String(bs.reduce((n, b) => n + b.size, 0)), String(bs.length), (((c.end ?? c.start) - c.start) / 1000).toFixed(3) + ' s', c.error ? 'failed: ' + c.error : 'completed'], c.error ? 'failed' : '');
+  row('calls', [c.info.callId.slice(0, 8), c.info.backend, String(c.info.workers), String(bs.reduce((n, b) => n + b.size, 0)), String(bs.length), (((c.end ?? c.start) - c.start) / 1000).toFixed(3) + ' s', c.error ? 'failed: ' + c.error : outcome(c)], c.error ? 'failed' : '');
 }
 for (const e of RUN.errors) row('errors', [e.callId.slice(0, 8), e.taskIndex === null ? '—' : 'task ' + e.taskIndex, e.worker ?? '—', e.name + ': ' + e.message], 'failed');
 if (RUN.errors.length === 0) row('errors', ['no errors']);
