@@ -10,7 +10,7 @@ import { square } from '@parajob/core/testing/tasks';
 import { connect, NatsBackend, register } from '@parajob/nats';
 import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeBuffer, markedSquare, sumBuffer } from '../fixtures/nats/tasks.mjs';
+import { makeBuffer, markedSquare, overQuota, QuotaError, sumBuffer } from '../fixtures/nats/tasks.mjs';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 describe.runIf(natsServerAvailable())('nats cluster', () => {
@@ -50,6 +50,34 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
     expect(backend.effectiveNJobs(-2)).toBe(2);
     expect(backend.effectiveNJobs(5)).toBe(5);
     await backend.terminate();
+  });
+
+  it('iter yields every result before a failing task (the worker sends back what completed)', async () => {
+    const ns = 'before-failure';
+    await worker(ns);
+    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const parallel = new Parallel({ nJobs: 2, backend, batchSize: 10 });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const v of parallel.iter(
+        Array.from({ length: 40 }, (_, x) => delayed(overQuota)(x < 23 ? 0 : x)),
+      ))
+        seen.push(v);
+    })().catch((e: unknown) => e);
+    await parallel.close();
+    expect(seen).toEqual(Array(23).fill(0));
+    expect(error).toMatchObject({ name: 'QuotaError', taskIndex: 23 });
+  });
+
+  it("a task's error arrives as an instance of the class its module exports", async () => {
+    const ns = 'error-class';
+    await worker(ns);
+    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const parallel = new Parallel({ nJobs: 2, backend });
+    const error = await parallel.run([1, 2, 3].map((x) => delayed(overQuota)(x))).catch((e: unknown) => e);
+    await parallel.close();
+    expect(error).toBeInstanceOf(QuotaError);
+    expect(error).toMatchObject({ name: 'QuotaError', message: 'over quota at 3', limit: 2, taskIndex: 2 });
   });
 
   it('fails clearly when no worker is alive for nJobs -1', async () => {

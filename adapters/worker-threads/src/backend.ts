@@ -20,7 +20,7 @@ import { coreMessages } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { sharedPool, type WorkerPool } from './pool.js';
+import { markProven, onPoolBroken, queueOf, sharedPool, type WorkerPool } from './pool.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 import type { WorkerTask } from './worker.js';
@@ -135,13 +135,21 @@ export class WorkerThreadsBackend extends BackendBase {
             },
           );
     this.running.add(stop);
+    // a pool whose workers cannot even start would keep this batch queued forever
+    const unwatchPool = onPoolBroken(pool, stop);
     try {
       const task: WorkerTask = { wire, status: status.buffer, timed: timeout !== null, ...extra };
-      return { kind: 'done', result: await pool.run(task, { signal: controller.signal }) };
+      // through the fair queue: this call's batches take turns with other calls' on the shared pool
+      const result = await queueOf(pool).run(wire.call, controller.signal, () =>
+        pool.run(task, { signal: controller.signal }),
+      );
+      markProven(pool);
+      return { kind: 'done', result };
     } catch (error) {
       if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
       return { kind: 'failed', error, status };
     } finally {
+      unwatchPool();
       watch?.stop();
       callBatches.delete(stop);
       this.running.delete(stop);

@@ -12,6 +12,8 @@ export { parsePreDispatch, resolvePreDispatch } from './expression.js';
 export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
+export { RoundRobinQueue } from './round-robin.js';
 export { resolveFunction } from './runtime.js';
 export { sequentialAt } from './sequential.js';
+export { StrayErrors } from './stray-errors.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';

@@ -7,6 +7,7 @@ import { AutoBatching } from './auto-batching.js';
 import type { BackendContext, ParallelBackend } from './backend.js';
 import { currentScope } from './config.js';
 import type { Delayed } from './delayed.js';
+import { CallCancelledError } from './errors.js';
 import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
 import { type CallObserver, currentInstrumentation, observedBackend } from './instrumentation.js';
 import { messages } from './messages.js';
@@ -108,7 +109,8 @@ export class Parallel {
   private readonly nestingLevel: number;
   private readonly depth: number;
   private configured: Promise<number> | undefined;
-  private running: Call | undefined;
+  /** The call in progress; 'starting' while the first call waits for configure(). */
+  private running: Call | 'starting' | undefined;
   private closed = false;
   private warnedTimeout = false;
   /** Auto-batching kept across this instance's calls: one for the pool, one for nJobs 1 (in the caller). */
@@ -234,8 +236,9 @@ export class Parallel {
     if (this.closed) return;
     this.closed = true;
     const running = this.running;
-    if (running) {
-      running.cancel();
+    // a call still in configure() sees `closed` when configure() returns, and rejects
+    if (running instanceof Call) {
+      running.close();
       await running.whenDrained();
     }
     if (this.configured) {
@@ -282,8 +285,7 @@ export class Parallel {
     // the backend decides (joblib's fallback to its sequential path): local ones for nJobs 1, remote ones never
     const inCaller = backend.runsInCaller(s.nJobs);
     // claim the instance before the first await, so a concurrent second call is refused
-    const placeholder = {} as Call;
-    this.running = placeholder;
+    this.running = 'starting';
     try {
       let workers = 1;
       let reporter = this.reporter(null);
@@ -295,6 +297,7 @@ export class Parallel {
           throw error;
         });
         if (!(workers > 0)) throw new Error(messages.backend.zeroWorkers(backend.name));
+        if (this.closed) throw new CallCancelledError(messages.call.closedDuringCall());
       } else if (s.nJobs !== 1) {
         backend.effectiveNJobs(s.nJobs);
       }
@@ -347,7 +350,7 @@ export class Parallel {
       } else call.start();
       return call;
     } catch (error) {
-      if (this.running === placeholder) this.running = undefined;
+      if (this.running === 'starting') this.running = undefined;
       throw error;
     }
   }
