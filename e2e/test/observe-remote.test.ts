@@ -10,8 +10,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { delayed, Parallel } from '@parajob/core';
 import { GrpcBackend } from '@parajob/grpc';
+import { parseExposition, value } from '@parajob/observe/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseExposition, value } from '../../packages/observe/test/prom.js';
 import { startGrpcCliWorker, stopGrpcCliWorkers } from '../fixtures/grpc/workers.js';
 import { failAt, slowSquare } from '../fixtures/observe/tasks.mjs';
 

@@ -5,6 +5,7 @@
  * zero-cost path.
  */
 import {
+  BatchFailure,
   type BatchObserver,
   type CallInfo,
   type CallObserver,
@@ -59,6 +60,19 @@ export function isCancellation(error: unknown): boolean {
   return name === 'CallCancelledError' || name === 'AbortError';
 }
 
+/**
+ * The error a batch failed with as the caller sees it: a backend rejects with a BatchFailure (or
+ * an error caused by one) that carries the failing task's own error.
+ */
+export function taskErrorOf(rejection: unknown): unknown {
+  let current = rejection;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof BatchFailure) return current.error;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return rejection;
+}
+
 const listeners = new Set<CallListener>();
 let tracer: Tracer | undefined;
 
@@ -91,7 +105,8 @@ const hub: Instrumentation = {
         return {
           traceparent: span?.traceparent,
           run: span ? (fn) => span.run(fn) : plain,
-          end(error: unknown, values?: ArrayLike<unknown>) {
+          end(rejection: unknown, values?: ArrayLike<unknown>) {
+            const error = rejection === undefined ? undefined : taskErrorOf(rejection);
             span?.end(error);
             const ms = performance.now() - started;
             const at = Date.now();

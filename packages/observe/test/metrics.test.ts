@@ -8,9 +8,9 @@ import {
   stopMetrics,
   workerBatchWatcher,
 } from '../src/index.js';
+import { parseExposition, value } from '../src/testing.js';
 import { double, failOn } from './fixtures/tasks.mjs';
 import { InlineBackend } from './helpers.js';
-import { parseExposition, value } from './prom.js';
 
 afterEach(() => stopMetrics());
 

@@ -1,6 +1,7 @@
 /**
- * A strict parser of the Prometheus text exposition format (0.0.4), for tests: every line must be
- * a HELP/TYPE comment or a sample `name{label="value",...} number`; anything else throws.
+ * `@parajob/observe/testing`: a strict parser of the Prometheus text exposition format (0.0.4),
+ * for tests that scrape metrics and check values rather than match strings: every line must be a
+ * HELP/TYPE comment or a sample `name{label="value",...} number`; anything else throws.
  */
 export interface Sample {
   readonly name: string;
