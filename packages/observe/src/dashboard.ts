@@ -27,6 +27,8 @@ export interface WorkerView {
 export interface DashboardState {
   readonly title: string;
   readonly now: number;
+  /** When the oldest change this update is the first to show happened (Date.now()): its latency starts there. */
+  readonly oldestChangeAt: number;
   readonly workers: readonly WorkerView[];
   /** Tasks dispatched and not yet done, or null when the source cannot tell. */
   readonly queueDepth: number | null;
@@ -51,7 +53,7 @@ export interface DashboardOptions {
   /** Default 127.0.0.1. Any other host needs `token`. */
   readonly host?: string;
   readonly token?: string;
-  /** Shortest time between two updates, default 100 ms. */
+  /** Shortest time between two updates, default 50 ms. */
   readonly intervalMs?: number;
   /** Default: this process's calls. */
   readonly source?: DashboardSource;
@@ -75,6 +77,7 @@ export function processSource(version: string): DashboardSource {
       return {
         title: `parajob — process ${process.pid}`,
         now,
+        oldestChangeAt: tracker.takeOldestChange(now),
         workers: [
           {
             id: `pid ${process.pid}`,
@@ -107,7 +110,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   if (!isLoopback(address.host) && !options.token)
     throw new Error(messages.server.tokenRequired('the dashboard', address.host));
   const source = options.source ?? processSource(await coreVersion());
-  const interval = options.intervalMs ?? 100;
+  const interval = options.intervalMs ?? 50;
   const streams = new Set<ServerResponse>();
   let sent = -1;
   let pushing = false;

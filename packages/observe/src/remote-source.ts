@@ -108,6 +108,7 @@ export function remoteSource(feed: RemoteFeed, calls: RemoteCalls): DashboardSou
       return {
         title: `parajob — NATS namespace ${feed.namespace}`,
         now,
+        oldestChangeAt: tracker.takeOldestChange(now),
         workers: workers.map(
           (w): WorkerView => ({
             id: `${w.host}:${w.pid}`,

@@ -64,6 +64,20 @@ export class CallTracker implements CallListener {
   private readonly counts: number[] = [];
   /** Bumped on every change, so a server pushes only when something changed. */
   version = 0;
+  /** The first change not yet shown (Date.now()), or null: what the dashboard's update latency counts from. */
+  private unseenSince: number | null = null;
+
+  private changed(): void {
+    this.version++;
+    this.unseenSince ??= Date.now();
+  }
+
+  /** When the oldest change a new snapshot shows first happened (now when nothing changed); resets it. */
+  takeOldestChange(now: number): number {
+    const at = this.unseenSince ?? now;
+    this.unseenSince = null;
+    return at;
+  }
 
   callStarted(info: CallInfo, at: number): void {
     this.calls.set(info.callId, {
@@ -80,7 +94,7 @@ export class CallTracker implements CallListener {
       endedAt: null,
       error: null,
     });
-    this.version++;
+    this.changed();
   }
 
   batchStarted(callId: string, _first: number, size: number): void {
@@ -88,7 +102,7 @@ export class CallTracker implements CallListener {
     if (!call) return;
     call.dispatched += size;
     call.batchesInFlight++;
-    this.version++;
+    this.changed();
   }
 
   batchEnded(
@@ -110,7 +124,7 @@ export class CallTracker implements CallListener {
       call.failed++;
       this.addError(at, callId, error, first);
     }
-    this.version++;
+    this.changed();
   }
 
   taskFailed(callId: string, taskIndex: number, at: number, error: unknown): void {
@@ -118,7 +132,7 @@ export class CallTracker implements CallListener {
     if (!call) return;
     call.failed++;
     this.addError(at, callId, error, taskIndex);
-    this.version++;
+    this.changed();
   }
 
   callEnded(callId: string, at: number, error: unknown): void {
@@ -133,7 +147,7 @@ export class CallTracker implements CallListener {
     }
     if (error === undefined && call.total === null) call.total = call.completed;
     this.prune();
-    this.version++;
+    this.changed();
   }
 
   private addError(at: number, callId: string, error: unknown, first: number | null): void {
