@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { delayed, Parallel } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
 import { natsServerAvailable } from '@parajob/nats/testing';
+import { parseExposition, value } from '@parajob/observe/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failAt } from '../fixtures/nats/observe-tasks.mjs';
@@ -89,6 +90,29 @@ describe.runIf(natsServerAvailable() && hasChromium)('parajob dashboard on a NAT
       dashboard.child.kill('SIGTERM');
       expect(await dashboard.exited).toBe(0);
     }
+  });
+
+  it('parajob worker nats --metrics: tasks, batches and their time in the queue, scraped and parsed', async () => {
+    const ns = 'metrics';
+    const worker = await env.worker(ns, ['--concurrency', '2', '--metrics', '127.0.0.1:0']);
+    let url: string | undefined;
+    for (let i = 0; i < 100 && url === undefined; i++) {
+      url = /metrics on (http:\/\/\S+)/.exec(worker.stderr())?.[1];
+      if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(url, worker.stderr()).toBeDefined();
+    const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
+    await using parallel = new Parallel({ nJobs: -1, batchSize: 3, backend });
+    await parallel.run(Array.from({ length: 12 }, (_, i) => delayed(markedSquare)(i, 5, null)));
+    const res = await fetch(url!);
+    const e = parseExposition(await res.text());
+    const w = { backend: 'nats', role: 'worker' };
+    expect(value(e, 'parajob_tasks_total', { ...w, outcome: 'completed' })).toBe(12);
+    const batches = value(e, 'parajob_batches_total', { ...w, outcome: 'completed' });
+    expect(value(e, 'parajob_queue_wait_seconds_count', w)).toBe(batches);
+    expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeGreaterThanOrEqual(0);
+    // nothing was redelivered: the counter has no series yet
+    expect(e.samples.some((s) => s.name === 'parajob_redeliveries_total')).toBe(false);
   });
 
   it('refuses to listen beyond loopback without --token', async () => {

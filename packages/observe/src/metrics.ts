@@ -19,6 +19,8 @@ export class ParajobMetrics {
   readonly tasksInFlight: client.Gauge<'backend'>;
   readonly batchDuration: client.Histogram<'backend'>;
   readonly taskDuration: client.Histogram<'backend'>;
+  readonly queueWait: client.Histogram<'backend'>;
+  readonly redeliveries: client.Counter<'backend'>;
 
   constructor(role: 'driver' | 'worker') {
     const registers = [this.registry];
@@ -71,6 +73,19 @@ export class ParajobMetrics {
       help: "Mean task duration of each batch (one observation per batch: the batch's duration over its size)",
       labelNames: ['backend'],
       buckets: SECONDS,
+      registers,
+    });
+    this.queueWait = new client.Histogram({
+      name: 'parajob_queue_wait_seconds',
+      help: 'Time a batch waited in the queue before a worker started it (worker, NATS: from the stream timestamp)',
+      labelNames: ['backend'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.redeliveries = new client.Counter({
+      name: 'parajob_redeliveries_total',
+      help: 'Batches this worker received again after an earlier delivery (its worker died, or the ack wait passed)',
+      labelNames: ['backend'],
       registers,
     });
     // RSS, heap, event-loop delay (nodejs_eventloop_lag_*), GC: prom-client's process metrics

@@ -9,7 +9,10 @@ import { ParajobMetrics } from './metrics.js';
 
 /** What `@parajob/remote`'s executor calls: at a batch's start, and the returned function at its end. */
 export interface BatchWatcher {
-  started(wire: WireBatch): (result: WireResult) => void;
+  started(
+    wire: WireBatch,
+    arrival?: { readonly attempt?: number; readonly queuedAt?: number },
+  ): (result: WireResult) => void;
 }
 
 export interface WorkerMetricsServer extends Listening {
@@ -24,9 +27,13 @@ function failures(result: WireResult): number {
 
 export function workerBatchWatcher(metrics: ParajobMetrics, kind: string): BatchWatcher {
   return {
-    started(wire) {
+    started(wire, arrival = {}) {
       const started = performance.now();
       metrics.batchStarted(kind, wire.size);
+      if (arrival.attempt !== undefined && arrival.attempt > 1) metrics.redeliveries.inc({ backend: kind });
+      // the queue's clock against this host's: a negative wait is clock skew, not time
+      if (arrival.queuedAt !== undefined)
+        metrics.queueWait.observe({ backend: kind }, Math.max(0, Date.now() - arrival.queuedAt) / 1000);
       return (result) => {
         const failed = failures(result);
         // not settled: the tasks before the failure completed, the rest never ran

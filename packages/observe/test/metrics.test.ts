@@ -121,6 +121,25 @@ describe('worker metrics server', () => {
     );
   });
 
+  it('a watcher counts redeliveries and the time a batch waited in the queue', async () => {
+    const m = new ParajobMetrics('worker');
+    const watcher = workerBatchWatcher(m, 'nats');
+    watcher.started({ size: 1 } as never, { attempt: 1, queuedAt: Date.now() - 1_500 })({
+      values: [1],
+    } as never);
+    watcher.started({ size: 1 } as never, { attempt: 2, queuedAt: Date.now() + 60_000 })({
+      values: [1],
+    } as never);
+    const e = parseExposition(await m.text());
+    const w = { backend: 'nats', role: 'worker' };
+    expect(value(e, 'parajob_redeliveries_total', w)).toBe(1);
+    expect(value(e, 'parajob_queue_wait_seconds_count', w)).toBe(2);
+    // 1.5 s and, for a queue clock ahead of this host's, 0 (skew is not time)
+    expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeGreaterThanOrEqual(1.5);
+    expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeLessThan(30);
+    expect(value(e, 'parajob_queue_wait_seconds_bucket', { ...w, le: '1' })).toBe(1);
+  });
+
   it('a watcher counts settled batches per failed task', () => {
     const m = new ParajobMetrics('worker');
     const watcher = workerBatchWatcher(m, 'x');
