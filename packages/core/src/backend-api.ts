@@ -25,6 +25,8 @@ export {
   type CallObserver,
   currentInstrumentation,
   type Instrumentation,
+  type InstrumentedCall,
+  instrumentCall,
   setInstrumentation,
 } from './instrumentation.js';
 export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';

@@ -5,8 +5,8 @@
  * zero-cost path.
  */
 import {
-  BatchFailure,
   type BatchObserver,
+  batchFailureOf,
   type CallInfo,
   type CallObserver,
   type Instrumentation,
@@ -65,12 +65,7 @@ export function isCancellation(error: unknown): boolean {
  * an error caused by one) that carries the failing task's own error.
  */
 export function taskErrorOf(rejection: unknown): unknown {
-  let current = rejection;
-  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
-    if (current instanceof BatchFailure) return current.error;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return rejection;
+  return batchFailureOf(rejection)?.error ?? rejection;
 }
 
 const listeners = new Set<CallListener>();

@@ -63,7 +63,7 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
   };
   return {
     startCall(info: CallInfo): TracedCall {
-      const call = tracer().startSpan('parajob call', {
+      const call = tracer().startSpan(info.kind === 'task' ? 'parajob task' : 'parajob call', {
         kind: SpanKind.INTERNAL,
         attributes: {
           'parajob.call.id': info.callId,
