@@ -25,8 +25,6 @@ export {
   type CallObserver,
   currentInstrumentation,
   type Instrumentation,
-  type InstrumentedCall,
-  instrumentCall,
   setInstrumentation,
 } from './instrumentation.js';
 export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';

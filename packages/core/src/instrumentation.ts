@@ -100,30 +100,3 @@ export function observedBackend(backend: ParallelBackend, observer: CallObserver
     },
   });
 }
-
-export interface InstrumentedCall {
-  /** The backend to submit to: the observed one while instrumentation is installed. */
-  readonly backend: ParallelBackend;
-  run<T>(fn: () => T): T;
-  /** The call ended (`error` undefined when it succeeded); later calls do nothing. */
-  end(error: unknown): void;
-}
-
-/**
- * For code that submits batches without a Parallel (a Ray-like client's remote tasks): reports
- * the call as Parallel does. Without instrumentation, the backend itself and no-ops.
- */
-export function instrumentCall(info: CallInfo, backend: ParallelBackend): InstrumentedCall {
-  const observer = installed?.startCall(info);
-  if (observer === undefined) return { backend, run: (fn) => fn(), end() {} };
-  let ended = false;
-  return {
-    backend: observedBackend(backend, observer),
-    run: (fn) => observer.run(fn),
-    end(error) {
-      if (ended) return;
-      ended = true;
-      observer.end(error);
-    },
-  };
-}
