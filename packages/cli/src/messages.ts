@@ -48,6 +48,8 @@ export const messages = {
       `line ${line}: the result cannot be written as JSON (${detail}); return plain JSON values (strings, numbers, booleans, null, arrays, objects)`,
     inputUnreadable: (path: string, detail: string) => `cannot read --input '${path}': ${detail}`,
     outputUnwritable: (path: string, detail: string) => `cannot write the output (${path}): ${detail}`,
+    reportUnwritable: (path: string, detail: string) =>
+      `cannot write the run report (--report ${path}): ${detail}; the results were written`,
     failed: (error: string) => `map failed: ${error}`,
   },
   info: {

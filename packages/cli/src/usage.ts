@@ -32,7 +32,7 @@ Options:
 `;
 
 export const MAP_USAGE = `Usage: parajob map MODULE#EXPORT [--input FILE|-] [--output FILE|-] [-j N]
-                    [--backend NAME] [--progress]
+                    [--backend NAME] [--progress] [--report FILE]
 
 Calls EXPORT of MODULE once per line of JSON Lines input, in parallel, and writes one
 JSON line per result, in input order, as results arrive. A line holding a JSON array is
@@ -48,6 +48,7 @@ Options:
   -j, --jobs N        workers (default -1: all usable CPUs; 1: run in this process)
   -b, --backend NAME  a registered backend (default: worker-threads; see 'parajob info')
   -p, --progress      a progress bar on stderr
+  --report FILE       write a run report: one HTML file with the task stream, durations, errors
   -h, --help          show this help
 
 The first failing line stops the run (the lines still running are cancelled): it is

@@ -22,6 +22,7 @@ export {
   performanceReport,
   RunRecorder,
   type RunRecording,
+  recordRun,
   reportHtml,
 } from './report.js';
 export { CallTracker, type CallView, type ErrorView, type Throughput } from './tracker.js';

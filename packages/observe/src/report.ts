@@ -112,20 +112,39 @@ export class RunRecorder implements CallListener {
     const call = this.byId.get(callId);
     if (!call) return;
     call.end = this.rel(at);
-    if (error !== undefined) call.error = describeError(error, null).message;
+    if (error !== undefined) {
+      call.error = describeError(error, null).message;
+      // a call that failed outside its batches (run in the caller, or its input threw) still lists why
+      if (!isCancellation(error) && !this.recording.errors.some((e) => e.callId === callId))
+        this.recording.errors.push({ at, callId, ...describeError(error, null) });
+    }
     this.busy.delete(callId);
   }
 }
 
-/** Runs `body`, recording every Parallel call it makes, then writes the report to `path` (also when body fails). */
-export async function performanceReport<T>(path: string, body: () => T | Promise<T>): Promise<T> {
+/** Records every call of this process from now on; `finish()` stops and writes the report to `path`. */
+export function recordRun(path: string): { finish(): Promise<void> } {
   const recorder = new RunRecorder();
   const stop = listen(recorder);
+  let finished: Promise<void> | undefined;
+  return {
+    finish() {
+      finished ??= (async () => {
+        stop();
+        await writeFile(path, reportHtml(recorder.recording));
+      })();
+      return finished;
+    },
+  };
+}
+
+/** Runs `body`, recording every Parallel call it makes, then writes the report to `path` (also when body fails). */
+export async function performanceReport<T>(path: string, body: () => T | Promise<T>): Promise<T> {
+  const recording = recordRun(path);
   try {
     return await body();
   } finally {
-    stop();
-    await writeFile(path, reportHtml(recorder.recording));
+    await recording.finish();
   }
 }
 
