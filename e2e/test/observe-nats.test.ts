@@ -2,9 +2,16 @@
  * `parajob dashboard` on a NATS namespace, as a user sees it in headless Chromium: a real
  * nats-server, a real `parajob worker nats`, the dashboard command, and a driver in this process.
  * The worker appears with its version and capacity, a call's progress reaches 100 %, and a failed
- * task shows with its index and the worker that ran it.
+ * task shows with its index and the worker that ran it. Also: `worker nats --metrics` scraped and
+ * parsed, and the trace context reaching the tasks on a NATS worker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { delayed, Parallel } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
 import { natsServerAvailable } from '@parajob/nats/testing';
@@ -113,6 +120,28 @@ describe.runIf(natsServerAvailable() && hasChromium)('parajob dashboard on a NAT
     expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeGreaterThanOrEqual(0);
     // nothing was redelivered: the counter has no series yet
     expect(e.samples.some((s) => s.name === 'parajob_redeliveries_total')).toBe(false);
+  });
+
+  it("the caller's trace context reaches the tasks on a NATS worker", async () => {
+    const ns = 'traced';
+    await env.worker(ns, ['--concurrency', '2']);
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    // importing the module turns tracing on here too (and in the worker, which imports it)
+    const { natsTraceContext } = await import('../fixtures/nats/traced-tasks.mjs');
+    const backend = new NatsBackend({ servers: env.server.url, namespace: ns });
+    await using parallel = new Parallel({ nJobs: -1, batchSize: 2, backend });
+    const out = await parallel.run(Array.from({ length: 6 }, (_, i) => delayed(natsTraceContext)(i)));
+    const spans = exporter.getFinishedSpans();
+    const call = spans.find((s) => s.name === 'parajob call')!;
+    const sends = spans.filter((s) => s.name === 'send nats').map((s) => s.spanContext().spanId);
+    expect(sends.length).toBeGreaterThan(0);
+    for (const r of out) {
+      expect(r.traceId).toBe(call.spanContext().traceId);
+      expect(sends).toContain(r.spanId);
+    }
   });
 
   it('refuses to listen beyond loopback without --token', async () => {
