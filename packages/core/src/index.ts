@@ -13,6 +13,7 @@ export { Delayed, delayed, type TaskFunction } from './delayed.js';
 export {
   BackendUnavailableError,
   CallCancelledError,
+  IncompatibleCoreError,
   SerializationError,
   TaskTimeoutError,
   WorkerCrashedError,

@@ -115,6 +115,12 @@ export const messages = {
     result: (taskIndex: number, path: string, what: string) =>
       `task ${taskIndex} returned a value whose ${path} is ${what}, which cannot be sent back from the worker (structured clone). Return plain data.`,
   },
+  registry: {
+    incompatible: (here: string, version: number, other: string, otherVersion: unknown) =>
+      `two incompatible copies of @parajob/core are loaded in this process: ${here} (backend registry version ${version}) ` +
+      `and ${other} (version ${String(otherVersion)}), so backends registered through one cannot run calls of the other. ` +
+      'Install versions of parajob and its @parajob/* packages that use one @parajob/core: `npm ls @parajob/core` shows the copies, `npm dedupe` merges compatible ones.',
+  },
   backend: {
     unknown: (name: string, registered: readonly string[]) => {
       const pkg = PACKAGE_OF_BACKEND[name];
