@@ -86,6 +86,12 @@ export const messages = {
       `task '${name}' is defined in the program's entry script (${file}). Workers import the module that defines a task, ` +
       'which would run your program again inside every worker. Move the task into its own module ' +
       '(for example tasks.ts next to it) and import it from your program.',
+    bundled: (name: string, file: string) =>
+      `task '${name}' is defined in the program's entry script (${file}), which is a bundle: the bundler merged the ` +
+      "task's module into it, so workers importing that module would run your whole program again. " +
+      'Build each task module as its own entry point (esbuild: entryPoints [main, tasks], splitting: true, ' +
+      "format: 'esm', keepNames: true, parajob packages external): " +
+      'https://github.com/parajob/parajob/blob/main/docs/bundling.md',
     duplicate: (ref: string) =>
       `task '${ref}' is defined twice with different functions; give one of them another name with { name }`,
     parallelWhileImporting: (moduleUrl: string) =>
