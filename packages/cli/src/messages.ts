@@ -6,7 +6,12 @@ export const messages = {
   usage: {
     unknownCommand: (name: string) => `unknown command '${name}'`,
     noCommand: () => 'no command given',
-    parse: (detail: string) => detail,
+    hint: (program: string) => `Run '${program} --help' for its usage.`,
+    unknownOption: (option: string) => `unknown option '${option}'`,
+    missingValue: (label: string) => `${label} needs a value`,
+    noValue: (label: string) => `${label} takes no value`,
+    dashValue: (label: string, name: string, value: string) =>
+      `${label} needs a value, and '${value}' looks like an option; if it is the value, write --${name}=${value}`,
     jobs: (value: string) =>
       `-j/--jobs must be a non-zero integer (-1: all usable CPUs, -2: all but one, N: N workers), got '${value}'`,
     unexpected: (extra: string[]) => `unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`,
@@ -36,6 +41,10 @@ export const messages = {
     emptyExport: (target: string) => `'${target}': the export name after '#' is empty`,
     moduleNotFound: (module: string, cwd: string, detail: string) =>
       `cannot find module '${module}' (relative paths are resolved from ${cwd}): ${detail}`,
+    typescript: (module: string, name: string) =>
+      `'${module}' is TypeScript, which Node ${process.versions.node} does not load by itself: run the command with a loader, ` +
+      `e.g. NODE_OPTIONS='--import tsx' parajob map ${module}#${name} (npm install --save-dev tsx), ` +
+      'or compile the module to JavaScript first. Workers inherit the loader.',
     moduleFailed: (module: string, detail: string) => `module '${module}' failed to load: ${detail}`,
     exportMissing: (module: string, name: string, available: readonly string[]) =>
       `module '${module}' has no export '${name}'${available.length ? `; its exports: ${available.join(', ')}` : ' (it exports nothing)'}`,
@@ -73,5 +82,6 @@ export const messages = {
       return `'parajob worker ${kind}' needs the package ${pkg}, which is not installed: npm install ${pkg} (next to @parajob/cli)`;
     },
   },
-  internal: (error: string) => `parajob: unexpected error: ${error}`,
+  internal: (error: string) =>
+    `parajob: unexpected error (a bug in parajob: please report it at https://github.com/parajob/parajob/issues): ${error}`,
 };

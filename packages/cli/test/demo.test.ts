@@ -39,7 +39,7 @@ describe('demo', () => {
   it('refuses a backend that is not registered, listing the ones that are', async () => {
     await expect(demo(['--quick', '--backends', 'nope'], memoryIo())).rejects.toMatchObject({
       name: 'UsageError',
-      usage: 'demo',
+      command: 'demo',
       message: expect.stringMatching(/'nope' is not a registered backend/),
     });
   });

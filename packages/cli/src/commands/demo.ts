@@ -36,7 +36,7 @@ export interface DemoArgs {
   readonly nJobs: number;
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   quick: { type: 'boolean', short: 'q' },
   backends: { type: 'string' },
   jobs: { type: 'string', short: 'j' },
