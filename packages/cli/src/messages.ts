@@ -32,6 +32,17 @@ export const messages = {
       "in-process (the caller's thread): concurrency, not CPU parallelism, so ~1x for CPU-bound work",
     noteWorkerThreads: 'worker_threads: one V8 isolate per worker',
     noteChildProcess: 'forked Node processes: the most isolated local backend',
+    shortWorkload: (
+      sequentialMs: number,
+      slow: ReadonlyArray<{ backend: string; startupMs: number }>,
+      quick: boolean,
+    ) =>
+      `Note: the workload is too short to show the speed-ups: it takes ${(sequentialMs / 1000).toFixed(2)} s sequentially, ` +
+      `while starting the workers took about as long or longer (${slow.map((s) => `${s.backend} ~${(s.startupMs / 1000).toFixed(2)} s`).join(', ')}, ` +
+      'estimated as the time to the first result). ' +
+      (quick
+        ? "Run 'parajob demo' without --quick for a workload that does."
+        : 'Wall times include that start-up.'),
     footer: (cpus: number) =>
       `Speed-up = sequential wall time / backend wall time; wall times include starting the workers. This process may use ${cpus} CPU${cpus === 1 ? '' : 's'} ('parajob info' says why).`,
   },
