@@ -201,6 +201,9 @@ export class WorkerProcess {
   /** Resolves once the process has exited. */
   whenExited(): Promise<void> {
     if (this.exited !== undefined || this.child.pid === undefined) return Promise.resolve();
+    // hold the event loop until the exit is seen: an idle worker is unref'd, and a program ending
+    // with `await shutdownPools()` would otherwise end first, its top-level await unsettled (exit 13)
+    this.child.ref();
     return new Promise((resolve) => this.child.once('exit', () => resolve()));
   }
 
