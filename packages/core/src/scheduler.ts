@@ -4,6 +4,7 @@
  * input order, and on the first error stop dispatching, drop what is queued, abort what runs and
  * reject. Results are awaited, never polled.
  */
+import { setMaxListeners } from 'node:events';
 import type { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 import { completedBeforeFailure, TaskBatch, TaskFailure } from './batch.js';
@@ -74,6 +75,9 @@ export class Call {
   ) {
     this.source = new TaskSource(tasks);
     this.buffer = new ResultBuffer(p.mode);
+    // every batch in flight listens for the call's abort: as many listeners as batches (nJobs plus
+    // pre-dispatch), not a leak, so no MaxListenersExceededWarning at 11
+    setMaxListeners(0, this.controller.signal);
     this.submitOptions = { signal: this.controller.signal, timeout: p.timeout };
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
