@@ -4,17 +4,16 @@
  * it on the pool, and decodes the worker's answer.
  */
 import {
+  BackendBase,
   type BackendContext,
   CallCancelledError,
   decodeResult,
   encodeBatch,
-  localNJobs,
-  type ParallelBackend,
+  mapWireArgs,
   type SubmitOptions,
   type TaskBatch,
   type WireBatch,
-} from '@parajob/core';
-import { mapWireArgs } from '@parajob/core/internal';
+} from '@parajob/core/backend';
 import { workerEnv, workerExecArgv } from './env.js';
 import { Job } from './job.js';
 import { BACKEND_NAME, messages } from './messages.js';
@@ -31,13 +30,10 @@ interface Configured {
   readonly tempFolder: string | null;
 }
 
-export class ChildProcessBackend implements ParallelBackend {
+export class ChildProcessBackend extends BackendBase {
   readonly name = BACKEND_NAME;
-  readonly supportsSharedMem = false;
-  readonly supportsTimeout = true;
-  readonly usesThreads = false;
-  readonly supportsInnerMaxNumThreads = true;
-  nestingLevel: number;
+  override readonly supportsTimeout = true;
+  override readonly supportsInnerMaxNumThreads = true;
   private readonly options: NormalizedOptions;
   private configured: Configured | undefined;
   private readonly calls = new Map<string, CallBuffers>();
@@ -47,16 +43,12 @@ export class ChildProcessBackend implements ParallelBackend {
   private readonly jobs = new Map<Job, ProcessPool>();
 
   constructor(options: ChildProcessBackendOptions = {}) {
+    super();
     this.options = normalizeOptions(options);
-    this.nestingLevel = this.options.nestingLevel;
   }
 
-  effectiveNJobs(nJobs: number): number {
-    return localNJobs(nJobs);
-  }
-
-  async configure(nJobs: number, context: BackendContext): Promise<number> {
-    const n = this.effectiveNJobs(nJobs);
+  override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
+    const n = this.effectiveNJobs(requestedNJobs);
     const spec: WorkerSpec = {
       execArgv: workerExecArgv(this.options.execArgv, this.options.inheritExecArgv),
       env: workerEnv(n, context.innerMaxNumThreads, this.options.env),
@@ -109,16 +101,14 @@ export class ChildProcessBackend implements ParallelBackend {
     for (const pool of this.usedPools) pool.release(callId);
   }
 
-  /** Stops the jobs of this backend instance (their workers are killed and replaced); other backends' jobs run on. */
-  async abortEverything(_options: { ensureReady: boolean }): Promise<void> {
+  /**
+   * Releases this instance: stops its jobs still running (their workers are killed and replaced;
+   * other backends' jobs run on); the pool stays for reuse by other instances until its idle timeout.
+   */
+  override async terminate(): Promise<void> {
     const reason = new CallCancelledError(messages.cancelled());
     for (const [job, pool] of [...this.jobs]) pool.cancel(job, reason);
     for (const callId of [...this.calls.keys()]) await this.stopCall(callId);
-  }
-
-  /** Releases this instance; the pool stays for reuse by other instances until its idle timeout. */
-  async terminate(): Promise<void> {
-    await this.abortEverything({ ensureReady: false });
     for (const pool of this.usedPools) pool.users.delete(this);
     this.usedPools.clear();
   }

@@ -5,8 +5,13 @@
  */
 import { writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
-import { explainUnsendableResult, serializeError } from '@parajob/core/internal';
+import {
+  explainUnsendableResult,
+  runBatch,
+  serializeError,
+  type WireBatch,
+  type WireResult,
+} from '@parajob/core/backend';
 import './register.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { STATUS_FD } from './protocol.js';

@@ -3,7 +3,7 @@
  * and its Node flags (the parent's, so `--import tsx` reaches the workers, minus those that
  * would make a worker run something else or wait for a debugger).
  */
-import { cpuCount } from '@parajob/core';
+import { cpuCount } from '@parajob/core/backend';
 
 /** Native thread pools capped in workers (joblib caps OMP/OPENBLAS/MKL; libuv's pool is Node's analogue). */
 export const THREAD_LIMIT_VARS = [

@@ -2,7 +2,7 @@
  * @parajob/child-process — parajob's backend on a reusable pool of forked Node processes
  * (joblib's loky): crash isolation, timeouts that kill, no orphans, native thread limits.
  */
-import { registerBackend } from '@parajob/core';
+import { registerBackend } from '@parajob/core/backend';
 import { ChildProcessBackend } from './backend.js';
 import { BACKEND_NAME } from './messages.js';
 import type { ChildProcessBackendOptions } from './options.js';

@@ -1,5 +1,5 @@
 /** One batch on its way through the pool: queued, then run by one worker, settled exactly once. */
-import type { TaskBatch, WireBatch, WireResult } from '@parajob/core';
+import type { TaskBatch, WireBatch, WireResult } from '@parajob/core/backend';
 
 export class Job {
   settled = false;

@@ -8,7 +8,7 @@ export const messages = {
     notObject: (v: unknown) =>
       `new ChildProcessBackend(options): options must be an object, got ${describe(v)}`,
     unknown: (name: string) =>
-      `ChildProcessBackend: '${name}' is not an option; known options are execArgv, inheritExecArgv, env, idleTimeout and nestingLevel`,
+      `ChildProcessBackend: '${name}' is not an option; known options are execArgv, inheritExecArgv, env and idleTimeout`,
     execArgv: (v: unknown) =>
       `ChildProcessBackend option execArgv must be an array of Node flags such as ['--max-old-space-size=512'], got ${describe(v)}`,
     inheritExecArgv: (v: unknown) =>
@@ -19,8 +19,6 @@ export const messages = {
       `ChildProcessBackend option env.${key} must be a string (environment variables are strings), got ${describe(v)}`,
     idleTimeout: (v: unknown) =>
       `ChildProcessBackend option idleTimeout must be a non-negative number of milliseconds an idle worker is kept (0: stop at once), got ${describe(v)}`,
-    nestingLevel: (v: unknown) =>
-      `ChildProcessBackend option nestingLevel must be a non-negative integer, got ${describe(v)}`,
   },
   notConfigured: () =>
     'ChildProcessBackend.submit() was called before configure(): a Parallel configures its backend at its first call; call configure(nJobs, context) first when driving the backend directly',

@@ -13,8 +13,6 @@ export interface ChildProcessBackendOptions {
   env?: Readonly<Record<string, string>>;
   /** Milliseconds an idle worker is kept for reuse before it exits; default 300 000 (joblib's 300 s). */
   idleTimeout?: number;
-  /** Nesting level of this backend (set by the registry for nested calls). */
-  nestingLevel?: number;
 }
 
 export interface NormalizedOptions {
@@ -22,11 +20,10 @@ export interface NormalizedOptions {
   readonly inheritExecArgv: boolean;
   readonly env: Readonly<Record<string, string>>;
   readonly idleTimeout: number;
-  readonly nestingLevel: number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
-const KNOWN = new Set(['execArgv', 'inheritExecArgv', 'env', 'idleTimeout', 'nestingLevel']);
+const KNOWN = new Set(['execArgv', 'inheritExecArgv', 'env', 'idleTimeout']);
 
 export function normalizeOptions(options: unknown): NormalizedOptions {
   if (options === undefined || options === null) options = {};
@@ -52,15 +49,10 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
   if (typeof idleTimeout !== 'number' || !(idleTimeout >= 0) || !Number.isFinite(idleTimeout)) {
     throw new RangeError(messages.option.idleTimeout(idleTimeout));
   }
-  const nestingLevel = o.nestingLevel ?? 0;
-  if (typeof nestingLevel !== 'number' || !Number.isInteger(nestingLevel) || nestingLevel < 0) {
-    throw new RangeError(messages.option.nestingLevel(nestingLevel));
-  }
   return {
     execArgv: [...(execArgv as string[])],
     inheritExecArgv,
     env: { ...(env as Record<string, string>) },
     idleTimeout,
-    nestingLevel,
   };
 }

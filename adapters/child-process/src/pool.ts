@@ -4,7 +4,7 @@
  * timeout), resized to the latest configure()'s nJobs, and never what keeps the parent alive:
  * workers are referenced only while they run a job.
  */
-import type { WorkerCrashedError } from '@parajob/core';
+import type { WorkerCrashedError } from '@parajob/core/backend';
 import type { Job } from './job.js';
 import { WorkerProcess, type WorkerSpec } from './worker.js';
 

@@ -2,7 +2,7 @@
  * The process-wide registry of pools, keyed by how their workers start: a backend with the same
  * flags, environment and idle timeout reuses the pool (and its warm workers) of any other.
  */
-import { CallCancelledError } from '@parajob/core';
+import { CallCancelledError } from '@parajob/core/backend';
 import { messages } from './messages.js';
 import { ProcessPool } from './pool.js';
 import type { WorkerSpec } from './worker.js';

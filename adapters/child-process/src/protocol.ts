@@ -1,7 +1,6 @@
 /** Messages between the parent and a worker process (IPC with structured clone, `serialization: 'advanced'`). */
 
-import type { WireBatch, WireResult } from '@parajob/core';
-import type { SerializedError } from '@parajob/core/internal';
+import type { SerializedError, WireBatch, WireResult } from '@parajob/core/backend';
 
 /** Run a batch; `seq` (per worker) tags the status the worker writes as each task starts. */
 export interface BatchMessage {

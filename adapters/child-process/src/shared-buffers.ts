@@ -6,7 +6,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BufferLike, replaceLargeBuffers, restoreBuffers } from '@parajob/core/internal';
+import { type BufferLike, replaceLargeBuffers, restoreBuffers } from '@parajob/core/backend';
 import { messages } from './messages.js';
 import { resolveTempFolder } from './temp-folder.js';
 

@@ -10,14 +10,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TaskTimeoutError, WorkerCrashedError } from '@parajob/core';
 import {
   deserializeError,
   explainUnsendableBatch,
   type SerializedError,
+  TaskTimeoutError,
   type TimeoutWatch,
+  WorkerCrashedError,
   watchTaskTimeout,
-} from '@parajob/core/internal';
+} from '@parajob/core/backend';
 import type { Job } from './job.js';
 import { messages } from './messages.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nestedBackendOf } from '@parajob/core';
+import { nestedBackendOf } from '@parajob/core/backend';
 import { describe, expect, it } from 'vitest';
 import { THREAD_LIMIT_VARS, workerEnv, workerExecArgv } from '../src/env.js';
 import { ChildProcessBackend } from '../src/index.js';

@@ -9,7 +9,7 @@ import { realpathSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WireFunction } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import { messages } from './messages.js';
 
 /** Default --allow: every module of the project the worker was started in. */

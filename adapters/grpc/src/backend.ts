@@ -7,23 +7,21 @@
 import v8 from 'node:v8';
 import type * as grpc from '@grpc/grpc-js';
 import {
+  BackendBase,
   type BackendContext,
   CallCancelledError,
   decodeResult,
+  deserializeError,
   encodeBatch,
-  type ParallelBackend,
+  explainUnsendableBatch,
+  type SerializedError,
   type SubmitOptions,
   type TaskBatch,
   type WireBatch,
   type WireResult,
   WorkerCrashedError,
-} from '@parajob/core';
-import {
-  coreMessages,
-  deserializeError,
-  explainUnsendableBatch,
-  type SerializedError,
-} from '@parajob/core/internal';
+} from '@parajob/core/backend';
+import { coreMessages } from '@parajob/core/internal';
 import { type LinkEvents, WorkerLink } from './link.js';
 import { messages } from './messages.js';
 import { ModuleNamer } from './module-ref.js';
@@ -45,20 +43,12 @@ interface Pending {
   onAbort?: () => void;
 }
 
-/** Capacity last seen per worker set, so effectiveNJobs() (synchronous) can answer before configure(). */
-const knownCapacity = new Map<string, number>();
-
-export class GrpcBackend implements ParallelBackend, LinkEvents {
+export class GrpcBackend extends BackendBase implements LinkEvents {
   readonly name = 'grpc';
-  readonly supportsSharedMem = false;
   /** Each worker enforces the per-task timeout sent with the batch, in its worker-threads pool. */
-  readonly supportsTimeout = true;
-  readonly usesThreads = false;
-  readonly supportsInnerMaxNumThreads = false;
-  nestingLevel: number;
+  override readonly supportsTimeout = true;
 
   private readonly options: ResolvedGrpcOptions;
-  private readonly key: string;
   private readonly namer: ModuleNamer;
   private links: WorkerLink[] = [];
   private connecting: Promise<number> | undefined;
@@ -66,23 +56,25 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
   private inflightCount = 0;
   /** Batches this instance keeps at workers at once (nJobs), set by configure(). */
   private limit = Number.POSITIVE_INFINITY;
-  private requested: number | undefined;
+  /** The workers' total slots when this instance last reached them, so effectiveNJobs() (synchronous) can answer. */
+  private knownCapacity: number | undefined;
   private log: (message: string) => void = () => {};
 
   constructor(options: GrpcBackendOptions) {
+    super();
     this.options = resolveGrpcOptions(options);
-    this.nestingLevel = this.options.nestingLevel;
-    this.key = `${[...this.options.workers].sort().join(',')}|${this.options.tls ? 'tls' : 'plain'}`;
     this.namer = new ModuleNamer(this.options.root);
   }
 
-  /** -1: every slot of every worker (known once a configure() reached them); N: N batches at once. */
-  effectiveNJobs(nJobs: number): number {
+  /** -1: every slot of every worker (known once configure() reached them); N: N batches at once. */
+  override effectiveNJobs(nJobs: number): number {
     if (nJobs === 0) throw new RangeError(messages.option.nJobsZero());
-    this.requested = nJobs;
-    const capacity = knownCapacity.get(this.key);
-    if (nJobs > 0) return capacity === undefined ? nJobs : Math.min(nJobs, capacity);
-    return capacity === undefined ? 1 : Math.max(capacity + 1 + nJobs, 1);
+    return slotsFor(nJobs, this.knownCapacity);
+  }
+
+  /** Even nJobs 1 runs on a worker: the worker servers, not the driver, run tasks. */
+  override runsInCaller(): boolean {
+    return false;
   }
 
   /** The workers' total slots: Hello to every worker (unreachable ones are reported and skipped). */
@@ -94,11 +86,11 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
     return this.connecting;
   }
 
-  async configure(nJobs: number, context: BackendContext): Promise<number> {
+  /** Reaches every worker, then: -1 every slot, -2 all but one, N at most N (never more than the slots). */
+  override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
+    if (requestedNJobs === 0) throw new RangeError(messages.option.nJobsZero());
     this.log = (m) => context.log(m);
-    const capacity = await this.capacity();
-    const requested = this.requested ?? nJobs;
-    const slots = requested < 0 ? Math.max(capacity + 1 + requested, 1) : Math.min(requested, capacity);
+    const slots = slotsFor(requestedNJobs, await this.capacity());
     this.limit = slots;
     return slots;
   }
@@ -133,7 +125,7 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
       this.log(message);
       process.emitWarning(message, { code: 'PARAJOB_GRPC_UNREACHABLE' });
     }
-    knownCapacity.set(this.key, capacity);
+    this.knownCapacity = capacity;
     return capacity;
   }
 
@@ -325,7 +317,8 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
     pending.reject(error);
   }
 
-  async abortEverything(options: { ensureReady: boolean }): Promise<void> {
+  /** Fails what this instance still has queued or running, cancels it on the workers, and closes the links. */
+  override async terminate(): Promise<void> {
     const reason = new CallCancelledError(coreMessages.call.cancelled());
     for (const p of this.queue.splice(0)) this.fail(p, reason);
     for (const link of this.links) {
@@ -333,11 +326,7 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
       link.cancel(pending.map((p) => p.id!));
       for (const p of pending) this.fail(p, reason);
     }
-    if (!options.ensureReady) this.close();
-  }
-
-  async terminate(): Promise<void> {
-    await this.abortEverything({ ensureReady: false });
+    this.close();
   }
 
   private close(): void {
@@ -346,4 +335,10 @@ export class GrpcBackend implements ParallelBackend, LinkEvents {
     this.connecting = undefined;
     this.inflightCount = 0;
   }
+}
+
+/** joblib's rule against the workers' slots: -1 all, -2 all but one, N at most N; unknown capacity: N, or 1. */
+function slotsFor(nJobs: number, capacity: number | undefined): number {
+  if (nJobs > 0) return capacity === undefined ? nJobs : Math.min(nJobs, capacity);
+  return capacity === undefined ? 1 : Math.max(capacity + 1 + nJobs, 1);
 }

@@ -2,7 +2,7 @@
  * @parajob/grpc — remote parajob workers addressed directly over gRPC: the driver backend
  * (`GrpcBackend`, registered as 'grpc') and the worker server (`startGrpcWorker`).
  */
-import { registerBackend } from '@parajob/core';
+import { registerBackend } from '@parajob/core/backend';
 import { GrpcBackend } from './backend.js';
 import type { GrpcBackendOptions } from './options.js';
 

@@ -5,8 +5,15 @@
  * a refused module never loads. The pool's threads then run the tasks with per-task timeouts and
  * per-call aborts.
  */
-import type { BackendContext, ParallelBackend, WireBatch, WireResult } from '@parajob/core';
-import { relayBatch, type SerializedError, serializeError } from '@parajob/core/internal';
+import {
+  type BackendContext,
+  type ParallelBackend,
+  type SerializedError,
+  serializeError,
+  type WireBatch,
+  type WireResult,
+} from '@parajob/core/backend';
+import { relayBatch } from '@parajob/core/internal';
 import { WorkerThreadsBackend } from '@parajob/worker-threads';
 import type { ModulePolicy } from './allow.js';
 

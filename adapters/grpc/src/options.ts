@@ -19,8 +19,6 @@ export interface GrpcBackendOptions {
   keepaliveMs?: number;
   /** Project root task modules are named relative to; default: the nearest package.json above the working directory. */
   root?: string;
-  /** Nesting level (set by parajob for nested calls). */
-  nestingLevel?: number;
 }
 
 export interface ResolvedGrpcOptions {
@@ -31,7 +29,6 @@ export interface ResolvedGrpcOptions {
   readonly connectTimeoutMs: number;
   readonly keepaliveMs: number;
   readonly root: string | undefined;
-  readonly nestingLevel: number;
 }
 
 const KNOWN = [
@@ -42,7 +39,6 @@ const KNOWN = [
   'connectTimeoutMs',
   'keepaliveMs',
   'root',
-  'nestingLevel',
 ] as const;
 
 const ADDRESS = /^(?:\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/i;
@@ -73,12 +69,6 @@ export function resolveGrpcOptions(options: unknown): ResolvedGrpcOptions {
     throw new RangeError(messages.option.retries(describeValue(retries)));
   if (o.root !== undefined && typeof o.root !== 'string')
     throw new TypeError(`GrpcBackend: options.root must be a directory path, got ${describeValue(o.root)}`);
-  const nestingLevel = o.nestingLevel ?? 0;
-  if (typeof nestingLevel !== 'number' || !Number.isSafeInteger(nestingLevel) || nestingLevel < 0) {
-    throw new RangeError(
-      `GrpcBackend: options.nestingLevel must be a non-negative integer, got ${describeValue(nestingLevel)}`,
-    );
-  }
   return {
     workers: [...(workers as string[])],
     tls: validateTls(o.tls),
@@ -87,6 +77,5 @@ export function resolveGrpcOptions(options: unknown): ResolvedGrpcOptions {
     connectTimeoutMs: positive('connectTimeoutMs', o.connectTimeoutMs, 5000),
     keepaliveMs: positive('keepaliveMs', o.keepaliveMs, 30_000),
     root: o.root as string | undefined,
-    nestingLevel,
   };
 }

@@ -5,8 +5,14 @@
  */
 import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
-import { cpuCount, type WireBatch, type WireResult } from '@parajob/core';
-import { explainUnsendableResult, type SerializedError, serializeError } from '@parajob/core/internal';
+import {
+  cpuCount,
+  explainUnsendableResult,
+  type SerializedError,
+  serializeError,
+  type WireBatch,
+  type WireResult,
+} from '@parajob/core/backend';
 import { ModulePolicy } from './allow.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, ENVELOPE_BYTES } from './limits.js';
 import { bindTarget, isLoopback, parseListen } from './listen.js';

@@ -6,16 +6,17 @@
 import { nuid } from '@nats-io/transport-node';
 import {
   AutoBatching,
+  BackendBase,
   type BackendContext,
   CallCancelledError,
   decodeResult,
   encodeBatch,
-  type ParallelBackend,
+  explainUnsendableBatch,
   type SubmitOptions,
   type TaskBatch,
   WorkerCrashedError,
-} from '@parajob/core';
-import { coreMessages, explainUnsendableBatch } from '@parajob/core/internal';
+} from '@parajob/core/backend';
+import { coreMessages } from '@parajob/core/internal';
 import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
@@ -32,8 +33,6 @@ export interface NatsBackendOptions extends NatsConnectionOptions, ConsumerSetti
   /** Auto-batching aims at batches lasting between these (ms); network round trips make shorter batches worth it. Default 50–500. */
   readonly minIdealBatchDurationMs?: number;
   readonly maxIdealBatchDurationMs?: number;
-  /** Nesting level of Parallel calls this backend runs at (set by parajob for nested calls). */
-  readonly nestingLevel?: number;
 }
 
 interface CallState {
@@ -48,24 +47,19 @@ interface CallState {
 
 const DEFAULT_WORKER_WAIT_MS = 10_000;
 
-export class NatsBackend implements ParallelBackend {
+export class NatsBackend extends BackendBase {
   readonly name = 'nats';
-  readonly supportsSharedMem = false;
-  readonly supportsTimeout = true;
-  readonly usesThreads = false;
-  readonly supportsInnerMaxNumThreads = false;
-  nestingLevel: number;
+  override readonly supportsTimeout = true;
   private readonly options: NatsBackendOptions;
   private readonly keeper: SessionKeeper;
   private readonly batching: AutoBatching;
   private readonly moduleRefs = new Map<string, string>();
   private readonly calls = new Map<string, Promise<CallState>>();
   private capacity: number | undefined;
-  /** The last nJobs asked of effectiveNJobs: a negative one is resolved against the live capacity in configure(). */
-  private requested: number | undefined;
   private maxNbytes: number | null = 1024 * 1024;
 
   constructor(options: NatsBackendOptions) {
+    super();
     validateConnectionOptions(options);
     for (const key of ['workerWaitMs', 'ackWaitMs', 'maxAttempts'] as const) {
       const v = options[key];
@@ -73,7 +67,6 @@ export class NatsBackend implements ParallelBackend {
         throw new RangeError(messages.option.positive(key, v));
     }
     this.options = options;
-    this.nestingLevel = options.nestingLevel ?? 0;
     this.keeper = new SessionKeeper(options);
     this.batching = new AutoBatching({
       minIdealBatchDurationMs: options.minIdealBatchDurationMs ?? 50,
@@ -81,12 +74,16 @@ export class NatsBackend implements ParallelBackend {
     });
   }
 
-  /** -1: the live cluster's capacity (read in configure(), cached); N > 0: N (batches wait in the queue). */
-  effectiveNJobs(nJobs: number): number {
+  /** -1: the live cluster's capacity (last read by configure() or refreshCapacity()); N > 0: N (batches wait in the queue). */
+  override effectiveNJobs(nJobs: number): number {
     if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
-    this.requested = nJobs;
     if (nJobs > 0) return nJobs;
     return this.capacity === undefined ? 1 : Math.max(this.capacity + 1 + nJobs, 1);
+  }
+
+  /** Even nJobs 1 runs on a worker: the cluster, not the driver, runs tasks. */
+  override runsInCaller(): boolean {
+    return false;
   }
 
   /** Reads the live capacity now (sum of registered workers' --concurrency), for effectiveNJobs. */
@@ -100,17 +97,18 @@ export class NatsBackend implements ParallelBackend {
     }
   }
 
-  async configure(nJobs: number, context: BackendContext): Promise<number> {
+  /** N > 0: N batches at once (they wait in the queue for free slots); negative: against the live capacity. */
+  override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
+    if (requestedNJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
     this.maxNbytes = context.maxNbytes;
-    const wanted = this.requested !== undefined && this.requested < 0 ? this.requested : nJobs;
-    if (wanted > 0) {
+    if (requestedNJobs > 0) {
       // connect now, so a bad server or credentials fail the call up front
       await this.keeper.acquire();
       this.keeper.release();
-      return wanted;
+      return requestedNJobs;
     }
     const capacity = await this.refreshCapacity();
-    return Math.max(capacity + 1 + wanted, 1);
+    return Math.max(capacity + 1 + requestedNJobs, 1);
   }
 
   private callState(callId: string, signal: AbortSignal): Promise<CallState> {
@@ -226,14 +224,10 @@ export class NatsBackend implements ParallelBackend {
     this.batching.batchCompleted(batchSize, durationMs);
   }
 
-  /** Cancels every call of this instance on the workers and purges their queued batches. */
-  async abortEverything(_options: { ensureReady: boolean }): Promise<void> {
+  /** Cancels every call of this instance on the workers, purges their queued batches, and disconnects. */
+  override async terminate(): Promise<void> {
     const states = await Promise.all([...this.calls.values()].map((s) => s.catch(() => undefined)));
     await Promise.all(states.map((s) => s?.session.cancelCall(s.token)));
-  }
-
-  async terminate(): Promise<void> {
-    await this.abortEverything({ ensureReady: false });
     const ids = [...this.calls.keys()];
     await Promise.all(ids.map((id) => this.stopCall(id)));
     await Promise.all([...this.stopping]);

@@ -9,7 +9,8 @@
  */
 
 import { nuid } from '@nats-io/transport-node';
-import { CallCancelledError, delayed, SequentialBackend, TaskBatch } from '@parajob/core';
+import { delayed } from '@parajob/core';
+import { CallCancelledError, nestedBackendOf, TaskBatch } from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
 import { messages } from './messages.js';
 
@@ -99,7 +100,7 @@ export class Cluster {
         callId: id,
         firstIndex: 0,
         tasks: [delayed(fn as (...a: unknown[]) => unknown)(...ready)],
-        nested: { backend: new SequentialBackend({ nestingLevel: 1 }), nJobs: null },
+        nested: nestedBackendOf(this.backend),
         depth: 1,
         settle: false,
       });

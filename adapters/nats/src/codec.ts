@@ -6,7 +6,7 @@
  */
 import v8 from 'node:v8';
 import type { ObjectStore } from '@nats-io/obj';
-import { type BufferLike, replaceLargeBuffers, restoreBuffers } from '@parajob/core/internal';
+import { type BufferLike, replaceLargeBuffers, restoreBuffers } from '@parajob/core/backend';
 
 const BLOB = '__parajobBlob';
 

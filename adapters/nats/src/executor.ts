@@ -5,8 +5,14 @@
  * functions refused without --allow-source; the batch then goes to the pool as an ordinary
  * TaskBatch (whose threads import the resolved files themselves).
  */
-import type { ParallelBackend, WireBatch, WireFunction, WireResult } from '@parajob/core';
-import { relayBatch, serializeError } from '@parajob/core/internal';
+import {
+  type ParallelBackend,
+  serializeError,
+  type WireBatch,
+  type WireFunction,
+  type WireResult,
+} from '@parajob/core/backend';
+import { relayBatch } from '@parajob/core/internal';
 import { WorkerThreadsBackend } from '@parajob/worker-threads';
 import { messages } from './messages.js';
 import { type ModulePolicy, moduleResolver } from './module-ref.js';

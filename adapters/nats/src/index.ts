@@ -2,7 +2,7 @@
  * @parajob/nats: distributed parajob on NATS JetStream (DESIGN §6). The driver's backend, the
  * worker, and a Ray-like client, on one protocol.
  */
-import { registerBackend } from '@parajob/core';
+import { registerBackend } from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
 
 export { NatsBackend, type NatsBackendOptions } from './backend.js';

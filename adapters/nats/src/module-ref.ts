@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { WireFunction } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
 import { messages } from './messages.js';
 
 interface PackageInfo {

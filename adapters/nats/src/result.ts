@@ -1,6 +1,6 @@
 /** Task and result message bodies, and the driver's decoding of what came back for a batch. */
 import type { ObjectStore } from '@nats-io/obj';
-import type { WireBatch, WireResult } from '@parajob/core';
+import type { WireBatch, WireResult } from '@parajob/core/backend';
 import { fetchBody, restoreBlobs, unpack } from './codec.js';
 import { H } from './names.js';
 import type { Delivery } from './session.js';

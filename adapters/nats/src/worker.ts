@@ -11,8 +11,7 @@ import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { millis, headers as natsHeaders, nuid } from '@nats-io/transport-node';
-import { cpuCount } from '@parajob/core';
-import { explainUnsendableResult } from '@parajob/core/internal';
+import { cpuCount, explainUnsendableResult } from '@parajob/core/backend';
 import { BlobUploads, fetchBody, HEADROOM, pack, restoreBlobs, unpack } from './codec.js';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { LocalExecutor } from './executor.js';

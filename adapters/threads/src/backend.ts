@@ -5,57 +5,38 @@
  * thread pool). An in-process task cannot be killed: abort and timeout reject the call at once,
  * but a synchronous busy task keeps the event loop until it returns.
  */
-import {
-  type BackendContext,
-  CallCancelledError,
-  localNJobs,
-  type ParallelBackend,
-  type SubmitOptions,
-  type TaskBatch,
-} from '@parajob/core';
+import { BackendBase, CallCancelledError, type SubmitOptions, type TaskBatch } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
 import { messages } from './messages.js';
 import { Slots } from './slots.js';
 
-export interface ThreadsOptions {
-  /** Nesting level of Parallel calls this backend runs at (set by parajob for nested calls). */
-  nestingLevel?: number;
-}
+/** `new ThreadsBackend()` takes no options yet; an object is accepted so parallelConfig's backend options fit. */
+export type ThreadsOptions = Record<string, never>;
 
-function resolveOptions(options: unknown): Required<ThreadsOptions> {
-  if (options === undefined || options === null) return { nestingLevel: 0 };
+function checkOptions(options: unknown): void {
+  if (options === undefined || options === null) return;
   if (typeof options !== 'object' || Array.isArray(options))
     throw new TypeError(messages.options.notObject(options));
-  for (const key of Object.keys(options))
-    if (key !== 'nestingLevel') throw new TypeError(messages.options.unknown(key));
-  const { nestingLevel = 0 } = options as ThreadsOptions;
-  if (!Number.isSafeInteger(nestingLevel) || nestingLevel < 0)
-    throw new RangeError(messages.options.nestingLevel(nestingLevel));
-  return { nestingLevel };
+  for (const key of Object.keys(options)) throw new TypeError(messages.options.unknown(key));
 }
 
-export class ThreadsBackend implements ParallelBackend {
+export class ThreadsBackend extends BackendBase {
   readonly name = 'threads';
-  readonly supportsSharedMem = true;
+  override readonly supportsSharedMem = true;
   /** Async tasks are rejected promptly at their limit; a synchronous one only once it returns. */
-  readonly supportsTimeout = true;
-  readonly usesThreads = true;
-  readonly supportsInnerMaxNumThreads = false;
-  nestingLevel: number;
+  override readonly supportsTimeout = true;
+  override readonly usesThreads = true;
   private slots = new Slots(1);
-  /** Aborted by abortEverything()/terminate(): stops every batch this instance runs. */
+  /** Aborted by terminate(): stops every batch this instance runs. */
   private everything = new AbortController();
 
   constructor(options: ThreadsOptions = {}) {
-    this.nestingLevel = resolveOptions(options).nestingLevel;
+    super();
+    checkOptions(options);
   }
 
-  effectiveNJobs(nJobs: number): number {
-    return localNJobs(nJobs);
-  }
-
-  async configure(nJobs: number, _context: BackendContext): Promise<number> {
-    const n = this.effectiveNJobs(nJobs);
+  override async configure(requestedNJobs: number): Promise<number> {
+    const n = this.effectiveNJobs(requestedNJobs);
     this.slots = new Slots(n);
     return n;
   }
@@ -72,13 +53,9 @@ export class ThreadsBackend implements ParallelBackend {
     }
   }
 
-  /** Rejects this instance's batches now (a synchronous task still runs to its end); with ensureReady it stays usable. */
-  async abortEverything({ ensureReady }: { ensureReady: boolean }): Promise<void> {
+  /** Rejects this instance's batches now (a synchronous task still runs to its end); the instance stays usable. */
+  override async terminate(): Promise<void> {
     this.everything.abort(new CallCancelledError(coreMessages.call.cancelled()));
-    if (ensureReady) this.everything = new AbortController();
-  }
-
-  async terminate(): Promise<void> {
-    await this.abortEverything({ ensureReady: true });
+    this.everything = new AbortController();
   }
 }

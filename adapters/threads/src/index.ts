@@ -2,7 +2,7 @@
  * @parajob/threads — joblib's threading backend: tasks run concurrently on the caller's event
  * loop and share its memory. What `require: 'sharedmem'` and `prefer: 'threads'` select.
  */
-import { registerBackend } from '@parajob/core';
+import { registerBackend } from '@parajob/core/backend';
 import { ThreadsBackend, type ThreadsOptions } from './backend.js';
 
 export { ThreadsBackend, type ThreadsOptions } from './backend.js';

@@ -4,11 +4,9 @@ import { describe } from '@parajob/core/internal';
 export const messages = {
   options: {
     notObject: (v: unknown) =>
-      `new ThreadsBackend(options): options must be an object such as { nestingLevel }, got ${describe(v)}`,
+      `new ThreadsBackend(options): options must be an empty object or omitted, got ${describe(v)}`,
     unknown: (key: string) =>
-      `ThreadsBackend: '${key}' is not an option; the only option is nestingLevel. ` +
+      `ThreadsBackend: '${key}' is not an option; ThreadsBackend takes none. ` +
       "Tasks run on the caller's event loop, so there is no pool to size or limit: nJobs caps how many batches run at once.",
-    nestingLevel: (v: unknown) =>
-      `ThreadsBackend: options.nestingLevel must be a non-negative integer, got ${describe(v)}`,
   },
 };

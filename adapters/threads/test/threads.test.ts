@@ -2,11 +2,11 @@ import {
   delayed,
   getActiveBackend,
   listBackends,
-  nestedBackendOf,
   Parallel,
   parallelConfig,
   TaskTimeoutError,
 } from '@parajob/core';
+import { nestedBackendOf } from '@parajob/core/backend';
 import { register, ThreadsBackend } from '@parajob/threads';
 import { describe, expect, it } from 'vitest';
 
@@ -55,7 +55,8 @@ describe('threads backend', () => {
       onProgress: (p) => sizes.push(p.batchSize),
     }).run(Array.from({ length: 2000 }, (_, i) => delayed((x: number) => x)(i)));
     expect(Math.max(...sizes)).toBeGreaterThan(1);
-    const backend = new ThreadsBackend({ nestingLevel: 1 });
+    const backend = new ThreadsBackend();
+    backend.nestingLevel = 1;
     expect(backend).toMatchObject({ supportsSharedMem: true, usesThreads: true, supportsTimeout: true });
     expect(nestedBackendOf(backend)).toMatchObject({
       backend: { name: 'sequential', nestingLevel: 2 },
@@ -96,11 +97,11 @@ describe('threads backend', () => {
     await expect(call).rejects.toBe(reason);
   });
 
-  it("abortEverything() stops this instance's batches and leaves it usable", async () => {
+  it("terminate() stops this instance's batches and leaves it usable", async () => {
     const backend = new ThreadsBackend();
     const p = new Parallel({ nJobs: 2, backend });
     const call = p.run([delayed(never)()]);
-    setTimeout(() => void backend.abortEverything({ ensureReady: true }), 20);
+    setTimeout(() => void backend.terminate(), 20);
     await expect(call).rejects.toThrow(/cancelled/);
     expect(await p.run([delayed((x: number) => x + 1)(1)])).toEqual([2]);
   });
@@ -119,6 +120,7 @@ describe('threads backend', () => {
 
   it('validates its options', () => {
     expect(() => new ThreadsBackend({ nJobs: 2 } as never)).toThrow(/'nJobs' is not an option/);
-    expect(() => new ThreadsBackend({ nestingLevel: -1 })).toThrow(RangeError);
+    expect(() => new ThreadsBackend({ nestingLevel: 1 } as never)).toThrow(/'nestingLevel' is not an option/);
+    expect(() => new ThreadsBackend(3 as never)).toThrow(TypeError);
   });
 });

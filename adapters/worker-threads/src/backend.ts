@@ -3,18 +3,18 @@
  * threads; a timeout or an abort stops the thread running the task and piscina replaces it.
  */
 import {
+  BackendBase,
   type BackendContext,
   CallCancelledError,
   decodeResult,
   encodeBatch,
-  localNJobs,
-  type ParallelBackend,
   type SubmitOptions,
   type TaskBatch,
   TaskTimeoutError,
   type WireResult,
-} from '@parajob/core';
-import { coreMessages, watchTaskTimeout } from '@parajob/core/internal';
+  watchTaskTimeout,
+} from '@parajob/core/backend';
+import { coreMessages } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
@@ -22,14 +22,10 @@ import { sharedPool, type WorkerPool } from './pool.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 
-export class WorkerThreadsBackend implements ParallelBackend {
+/** Worker threads do not share the caller's memory: for prefer/require they count as "processes" (BackendBase's defaults). */
+export class WorkerThreadsBackend extends BackendBase {
   readonly name = 'worker-threads';
-  readonly supportsSharedMem = false;
-  readonly supportsTimeout = true;
-  /** Worker threads do not share the caller's memory: for prefer/require they count as "processes". */
-  readonly usesThreads = false;
-  readonly supportsInnerMaxNumThreads = false;
-  nestingLevel: number;
+  override readonly supportsTimeout = true;
   private readonly options: ResolvedOptions;
   private pool: WorkerPool | undefined;
   private buffers = new LargeBufferSharing(null);
@@ -39,16 +35,12 @@ export class WorkerThreadsBackend implements ParallelBackend {
   private readonly byCall = new WeakMap<AbortSignal, Set<Stop>>();
 
   constructor(options: WorkerThreadsOptions = {}) {
+    super();
     this.options = resolveOptions(options);
-    this.nestingLevel = this.options.nestingLevel;
   }
 
-  effectiveNJobs(nJobs: number): number {
-    return localNJobs(nJobs);
-  }
-
-  async configure(nJobs: number, context: BackendContext): Promise<number> {
-    const threads = this.effectiveNJobs(nJobs);
+  override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
+    const threads = this.effectiveNJobs(requestedNJobs);
     this.pool = await sharedPool({
       threads,
       resourceLimits: this.options.resourceLimits,
@@ -76,7 +68,7 @@ export class WorkerThreadsBackend implements ParallelBackend {
       : encoded;
     const status = new StatusSlot();
     const controller = new AbortController();
-    // why we stopped the batch ourselves (abort, timeout, abortEverything); piscina then rejects with an AbortError
+    // why we stopped the batch ourselves (abort, timeout, terminate); piscina then rejects with an AbortError
     let stopReason: unknown;
     const stop = (reason: unknown) => {
       if (stopReason !== undefined) return;
@@ -136,15 +128,13 @@ export class WorkerThreadsBackend implements ParallelBackend {
     return batches;
   }
 
-  /** Stops this instance's running batches (their threads are replaced); other instances' work is untouched. */
-  async abortEverything(_options: { ensureReady: boolean }): Promise<void> {
+  /**
+   * Releases this instance: stops its batches still running (their threads are replaced), other
+   * instances' work is untouched; the shared pool stays for them (see shutdownWorkerThreadsPools).
+   */
+  override async terminate(): Promise<void> {
     const reason = new CallCancelledError(coreMessages.call.cancelled());
     for (const stop of [...this.running]) stop(reason);
-  }
-
-  /** Releases this instance; the shared pool stays for other instances (see shutdownWorkerThreadsPools). */
-  async terminate(): Promise<void> {
-    await this.abortEverything({ ensureReady: false });
     this.pool = undefined;
   }
 }

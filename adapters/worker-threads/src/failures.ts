@@ -3,8 +3,13 @@
  * error parajob promises: a task's own errors never arrive here (the worker returns them in its
  * answer), so what is left is an argument that could not be posted, or a worker that died.
  */
-import { SerializationError, type TaskBatch, WorkerCrashedError } from '@parajob/core';
-import { coreMessages, explainUnsendableBatch } from '@parajob/core/internal';
+import {
+  explainUnsendableBatch,
+  SerializationError,
+  type TaskBatch,
+  WorkerCrashedError,
+} from '@parajob/core/backend';
+import { coreMessages } from '@parajob/core/internal';
 import { messages } from './messages.js';
 import type { StatusSlot } from './status-slot.js';
 

@@ -2,7 +2,7 @@
  * @parajob/worker-threads — parajob's default backend: tasks run on a shared pool of worker
  * threads (piscina), with timeouts, crash reports and large buffers shared as SharedArrayBuffer.
  */
-import { registerBackend } from '@parajob/core';
+import { registerBackend } from '@parajob/core/backend';
 import { WorkerThreadsBackend } from './backend.js';
 import type { WorkerThreadsOptions } from './options.js';
 

@@ -11,10 +11,10 @@ export const RESOURCE_LIMIT_KEYS = [
 export const messages = {
   options: {
     notObject: (v: unknown) =>
-      `new WorkerThreadsBackend(options): options must be an object such as { resourceLimits, idleTimeoutMs, nestingLevel }, got ${describe(v)}`,
+      `new WorkerThreadsBackend(options): options must be an object such as { resourceLimits, idleTimeoutMs }, got ${describe(v)}`,
     unknown: (key: string, hint: string | undefined) =>
       `WorkerThreadsBackend: '${key}' is not an option${hint ? `; did you mean '${hint}'?` : ''}. ` +
-      'The options are resourceLimits, idleTimeoutMs and nestingLevel.',
+      'The options are resourceLimits and idleTimeoutMs.',
     resourceLimits: (v: unknown) =>
       `WorkerThreadsBackend: options.resourceLimits must be an object with some of ${RESOURCE_LIMIT_KEYS.join(', ')}, got ${describe(v)}`,
     resourceLimitKey: (key: string) =>
@@ -23,8 +23,6 @@ export const messages = {
       `WorkerThreadsBackend: options.resourceLimits.${key} must be a positive number of megabytes, got ${describe(v)}`,
     idleTimeoutMs: (v: unknown) =>
       `WorkerThreadsBackend: options.idleTimeoutMs must be a non-negative number of milliseconds (Infinity keeps idle workers), got ${describe(v)}`,
-    nestingLevel: (v: unknown) =>
-      `WorkerThreadsBackend: options.nestingLevel must be a non-negative integer, got ${describe(v)}`,
   },
   notConfigured: () =>
     'WorkerThreadsBackend.submit() was called before configure(): a Parallel instance configures its backend at its first call; ' +

@@ -7,19 +7,16 @@ export interface WorkerThreadsOptions {
   resourceLimits?: ResourceLimits;
   /** How long an idle worker thread is kept for the next call before it exits; default 30 000 ms. Idle workers never keep the process alive. */
   idleTimeoutMs?: number;
-  /** Nesting level of Parallel calls this backend runs at (set by parajob for nested calls). */
-  nestingLevel?: number;
 }
 
 export interface ResolvedOptions {
   readonly resourceLimits: ResourceLimits | null;
   readonly idleTimeoutMs: number;
-  readonly nestingLevel: number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
-const KNOWN = ['resourceLimits', 'idleTimeoutMs', 'nestingLevel'] as const;
+const KNOWN = ['resourceLimits', 'idleTimeoutMs'] as const;
 
 function closest(key: string): string | undefined {
   const lower = key.toLowerCase();
@@ -54,11 +51,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (!(KNOWN as readonly string[]).includes(key))
       throw new TypeError(messages.options.unknown(key, closest(key)));
   }
-  const { idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, nestingLevel = 0 } = options as WorkerThreadsOptions;
+  const { idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS } = options as WorkerThreadsOptions;
   if (typeof idleTimeoutMs !== 'number' || Number.isNaN(idleTimeoutMs) || idleTimeoutMs < 0) {
     throw new RangeError(messages.options.idleTimeoutMs(idleTimeoutMs));
   }
-  if (!Number.isSafeInteger(nestingLevel) || nestingLevel < 0)
-    throw new RangeError(messages.options.nestingLevel(nestingLevel));
-  return { resourceLimits: resolveResourceLimits(options.resourceLimits), idleTimeoutMs, nestingLevel };
+  return { resourceLimits: resolveResourceLimits(options.resourceLimits), idleTimeoutMs };
 }

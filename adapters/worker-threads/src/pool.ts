@@ -5,7 +5,7 @@
  * timeout, so a pool never keeps the process alive and nobody has to close it.
  */
 import type { ResourceLimits } from 'node:worker_threads';
-import type { WireResult } from '@parajob/core';
+import type { WireResult } from '@parajob/core/backend';
 import type { Piscina } from 'piscina';
 import type { WorkerTask } from './worker.js';
 

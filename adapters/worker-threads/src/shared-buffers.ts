@@ -4,8 +4,7 @@
  * by many tasks is copied once instead of once per task by postMessage. Workers receive views on
  * the same shared memory.
  */
-import type { WireArgs } from '@parajob/core';
-import { type BufferLike, mapWireArgs, replaceLargeBuffers } from '@parajob/core/internal';
+import { type BufferLike, mapWireArgs, replaceLargeBuffers, type WireArgs } from '@parajob/core/backend';
 
 type TypedArrayConstructor = new (
   buffer: SharedArrayBuffer,

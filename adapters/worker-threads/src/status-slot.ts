@@ -3,7 +3,7 @@
  * and, when the call has a per-task timeout, since when. The parent reads it without any message round trip: to time tasks from their
  * start (not from queueing) and to name the task a crashed worker was running.
  */
-import type { RunningTask } from '@parajob/core/internal';
+import type { RunningTask } from '@parajob/core/backend';
 
 const POSITION = 0; // Int32 slot 0: position of the running task, -1 before the first one starts
 const STARTED_AT = 1; // Float64 slot 1 (bytes 8..15): Date.now() when it started

@@ -2,8 +2,13 @@
  * The piscina worker: runs one batch with core's runtime, recording each task's start in the
  * batch's status slot (for timeouts counted from task start and for crash reports).
  */
-import { runBatch, type WireBatch, type WireResult } from '@parajob/core';
-import { explainUnsendableResult, serializeError } from '@parajob/core/internal';
+import {
+  explainUnsendableResult,
+  runBatch,
+  serializeError,
+  type WireBatch,
+  type WireResult,
+} from '@parajob/core/backend';
 import { cloneFailure } from './result-check.js';
 import { StatusSlot } from './status-slot.js';
 import { ensureTypeScriptLoader } from './typescript-loader.js';

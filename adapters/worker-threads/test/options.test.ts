@@ -1,4 +1,5 @@
-import { listBackends, nestedBackendOf } from '@parajob/core';
+import { listBackends } from '@parajob/core';
+import { nestedBackendOf } from '@parajob/core/backend';
 import { register, WorkerThreadsBackend } from '@parajob/worker-threads';
 import { describe, expect, it } from 'vitest';
 
@@ -7,8 +8,9 @@ describe('WorkerThreadsBackend options', () => {
     const backend = new WorkerThreadsBackend({
       resourceLimits: { maxOldGenerationSizeMb: 64 },
       idleTimeoutMs: 1000,
-      nestingLevel: 2,
     });
+    // core sets the nesting level of the backends it creates; it is not an option
+    backend.nestingLevel = 2;
     expect(backend).toMatchObject({
       name: 'worker-threads',
       nestingLevel: 2,
@@ -28,8 +30,8 @@ describe('WorkerThreadsBackend options', () => {
     );
     expect(() => new WorkerThreadsBackend({ idleTimeoutMs: -1 })).toThrow(RangeError);
     expect(() => new WorkerThreadsBackend({ idleTimeoutMs: -1 })).toThrow(/options.idleTimeoutMs/);
-    expect(() => new WorkerThreadsBackend({ nestingLevel: 1.5 })).toThrow(
-      /options.nestingLevel must be a non-negative integer/,
+    expect(() => new WorkerThreadsBackend({ nestingLevel: 1 } as never)).toThrow(
+      /'nestingLevel' is not an option/,
     );
     expect(() => new WorkerThreadsBackend({ resourceLimits: { maxOldGenerationSizeMb: 0 } })).toThrow(
       /options.resourceLimits.maxOldGenerationSizeMb must be a positive number/,

@@ -1,6 +1,6 @@
 /**
- * Internals that sibling packages (adapters, the CLI) need. Not part of the user API; may change
- * between minor versions.
+ * Internals that sibling packages (adapters, the CLI) need. Not part of any public API; may
+ * change between minor versions. Backend authors use `@parajob/core/backend`.
  */
 import './index.js';
 
@@ -9,13 +9,10 @@ export { findUncloneable, type Uncloneable } from './clone-check.js';
 export { currentScope, runInScope, type Scope } from './config.js';
 export { withTaskIndex } from './errors.js';
 export { parsePreDispatch, resolvePreDispatch } from './expression.js';
-export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';
 export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
 export { relayBatch, taskBatchFromWire, toWireResult } from './relay.js';
-export { explainUnsendableResult, resolveFunction } from './runtime.js';
-export { deserializeError, type SerializedError, serializeError } from './serialize-error.js';
+export { resolveFunction } from './runtime.js';
+export { sequentialAt } from './sequential.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';
-export { type RunningTask, type TimeoutWatch, watchTaskTimeout } from './timeout-watch.js';
-export { explainUnsendableBatch, mapWireArgs, wireTaskArgs } from './wire.js';

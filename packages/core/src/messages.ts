@@ -25,6 +25,9 @@ export const messages = {
       `options.nJobs must be an integer (-1 for all CPUs, -2 for all but one, N for N workers), got ${describe(v)}`,
     backendType: (v: unknown) =>
       `options.backend must be a registered backend name (see listBackends()) or a ParallelBackend instance, got ${describe(v)}`,
+    backendIncomplete: (name: string, missing: readonly string[]) =>
+      `options.backend: backend '${name}' does not implement the backend protocol (missing ${missing.map((m) => `${m}()`).join(', ')}); ` +
+      "extend BackendBase from '@parajob/core/backend', which supplies the defaults (see docs/writing-a-backend.md)",
     prefer: (v: unknown) => `options.prefer must be 'processes', 'threads' or null, got ${describe(v)}`,
     require: (v: unknown) => `options.require must be 'sharedmem' or null, got ${describe(v)}`,
     preferRequire: () =>

@@ -2,7 +2,7 @@
  * Validation of Parallel options and parallelConfig values, once, up front, with messages that
  * name the option and the accepted values.
  */
-import { isParallelBackend, type ParallelBackend } from './backend.js';
+import { isParallelBackend, missingBackendMethods, type ParallelBackend } from './backend.js';
 import { closest, messages } from './messages.js';
 
 export type Prefer = 'processes' | 'threads';
@@ -20,6 +20,18 @@ export function validateBackend(value: unknown): string | ParallelBackend | null
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' && value.length > 0) return value;
   if (isParallelBackend(value)) return value;
+  // an object with submit() is a backend written for another protocol version: say what it lacks
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { submit?: unknown }).submit === 'function'
+  )
+    throw new TypeError(
+      messages.option.backendIncomplete(
+        String((value as { name?: unknown }).name),
+        missingBackendMethods(value),
+      ),
+    );
   throw new TypeError(messages.option.backendType(value));
 }
 

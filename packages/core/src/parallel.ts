@@ -264,7 +264,8 @@ export class Parallel {
       throw new RangeError(messages.backend.nestedTooDeep(this.depth + 1, MAX_NESTING_DEPTH));
     const s = this.settings;
     const backend = this.backend;
-    const inCaller = s.nJobs === 1 || backend.name === 'sequential';
+    // the backend decides (joblib's fallback to its sequential path): local ones for nJobs 1, remote ones never
+    const inCaller = backend.runsInCaller(s.nJobs);
     // claim the instance before the first await, so a concurrent second call is refused
     const placeholder = {} as Call;
     this.running = placeholder;
@@ -272,7 +273,8 @@ export class Parallel {
       let workers = 1;
       let reporter = this.reporter(null);
       if (!inCaller) {
-        this.configured ??= backend.configure(backend.effectiveNJobs(s.nJobs), this.context(reporter));
+        // what the user asked (e.g. -1): a remote backend resolves it against its live capacity
+        this.configured ??= backend.configure(s.nJobs, this.context(reporter));
         workers = await this.configured.catch((error) => {
           this.configured = undefined;
           throw error;
@@ -299,7 +301,7 @@ export class Parallel {
           inCaller,
           preDispatch,
           batchSize: s.batchSize,
-          batching: inCaller ? this.callerBatching : this.batching(backend),
+          batching: this.batching(backend, inCaller),
           timeout: useTimeout ? s.timeout : null,
           signal: s.signal,
           reporter: (reporter = this.reporter(
@@ -324,14 +326,14 @@ export class Parallel {
   }
 
   /** The backend's own batching policy when it has one, else joblib's heuristic kept by this instance. */
-  private batching(backend: ParallelBackend): CallParams['batching'] {
+  private batching(backend: ParallelBackend, inCaller: boolean): CallParams['batching'] {
     if (backend.computeBatchSize && backend.batchCompleted) {
       return {
         computeBatchSize: () => backend.computeBatchSize!(),
         batchCompleted: (size, ms) => backend.batchCompleted!(size, ms),
       };
     }
-    return this.poolBatching;
+    return inCaller ? this.callerBatching : this.poolBatching;
   }
 
   private end(call: Call): void {

@@ -7,7 +7,7 @@ import type { ParallelBackend, SubmitOptions } from './backend.js';
 import { TaskBatch, TaskFailure } from './batch.js';
 import { createBackend, isRegistered } from './registry.js';
 import { type RunBatchOptions, resolveFunction } from './runtime.js';
-import { SequentialBackend } from './sequential.js';
+import { sequentialAt } from './sequential.js';
 import { type SerializedError, serializeError } from './serialize-error.js';
 import { task, taskRefOf } from './task.js';
 import { TaskTable } from './task-table.js';
@@ -41,7 +41,7 @@ export async function taskBatchFromWire(
         : {
             backend: isRegistered(nested.backend)
               ? createBackend(nested.backend, {}, nested.level)
-              : new SequentialBackend({ nestingLevel: nested.level }),
+              : sequentialAt(nested.level),
             nJobs: nested.nJobs,
           },
     depth: wire.depth,

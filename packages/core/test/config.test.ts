@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SequentialBackend } from '../src/backend-api.js';
 import {
   delayed,
   effectiveNJobs,
@@ -7,7 +8,6 @@ import {
   Parallel,
   parallelConfig,
   registerBackend,
-  SequentialBackend,
 } from '../src/index.js';
 import { RecordingBackend } from './helpers.js';
 

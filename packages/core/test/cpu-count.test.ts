@@ -125,7 +125,7 @@ describe('cpuCount (joblib §1.15, loky tests)', () => {
 
 describe('localNJobs (joblib rule for local CPUs)', () => {
   it('maps -1 to every usable CPU, -2 to all but one, never below 1, and refuses 0', async () => {
-    const { localNJobs } = await import('../src/index.js');
+    const { localNJobs } = await import('../src/backend-api.js');
     const n = cpuCount();
     expect(localNJobs(-1)).toBe(n);
     expect(localNJobs(-2)).toBe(Math.max(n - 1, 1));

@@ -1,12 +1,13 @@
 import {
   AutoBatching,
+  BackendBase,
   type BackendContext,
   type NestedBackend,
-  type ParallelBackend,
-  SequentialBackend,
   type SubmitOptions,
   type TaskBatch,
-} from '../src/index.js';
+} from '../src/backend-api.js';
+import type { ParallelBackend } from '../src/index.js';
+import { sequentialAt } from '../src/internal.js';
 
 /** An in-process pool backend for scheduler tests: runs at most `workers` batches at once and records them. */
 export class RecordingBackend implements ParallelBackend {
@@ -33,9 +34,13 @@ export class RecordingBackend implements ParallelBackend {
     return nJobs < 0 ? Math.max(4 + 1 + nJobs, 1) : nJobs;
   }
 
+  runsInCaller(nJobs: number): boolean {
+    return nJobs === 1;
+  }
+
   async configure(nJobs: number, _context: BackendContext): Promise<number> {
     this.configured++;
-    return this.options.configureResult ?? this.options.workers ?? nJobs;
+    return this.options.configureResult ?? this.options.workers ?? this.effectiveNJobs(nJobs);
   }
 
   async submit(batch: TaskBatch, options: SubmitOptions): Promise<unknown[]> {
@@ -62,10 +67,8 @@ export class RecordingBackend implements ParallelBackend {
   }
 
   getNestedBackend(): NestedBackend {
-    return { backend: new SequentialBackend({ nestingLevel: this.nestingLevel + 1 }), nJobs: null };
+    return { backend: sequentialAt(this.nestingLevel + 1), nJobs: null };
   }
-
-  async abortEverything(): Promise<void> {}
 
   async terminate(): Promise<void> {
     this.terminated++;
@@ -87,3 +90,14 @@ export function deferred<T = void>() {
 }
 
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** A local backend with nothing but protocol 2's defaults (BackendBase): no batching policy of its own. */
+export class DefaultsBackend extends BackendBase {
+  readonly name = 'defaults';
+  submitted = 0;
+
+  submit(batch: TaskBatch, options: SubmitOptions): Promise<unknown[]> {
+    this.submitted++;
+    return batch.run({ signal: options.signal });
+  }
+}

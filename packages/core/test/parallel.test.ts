@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { delayed, Parallel } from '../src/index.js';
-import { deferred, RecordingBackend, range } from './helpers.js';
+import { DefaultsBackend, deferred, RecordingBackend, range } from './helpers.js';
 
 const sq = (x: number) => x * x;
 const f = (x: number, y = 0, z = 0) => x ** 2 + y + z;
@@ -420,7 +420,9 @@ describe('progress', () => {
 describe('nJobs 1 with batchSize auto', () => {
   it('grows batches for fast tasks, at most doubling, and keeps order', async () => {
     const sizes: number[] = [];
-    const out = await new Parallel({ nJobs: 1, onProgress: (p) => sizes.push(p.batchSize) }).run(
+    // a backend without a policy of its own: core's heuristic (sequential's own is joblib's 1)
+    const backend = new DefaultsBackend();
+    const out = await new Parallel({ nJobs: 1, backend, onProgress: (p) => sizes.push(p.batchSize) }).run(
       range(5000).map((x) => delayed(sq)(x)),
     );
     expect(out).toEqual(range(5000).map(sq));
@@ -456,7 +458,7 @@ describe('results before a failure', () => {
   });
 
   it('also for a batch that crossed the wire', async () => {
-    const { decodeResult, encodeBatch, runBatch, TaskBatch } = await import('../src/index.js');
+    const { decodeResult, encodeBatch, runBatch, TaskBatch } = await import('../src/backend-api.js');
     const { failAt } = await import('../src/testing/tasks.js');
     const b = new TaskBatch({
       callId: 'c',

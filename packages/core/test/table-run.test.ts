@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { delayed, encodeBatch, runBatch, TaskBatch } from '../src/index.js';
+import { encodeBatch, runBatch, TaskBatch } from '../src/backend-api.js';
+import { delayed } from '../src/index.js';
 
 const wireOf = (tasks: ReturnType<ReturnType<typeof delayed>>[], settle = false) =>
   encodeBatch(new TaskBatch({ callId: 'c', firstIndex: 0, tasks, nested: null, depth: 1, settle }));

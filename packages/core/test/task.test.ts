@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { delayed, task } from '../src/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const dist = new URL('../dist/index.js', import.meta.url).href;
+const dist = new URL('../dist/backend-api.js', import.meta.url).href;
 
 describe('task()', () => {
   it('validates its arguments', () => {
@@ -46,7 +46,7 @@ describe('task()', () => {
   });
 
   it('a Parallel call while a worker imports a task module fails at once, explaining why', async () => {
-    const { runBatch } = (await import(dist)) as typeof import('../src/index.js');
+    const { runBatch } = (await import(dist)) as typeof import('../src/backend-api.js');
     const module = new URL('./fixtures/side-effect-tasks.mjs', import.meta.url).href;
     const result = await runBatch({
       v: 1,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AutoBatching, delayed, Parallel } from '../src/index.js';
+import { AutoBatching } from '../src/backend-api.js';
+import { delayed, Parallel } from '../src/index.js';
 import { ProgressReporter, shortFormatTime, verbosityFilter } from '../src/progress.js';
 import { RecordingBackend, range } from './helpers.js';
 

@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeResult,
-  delayed,
   encodeBatch,
-  runBatch,
-  SerializationError,
-  TaskBatch,
-  WorkerCrashedError,
-} from '../src/index.js';
-import {
   explainUnsendableBatch,
   explainUnsendableResult,
-  findUncloneable,
+  runBatch,
+  TaskBatch,
   wireTaskArgs,
-} from '../src/internal.js';
+} from '../src/backend-api.js';
+import { delayed, SerializationError, WorkerCrashedError } from '../src/index.js';
+import { findUncloneable } from '../src/internal.js';
 import { deserializeError, serializeError } from '../src/serialize-error.js';
 import { add, echo, failAt, square } from '../src/testing/tasks.js';
 import { expressionSource } from '../src/wire.js';

@@ -12,6 +12,7 @@ import { delayed } from '../delayed.js';
 import { TaskTimeoutError } from '../errors.js';
 import { Parallel, type ParallelOptions } from '../parallel.js';
 import { nestedBackendOf } from '../sequential.js';
+import { describeProtocolObligations } from './protocol.js';
 
 export interface ConformanceOptions {
   /** A fresh backend instance (one per test). */
@@ -27,6 +28,10 @@ export interface ConformanceOptions {
 export function describeBackendConformance(name: string, options: ConformanceOptions): void {
   const nJobs = options.nJobs ?? 2;
   const created: ParallelBackend[] = [];
+  const track = (backend: ParallelBackend) => {
+    created.push(backend);
+    return backend;
+  };
   const parallel = (extra: ParallelOptions = {}) => {
     const backend = options.create();
     created.push(backend);
@@ -197,5 +202,7 @@ export function describeBackendConformance(name: string, options: ConformanceOpt
       expect(error).toMatchObject({ taskIndex: 1, timeoutMs: 300 });
       expect(await parallel({ timeout: 10_000 }).run([delayed(square)(5)])).toEqual([25]);
     });
+
+    describeProtocolObligations(name, () => track(options.create()), nJobs);
   });
 }
