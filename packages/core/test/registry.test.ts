@@ -7,16 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IncompatibleCoreError, listBackends, registerBackend, SequentialBackend } from '../src/index.js';
+import { SequentialBackend } from '../src/backend-api.js';
+import { IncompatibleCoreError, listBackends, registerBackend } from '../src/index.js';
 import { createBackend, defaultBackendName, setDefaultBackend } from '../src/internal.js';
 
 type Core = typeof import('../src/index.js');
+type BackendApi = typeof import('../src/backend-api.js');
 type Internal = typeof import('../src/internal.js');
 
 const KEY = Symbol.for('parajob.registry');
 const CORE = join(import.meta.dirname, '..');
 let folder: string;
 let other: Core;
+let otherBackendApi: BackendApi;
 let otherInternal: Internal;
 
 beforeAll(async () => {
@@ -26,6 +29,7 @@ beforeAll(async () => {
   cpSync(join(CORE, 'package.json'), join(copy, 'package.json'));
   other = (await import(pathToFileURL(join(copy, 'dist', 'index.js')).href)) as Core;
   otherInternal = (await import(pathToFileURL(join(copy, 'dist', 'internal.js')).href)) as Internal;
+  otherBackendApi = (await import(pathToFileURL(join(copy, 'dist', 'backend-api.js')).href)) as BackendApi;
 });
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -33,23 +37,17 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 describe('the backend registry with two copies of @parajob/core', () => {
   it('the copies are different modules', () => {
     expect(other.registerBackend).not.toBe(registerBackend);
-    expect(other.SequentialBackend).not.toBe(SequentialBackend);
+    expect(otherBackendApi.SequentialBackend).not.toBe(SequentialBackend);
   });
 
   it('a backend registered through one copy is created by the other', () => {
-    other.registerBackend(
-      'from-other-copy',
-      (options) => new other.SequentialBackend(options as { nestingLevel?: number }),
-    );
+    other.registerBackend('from-other-copy', () => new otherBackendApi.SequentialBackend());
     expect(listBackends()).toContain('from-other-copy');
     const backend = createBackend('from-other-copy', {}, 2);
-    expect(backend).toBeInstanceOf(other.SequentialBackend);
+    expect(backend).toBeInstanceOf(otherBackendApi.SequentialBackend);
     expect(backend.nestingLevel).toBe(2);
 
-    registerBackend(
-      'from-this-copy',
-      (options) => new SequentialBackend(options as { nestingLevel?: number }),
-    );
+    registerBackend('from-this-copy', () => new SequentialBackend());
     expect(other.listBackends()).toContain('from-this-copy');
   });
 
@@ -77,10 +75,7 @@ describe('the backend registry with two copies of @parajob/core', () => {
     try {
       let caught: unknown;
       try {
-        other.registerBackend(
-          'late',
-          (options) => new other.SequentialBackend(options as { nestingLevel?: number }),
-        );
+        other.registerBackend('late', () => new otherBackendApi.SequentialBackend());
       } catch (error) {
         caught = error;
       }
