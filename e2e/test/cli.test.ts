@@ -13,6 +13,8 @@ interface Outcome {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The signal that ended the CLI, if one did. */
+  signal: NodeJS.Signals | null;
   /** The CLI's own process id. */
   pid: number;
 }
@@ -32,7 +34,7 @@ function parajob(
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid! }));
     child.stdin.end(options.input ?? '');
   });
 }
@@ -159,7 +161,7 @@ describe('parajob map', () => {
       const r = await parajob(['map', './tasks.mjs#failOnThree', '-j', '2', '-b', backend], {
         input: '1\n2\n\n3\n4\n5\n',
       });
-      expect(r.code).toBe(1);
+      expect(r.code, `signal ${r.signal}, stderr: ${r.stderr}`).toBe(1);
       expect(r.stderr).toMatch(/^parajob: line 4: RangeError: three is not allowed \(got 3\)/);
       expect(r.stderr).toMatch(/at failOnThree /); // a frame of the worker's stack
       // only the user's frames: none of parajob's scheduler, worker runtime, piscina or node:internal
