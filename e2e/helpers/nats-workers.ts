@@ -21,11 +21,13 @@ export function startCliWorker(args: string[], cwd = NATS_FIXTURES): Promise<Cli
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  child.stdout!.resume();
   return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      if (err.includes('ready (')) resolve({ child, exited, stderr: () => err });
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    // the "ready (ID, N slot(s))" line comes on stdout once the worker has registered
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('ready (')) resolve({ child, exited, stderr: () => err });
     });
     void exited.then(({ code, signal }) =>
       reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${err}`)),

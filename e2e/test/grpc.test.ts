@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
 import { GrpcBackend } from '@parajob/grpc';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { failAt, markedSquare, square } from '../fixtures/grpc/tasks.mjs';
+import { failAt, markedSquare, overQuota, QuotaError, square } from '../fixtures/grpc/tasks.mjs';
 import {
   makeCerts,
   startGrpcCliWorker,
@@ -51,6 +51,28 @@ describe('grpc end to end', () => {
     const error = await parallel.run(inputs.map((x) => delayed(failAt)(x, 23))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect(error).toMatchObject({ message: 'no 23', code: 'E_AT', taskIndex: 23 });
+  });
+
+  it('iter yields every result before a failing task (the worker sends back what completed)', async () => {
+    const worker = await startGrpcCliWorker();
+    const backend = new GrpcBackend({ workers: [worker.address] });
+    await using parallel = new Parallel({ nJobs: -1, backend, batchSize: 10 });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const v of parallel.iter(Array.from({ length: 40 }, (_, x) => delayed(failAt)(x, 23))))
+        seen.push(v);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(Array.from({ length: 23 }, (_, x) => x));
+    expect(error).toMatchObject({ message: 'no 23', taskIndex: 23 });
+  });
+
+  it("a task's error arrives as an instance of the class its module exports", async () => {
+    const worker = await startGrpcCliWorker();
+    const backend = new GrpcBackend({ workers: [worker.address] });
+    await using parallel = new Parallel({ nJobs: -1, backend });
+    const error = await parallel.run([1, 2, 3].map((x) => delayed(overQuota)(x))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuotaError);
+    expect(error).toMatchObject({ name: 'QuotaError', message: 'over quota at 3', limit: 2, taskIndex: 2 });
   });
 
   it('fails the call with WorkerCrashedError naming the worker SIGKILLed mid-call', async () => {
@@ -134,6 +156,7 @@ describe('grpc end to end', () => {
         certs.serverKey,
         '--tls-ca',
         certs.ca,
+        '--tls-require-client-cert',
       ]);
     };
 

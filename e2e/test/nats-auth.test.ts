@@ -211,7 +211,7 @@ describe.runIf(natsServerAvailable())('nats auth', () => {
     try {
       const jsm = await jetstreamManager(admin);
       // nothing exists yet. The driver starts first: it creates the queues and the worker registry
-      await expect(new NatsBackend({ ...asDriver, workerWaitMs: 200 }).refreshCapacity()).rejects.toThrow(
+      await expect(new NatsBackend({ ...asDriver, workerWaitMs: 200 }).capacity()).rejects.toThrow(
         /no parajob worker is alive/,
       );
       await worker(asWorker);
@@ -225,7 +225,7 @@ describe.runIf(natsServerAvailable())('nats auth', () => {
           1, 4, 9,
         ]);
         expect(await parallel.run([delayed(sumBuffer)(big, 1)])).toEqual([bigSum + 1]);
-        // abort: the cancel reaches the worker, the call's queued batches are purged
+        // abort: the cancel reaches the worker, the call's queued batches are deleted one by one
         const controller = new AbortController();
         const aborted = new Parallel({ backend, nJobs: 2, batchSize: 1, signal: controller.signal }).run(
           [1, 2, 3, 4].map((x) => delayed(markedSquare)(x, 5_000, null)),
@@ -236,8 +236,8 @@ describe.runIf(natsServerAvailable())('nats auth', () => {
         await backend.terminate();
       }
 
-      // the other order: without registry and object store, the worker creates the registry
-      // and the driver's large argument creates the object store
+      // the other order: without registry and object store, the worker creates both (the object
+      // store for its sweep of gone drivers' values) and the driver's large argument uses it
       await stopWorkers();
       await jsm.streams.delete('KV_parajob_default_workers');
       await jsm.streams.delete('OBJ_parajob_default_blobs');
@@ -276,7 +276,7 @@ describe.runIf(natsServerAvailable())('nats auth', () => {
         blobs: (await (await new Objm(admin).open('parajob_default_blobs')).list()).length,
       });
       const clean = { tasks: 0, results: 0, blobs: 0 };
-      // the aborted batches are removed by the driver's purge and the worker's term, not at once
+      // the aborted batches are removed by the driver's deletes and the worker's term, not at once
       await until(async () => JSON.stringify(await left()) === JSON.stringify(clean));
       expect(await left()).toEqual(clean);
     } finally {

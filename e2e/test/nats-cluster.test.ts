@@ -10,7 +10,7 @@ import { square } from '@parajob/core/testing/tasks';
 import { connect, NatsBackend, register } from '@parajob/nats';
 import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeBuffer, markedSquare, sumBuffer } from '../fixtures/nats/tasks.mjs';
+import { makeBuffer, markedSquare, overQuota, QuotaError, sumBuffer } from '../fixtures/nats/tasks.mjs';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 describe.runIf(natsServerAvailable())('nats cluster', () => {
@@ -45,11 +45,39 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
       await parallel.close();
     });
     const backend = new NatsBackend({ servers: server.url, namespace: ns });
-    expect(await backend.refreshCapacity()).toBe(3);
+    expect(await backend.capacity()).toBe(3);
     expect(backend.effectiveNJobs(-1)).toBe(3);
     expect(backend.effectiveNJobs(-2)).toBe(2);
     expect(backend.effectiveNJobs(5)).toBe(5);
     await backend.terminate();
+  });
+
+  it('iter yields every result before a failing task (the worker sends back what completed)', async () => {
+    const ns = 'before-failure';
+    await worker(ns);
+    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const parallel = new Parallel({ nJobs: 2, backend, batchSize: 10 });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const v of parallel.iter(
+        Array.from({ length: 40 }, (_, x) => delayed(overQuota)(x < 23 ? 0 : x)),
+      ))
+        seen.push(v);
+    })().catch((e: unknown) => e);
+    await parallel.close();
+    expect(seen).toEqual(Array(23).fill(0));
+    expect(error).toMatchObject({ name: 'QuotaError', taskIndex: 23 });
+  });
+
+  it("a task's error arrives as an instance of the class its module exports", async () => {
+    const ns = 'error-class';
+    await worker(ns);
+    const backend = new NatsBackend({ servers: server.url, namespace: ns });
+    const parallel = new Parallel({ nJobs: 2, backend });
+    const error = await parallel.run([1, 2, 3].map((x) => delayed(overQuota)(x))).catch((e: unknown) => e);
+    await parallel.close();
+    expect(error).toBeInstanceOf(QuotaError);
+    expect(error).toMatchObject({ name: 'QuotaError', message: 'over quota at 3', limit: 2, taskIndex: 2 });
   });
 
   it('fails clearly when no worker is alive for nJobs -1', async () => {
@@ -72,7 +100,7 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
     expect(await call).toEqual([49]);
     expect((await w.exited).code).toBe(0);
     await expect(
-      new NatsBackend({ servers: server.url, namespace: ns, workerWaitMs: 200 }).refreshCapacity(),
+      new NatsBackend({ servers: server.url, namespace: ns, workerWaitMs: 200 }).capacity(),
     ).rejects.toThrow(/no parajob worker/);
     await backend.terminate();
   });
@@ -105,7 +133,7 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
     const p = () => new Parallel({ backend, nJobs: 2 });
     expect(await p().run([delayed(markedSquare)(3, 1, null)])).toEqual([9]);
     await expect(p().run([delayed(square)(3)])).rejects.toThrow(
-      /refuses task 'square' from module '@parajob\/core\/.*--allow "@parajob\/core"/,
+      /refuses the module '@parajob\/core\/testing\/tasks' \(rule: not allowed\)[\s\S]*--allow @parajob\/core/,
     );
     await expect(p().run([delayed((x: number) => x + 1)(1)])).rejects.toThrow(/--allow-source/);
     await Promise.all(workers.map(stopCliWorker));

@@ -12,6 +12,7 @@ import {
   type WireBatch,
   type WireResult,
 } from '@parajob/core/backend';
+import { StrayErrors } from '@parajob/core/internal';
 import './register.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { STATUS_FD } from './protocol.js';
@@ -32,6 +33,7 @@ if (reportPath) {
 const status = new StatusWriter(STATUS_FD);
 const buffers = new SharedBufferCache();
 let dying = false;
+const strays = new StrayErrors();
 
 /** Errors of a channel whose other end is gone: the parent was killed (e.g. SIGINT to it alone). */
 const CHANNEL_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_IPC_CHANNEL_CLOSED']);
@@ -56,10 +58,12 @@ function send(message: ChildMessage, done: (error: Error | null) => void = onSen
 }
 
 async function run(seq: number, wire: WireBatch): Promise<void> {
-  const result = await runBatch(wire, {
-    onTaskStart: (position) => status.write(seq, position),
-    mapArgs: (args) => buffers.restore(args),
-  });
+  const result = await strays.run(wire.call, () =>
+    runBatch(wire, {
+      onTaskStart: (position) => status.write(seq, position),
+      mapArgs: (args) => buffers.restore(args),
+    }),
+  );
   // a fatal error raised while the batch ran: the worker is going down, the parent reports a crash
   if (dying) return;
   try {
@@ -67,13 +71,28 @@ async function run(seq: number, wire: WireBatch): Promise<void> {
   } catch (error) {
     // a value that structured clone refuses: the task fails with a SerializationError naming the path
     const explained: WireResult = explainUnsendableResult(wire, result, error);
-    send({ type: 'result', seq, result: explained });
+    try {
+      send({ type: 'result', seq, result: explained });
+    } catch (again) {
+      // not even the explanation crosses: the batch still gets an answer, never silence
+      send({ type: 'result', seq, result: { values: [], error: { pos: 0, error: serializeError(again) } } });
+    }
   }
 }
 
 process.on('message', (message: ParentMessage) => {
-  if (message.type === 'batch') void run(message.seq, message.wire);
-  else if (message.type === 'release') buffers.release(message.call);
+  if (message.type === 'batch') {
+    const { seq } = message;
+    // whatever goes wrong answering, the parent gets an answer for this batch, never silence
+    run(seq, message.wire).catch((error: unknown) => {
+      if (!dying)
+        send({
+          type: 'result',
+          seq,
+          result: { values: [], error: { pos: 0, error: serializeError(error) } },
+        });
+    });
+  } else if (message.type === 'release') buffers.release(message.call);
   else if (message.type === 'retire') process.exit(0);
 });
 
@@ -83,9 +102,10 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 
-// an error thrown outside any task (a timer, an unhandled rejection): tell the parent, then die as Node would
-process.on('uncaughtException', (error) => {
-  if (dying) return;
+// an error thrown outside any task (a timer, an unhandled rejection) by the call now running: tell
+// the parent, then die as Node would; one of another call is reported and ignored (stray-errors.ts)
+function onStray(error: unknown): void {
+  if (dying || !strays.ownedByRunningCall(error)) return;
   dying = true;
   try {
     writeSync(2, `${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
@@ -100,7 +120,9 @@ process.on('uncaughtException', (error) => {
   }
   if (!process.connected) exit();
   setTimeout(exit, 1000).unref();
-});
+}
+process.on('uncaughtException', onStray);
+process.on('unhandledRejection', onStray);
 
 watchParent();
 send({ type: 'ready' });

@@ -5,6 +5,7 @@
  * workers are referenced only while they run a job.
  */
 import type { WorkerCrashedError } from '@parajob/core/backend';
+import { RoundRobinQueue } from '@parajob/core/internal';
 import type { Job } from './job.js';
 import { WorkerProcess, type WorkerSpec } from './worker.js';
 
@@ -12,7 +13,8 @@ export class ProcessPool {
   private size = 1;
   private readonly workers = new Set<WorkerProcess>();
   private readonly idle: WorkerProcess[] = [];
-  private readonly queue: Job[] = [];
+  /** Jobs waiting for a worker, served call by call in turn, so concurrent calls share the pool fairly. */
+  private readonly queue = new RoundRobinQueue<Job>();
   /** Backends configured on this pool; an unused pool with no workers left is dropped. */
   readonly users = new Set<object>();
 
@@ -42,15 +44,13 @@ export class ProcessPool {
   }
 
   submit(job: Job): void {
-    this.queue.push(job);
+    this.queue.push(job.batch.callId, job);
     this.dispatch();
   }
 
   /** Stops a job: dropped from the queue, or its worker is killed (and replaced when needed). */
   cancel(job: Job, reason: unknown): void {
-    const at = this.queue.indexOf(job);
-    if (at >= 0) {
-      this.queue.splice(at, 1);
+    if (this.queue.remove(job.batch.callId, job)) {
       job.fail(reason);
       this.updateRefs();
       return;
@@ -73,7 +73,7 @@ export class ProcessPool {
 
   /** Kills every worker and fails queued jobs; resolves when the processes have exited. */
   async shutdown(reason: unknown): Promise<void> {
-    for (const job of this.queue.splice(0)) job.fail(reason);
+    for (const job of this.queue.drain()) job.fail(reason);
     const workers = [...this.workers];
     for (const worker of workers) {
       const job = worker.currentJob;

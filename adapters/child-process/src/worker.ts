@@ -199,11 +199,13 @@ export class WorkerProcess {
     }
   }
 
-  /** Resolves once the process has exited. */
+  /**
+   * Resolves once the process has exited. The child is ref'ed until then: someone awaits this
+   * (shutdownPools), and an unref'ed child would let the event loop end first, leaving the
+   * await unsettled (exit code 13).
+   */
   whenExited(): Promise<void> {
     if (this.exited !== undefined || this.child.pid === undefined) return Promise.resolve();
-    // hold the event loop until the exit is seen: an idle worker is unref'd, and a program ending
-    // with `await shutdownPools()` would otherwise end first, its top-level await unsettled (exit 13)
     this.child.ref();
     return new Promise((resolve) => this.child.once('exit', () => resolve()));
   }

@@ -22,9 +22,9 @@ import {
   WorkerCrashedError,
 } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
+import { ModuleNamer, wireFunctions } from '@parajob/remote';
 import { type LinkEvents, WorkerLink } from './link.js';
 import { messages } from './messages.js';
-import { ModuleNamer } from './module-ref.js';
 import { type GrpcBackendOptions, type ResolvedGrpcOptions, resolveGrpcOptions } from './options.js';
 import type { ResultMessage } from './proto.js';
 import { clientCredentials } from './tls.js';
@@ -66,7 +66,12 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
     this.namer = new ModuleNamer(this.options.root);
   }
 
-  /** -1: every slot of every worker (known once configure() reached them); N: N batches at once. */
+  /**
+   * -1: every slot of every worker; N: N batches at once. Synchronous, so it answers from the
+   * capacity this instance last saw: before configure() or capacity() reached the workers it
+   * answers 1 for negative nJobs (and nJobs itself for positive ones); configure() then sizes the
+   * call from the workers' Hello. Read the live value with `await capacity()`.
+   */
   override effectiveNJobs(nJobs: number): number {
     if (nJobs === 0) throw new RangeError(messages.option.nJobsZero());
     return slotsFor(nJobs, this.knownCapacity);
@@ -77,8 +82,28 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
     return false;
   }
 
-  /** The workers' total slots: Hello to every worker (unreachable ones are reported and skipped). */
+  /**
+   * The live capacity: the slots of every worker reachable now. The first read says Hello to
+   * every worker; later reads say Hello again to workers that were lost, so a restarted worker
+   * counts again. Rejects when no worker is reachable.
+   */
   async capacity(): Promise<number> {
+    await this.connected();
+    const down = this.links.filter((link) => link.state === 'down');
+    if (down.length > 0) {
+      await Promise.allSettled(down.map((link) => link.connect()));
+      this.pump();
+    }
+    const capacity = this.links.reduce((sum, link) => sum + link.capacity, 0);
+    this.knownCapacity = capacity;
+    if (capacity === 0)
+      throw new Error(
+        messages.connect.allUnreachable(this.links.map((l) => `${l.address}: ${l.downReason}`)),
+      );
+    return capacity;
+  }
+
+  private connected(): Promise<number> {
     this.connecting ??= this.connectAll().catch((error) => {
       this.connecting = undefined;
       throw error;
@@ -90,7 +115,7 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
   override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
     if (requestedNJobs === 0) throw new RangeError(messages.option.nJobsZero());
     this.log = (m) => context.log(m);
-    const slots = slotsFor(requestedNJobs, await this.capacity());
+    const slots = slotsFor(requestedNJobs, await this.connected());
     this.limit = slots;
     return slots;
   }
@@ -173,13 +198,10 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
     });
   }
 
-  /** Module references become names the worker resolves under its own root. */
+  /** Module references become names the worker resolves under its own root (@parajob/remote). */
   private toWire(wire: WireBatch): WireBatch {
     if (!wire.fns.some((f) => f.module !== undefined)) return wire;
-    return {
-      ...wire,
-      fns: wire.fns.map((f) => (f.module === undefined ? f : { ...f, module: this.namer.name(f.module) })),
-    };
+    return { ...wire, fns: wireFunctions(wire.fns, this.namer) };
   }
 
   /** Sends queued batches while some live worker holds credit. */
@@ -238,16 +260,24 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
   onResult(link: WorkerLink, result: ResultMessage): void {
     const id = Number(result.id);
     const pending = link.inflight.get(id) as Pending | undefined;
-    if (!pending) return;
+    if (!pending) {
+      // an answer to nothing we sent: the worker is broken; its batches go elsewhere or fail, never hang
+      const reason = messages.connect.wrongId(link.address, id);
+      this.log(reason);
+      link.abandon(reason);
+      this.onLost(link, reason, undefined);
+      return;
+    }
     link.inflight.delete(id);
     this.inflightCount--;
     if (!pending.settled) {
       if (result.cancelled) this.fail(pending, new CallCancelledError(coreMessages.call.cancelled()));
-      else if (result.failure && result.failure.length > 0) {
-        this.fail(pending, deserializeError(v8.deserialize(result.failure) as SerializedError));
-      } else {
+      else if (result.failure && result.failure.length > 0)
+        this.fail(pending, this.failureOf(link, result.failure));
+      else {
         try {
-          const wire = v8.deserialize(result.payload ?? Buffer.alloc(0)) as WireResult;
+          const wire = checkResult(v8.deserialize(result.payload ?? Buffer.alloc(0)), pending.batch.size);
+          if (typeof wire === 'string') throw new Error(messages.connect.badResult(link.address, wire));
           const values = decodeResult(pending.batch, wire);
           this.settle(pending);
           pending.resolve(values);
@@ -257,6 +287,14 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
       }
     }
     this.pump();
+  }
+
+  private failureOf(link: WorkerLink, bytes: Buffer): unknown {
+    try {
+      return deserializeError(v8.deserialize(bytes) as SerializedError);
+    } catch (error) {
+      return new Error(messages.connect.badResult(link.address, (error as Error).message));
+    }
   }
 
   onLost(link: WorkerLink, reason: string, code: grpc.status | undefined): void {
@@ -341,4 +379,20 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
 function slotsFor(nJobs: number, capacity: number | undefined): number {
   if (nJobs > 0) return capacity === undefined ? nJobs : Math.min(nJobs, capacity);
   return capacity === undefined ? 1 : Math.max(capacity + 1 + nJobs, 1);
+}
+
+/** The answer as a WireResult for a batch of `size` tasks, or why it is not one (a short or malformed result). */
+function checkResult(value: unknown, size: number): WireResult | string {
+  const r = value as WireResult | null;
+  if (r === null || typeof r !== 'object') return 'not a result';
+  const values = r.values as unknown;
+  if (!Array.isArray(values) && !(values instanceof Float64Array)) return 'no values';
+  if (r.error !== undefined) {
+    const pos = r.error?.pos;
+    if (!Number.isSafeInteger(pos) || pos < 0 || pos >= size)
+      return `failure at position ${String(pos)} of ${size}`;
+    return values.length <= pos ? r : `${values.length} values before a failure at position ${pos}`;
+  }
+  if (values.length !== size) return `${values.length} values for ${size} tasks`;
+  return r;
 }

@@ -6,7 +6,6 @@ import { registerBackend } from '@parajob/core/backend';
 import { GrpcBackend } from './backend.js';
 import type { GrpcBackendOptions } from './options.js';
 
-export { DEFAULT_ALLOW } from './allow.js';
 export { GrpcBackend } from './backend.js';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
 export { type ListenAddress, parseListen } from './listen.js';

@@ -170,6 +170,15 @@ export class WorkerLink {
     }, IDLE_CLOSE_MS);
   }
 
+  /** Drops the session of a misbehaving worker (no more messages from it) and marks it down. */
+  abandon(reason: string): void {
+    this.markDown(reason);
+    const stream = this.stream;
+    this.stream = null;
+    this.credits = 0;
+    stream?.cancel();
+  }
+
   markDown(reason: string): void {
     this.state = 'down';
     this.downReason = reason;

@@ -29,10 +29,14 @@ export const messages = {
       `gRPC worker ${address} is unreachable (${reason}); continuing with the other workers. Check that \`parajob worker grpc\` runs there, the address, firewalls, and that TLS settings match on both sides.`,
     allUnreachable: (details: string[]) =>
       `no gRPC worker is reachable:\n${details.map((d) => `  - ${d}`).join('\n')}\n` +
-      'Start workers with `parajob worker grpc --listen HOST:PORT` and check the addresses and TLS settings (tls on the driver needs --tls-cert/--tls-key on the worker; --tls-ca on the worker requires a client certificate).',
+      'Start workers with `parajob worker grpc --listen HOST:PORT` and check the addresses and TLS settings (tls on the driver needs --tls-cert/--tls-key on the worker; --tls-require-client-cert on the worker requires a client certificate).',
     protocol: (address: string, theirs: number, ours: number) =>
       `gRPC worker ${address} speaks protocol ${theirs}, this driver speaks ${ours}: install the same @parajob/grpc version on both`,
     lost: (address: string, reason: string) => `gRPC worker ${address} was lost (${reason})`,
+    wrongId: (address: string, id: number) =>
+      `gRPC worker ${address} answered batch ${id}, which this driver never sent it (or already had an answer for); the worker is dropped from this backend. Check that it runs the same @parajob/grpc version.`,
+    badResult: (address: string, detail: string) =>
+      `gRPC worker ${address} sent a result this driver cannot use (${detail}); run the same @parajob/grpc version on both sides`,
     noneLeft: (lost: string[]) =>
       `every gRPC worker of this backend was lost (${lost.join('; ')}); the batch could not run anywhere. Restart the workers and run the call again.`,
   },
@@ -40,48 +44,28 @@ export const messages = {
     batchTooLarge: (first: number, last: number, bytes: number, max: number, address: string) =>
       `tasks ${first}..${last}: their batch is ${fmtBytes(bytes)} once serialized, over the message limit of ${fmtBytes(max)} ` +
       `(worker ${address}). Raise maxMessageBytes on the driver and --max-message-bytes on the worker, use batchSize: 1, or pass smaller arguments.`,
-    resultTooLarge: (first: number, last: number, bytes: number, max: number) =>
-      `tasks ${first}..${last}: their results are ${fmtBytes(bytes)} once serialized, over this worker's message limit of ${fmtBytes(max)}. ` +
+    resultTooLarge: (id: number, bytes: number, max: number) =>
+      `the results of batch ${id} are ${fmtBytes(bytes)} once serialized, over this worker's message limit of ${fmtBytes(max)}. ` +
       'Raise --max-message-bytes on the worker and maxMessageBytes on the driver, or return smaller values.',
     rejectedByPeer: (address: string, detail: string) =>
       `gRPC worker ${address} refused a message as too large (${detail}): raise --max-message-bytes on the worker and maxMessageBytes on the driver to the same value`,
-  },
-  refuse: {
-    absolute: (ref: string) =>
-      `this worker refuses the module '${ref}': remote workers import task modules by a path relative to the project root ('./src/tasks.js') or by package name, never by absolute path or URL`,
-    escapes: (ref: string) =>
-      `this worker refuses the module '${ref}': the path leaves the worker's --root directory`,
-    builtin: (ref: string) => `this worker refuses '${ref}': Node built-in modules are never task modules`,
-    notAllowed: (ref: string, allow: readonly string[]) =>
-      `this worker refuses the module '${ref}': no --allow pattern matches it (allowed: ${allow.join(', ')}). Start the worker with --allow '${ref}' (or a pattern such as '${
-        ref.startsWith('./')
-          ? './src/**'
-          : `${ref
-              .split('/')
-              .slice(0, ref.startsWith('@') ? 2 : 1)
-              .join('/')}`
-      }')`,
-    unresolvable: (ref: string, root: string, reason: string) =>
-      `this worker cannot find the module '${ref}' under its --root ${root} (${reason}): install the same project and packages on the worker, or start it with --root pointing at the project`,
-    source: (name: string) =>
-      `this worker refuses functions shipped as source ('${name}'): start it with --allow-source, or define the function with task(import.meta.url, fn) in a module the worker allows`,
-  },
-  driver: {
-    unmappable: (url: string, reason: string) =>
-      `the task module ${url} cannot be named to a remote worker (${reason}). Keep task modules inside your project (under the nearest package.json) or in an installed package that exports them.`,
   },
   worker: {
     listen: (v: string) => `--listen must be PORT or HOST:PORT (e.g. 50051 or 0.0.0.0:50051), got '${v}'`,
     concurrency: (v: string) => `--concurrency must be a positive integer, got '${v}'`,
     maxMessageBytes: (v: string) =>
       `--max-message-bytes must be a positive integer number of bytes, got '${v}'`,
-    tlsPair: () =>
-      "--tls-cert and --tls-key go together (the worker's certificate and key); --tls-ca additionally requires client certificates (mTLS)",
-    tlsCaAlone: () =>
-      '--tls-ca needs --tls-cert and --tls-key too: the worker must present its own certificate before it can require one from clients',
-    bind: (address: string, reason: string) => `could not listen on ${address}: ${reason}`,
+    tlsClientAuth: () =>
+      '--tls-ca (the CA client certificates must be signed by) and --tls-require-client-cert (mTLS) go together on a gRPC worker, with --tls-cert and --tls-key',
+    duplicateId: (id: number) =>
+      `the driver sent batch ${id} while a batch of that id was still running on this session; the second one is refused`,
+    overCredit: (id: number, slots: number) =>
+      `batch ${id} was sent beyond the credit this worker granted (${slots} slot(s) per session); it is refused, not queued. Use the same @parajob/grpc version on driver and worker.`,
+    shuttingDown: () => 'the worker is shutting down',
+    bind: (address: string, reason: string) =>
+      `--listen ${address}: could not listen there (${reason}); is the port taken, or the address not one of this host?`,
     notLoopback: (address: string) =>
-      `listening on ${address}, beyond loopback: anyone who can reach it can run the allowed task modules. Use TLS with client certificates (--tls-cert --tls-key --tls-ca) on untrusted networks.`,
+      `listening on ${address}, beyond loopback: anyone who can reach it can run the allowed task modules. Use TLS with client certificates (--tls-cert --tls-key --tls-ca --tls-require-client-cert) on untrusted networks.`,
     protocol: (theirs: number, ours: number) =>
       `driver speaks protocol ${theirs}, this worker speaks ${ours}: install the same @parajob/grpc version on both`,
     badPayload: (reason: string) => `the batch could not be decoded on the worker (${reason})`,

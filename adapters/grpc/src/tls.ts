@@ -11,7 +11,7 @@ export type Pem = string | Buffer;
 export interface GrpcTlsOptions {
   /** CA certificate(s) that signed the worker's certificate; default: the system's CAs. */
   readonly ca?: Pem;
-  /** Client certificate, for workers that require one (mTLS: worker started with --tls-ca). */
+  /** Client certificate, for workers that require one (mTLS: worker started with --tls-require-client-cert). */
   readonly cert?: Pem;
   readonly key?: Pem;
   /** Name to check the worker's certificate against, when it differs from the host in the address. */
@@ -63,18 +63,24 @@ export function clientCredentials(tls: true | GrpcTlsOptions | undefined): {
 }
 
 export interface WorkerTls {
+  /** This worker's certificate and key (`--tls-cert`, `--tls-key`). */
   readonly cert: Pem;
   readonly key: Pem;
-  /** Given: client certificates signed by this CA are required (mTLS). */
+  /** The CA this worker trusts for its peers: client certificates are checked against it (`--tls-ca`). */
   readonly ca?: Pem;
+  /** Refuse drivers without a client certificate signed by `ca` (mTLS, `--tls-require-client-cert`). */
+  readonly requireClientCert?: boolean;
 }
 
 export function serverCredentials(tls: WorkerTls | undefined): grpc.ServerCredentials {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  // grpc-js checks client certificates only when it requires them: a CA alone would be ignored
+  if ((tls.ca !== undefined) !== (tls.requireClientCert === true))
+    throw new RangeError(messages.worker.tlsClientAuth());
   const pair = {
     cert_chain: readPem(tls.cert, 'certificate (--tls-cert)'),
     private_key: readPem(tls.key, 'key (--tls-key)'),
   };
   const ca = tls.ca === undefined ? null : readPem(tls.ca, 'CA certificate (--tls-ca)');
-  return grpc.ServerCredentials.createSsl(ca, [pair], ca !== null);
+  return grpc.ServerCredentials.createSsl(ca, [pair], tls.requireClientCert === true);
 }

@@ -1,35 +1,24 @@
 /**
- * The worker server (`parajob worker grpc`): serves Hello and Session, runs received batches in
- * a local worker-threads pool, grants one credit per free slot, and on close() finishes the
- * batches it holds before it stops.
+ * The worker server (`parajob worker grpc`): Hello tells a driver this worker's capacity and
+ * limits; each Session is a WorkerSession. Batches run on a RemoteExecutor under a WorkerPolicy
+ * (deny by default, @parajob/remote); the Lifecycle admits batches while serving and, on close(),
+ * lets running ones finish within the grace period before handing the rest back.
  */
-import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
-import {
-  cpuCount,
-  explainUnsendableResult,
-  type SerializedError,
-  serializeError,
-  type WireBatch,
-  type WireResult,
-} from '@parajob/core/backend';
-import { ModulePolicy } from './allow.js';
+import { cpuCount } from '@parajob/core/backend';
+import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
 import { DEFAULT_MAX_MESSAGE_BYTES, ENVELOPE_BYTES } from './limits.js';
 import { bindTarget, isLoopback, parseListen } from './listen.js';
-import { LocalPool } from './local-pool.js';
 import { messages } from './messages.js';
-import { nearestPackageDir } from './module-ref.js';
 import {
-  type DriverMessage,
   type HelloReply,
   type HelloRequest,
   PACKAGE_VERSION,
   PROTOCOL_VERSION,
-  type ResultMessage,
-  type WorkerMessage,
   workerService,
 } from './proto.js';
 import { serverCredentials, type WorkerTls } from './tls.js';
+import { type SessionCall, type SessionHost, WorkerSession } from './worker-session.js';
 
 export interface GrpcWorkerOptions {
   /** PORT or HOST:PORT; a bare port listens on 127.0.0.1. Default 127.0.0.1:50051; port 0 picks a free port. */
@@ -38,14 +27,16 @@ export interface GrpcWorkerOptions {
   concurrency?: number;
   /** Where wire module names are resolved; default: the nearest package.json above the working directory. */
   root?: string;
-  /** Module patterns this worker imports (`./src/**`, `@acme/tasks`); default: the project under root (`./**`). */
+  /** `--allow` entries: '.' (the project under root), package names or patterns ('@acme/*'). Default: ['.']. */
   allow?: readonly string[];
   /** Run functions shipped as source (arbitrary code from any driver that can connect). Default false. */
   allowSource?: boolean;
-  /** TLS: the worker's certificate and key; with `ca`, client certificates signed by it are required (mTLS). */
+  /** TLS: this worker's certificate and key; `ca` verifies client certificates, required with `requireClientCert`. */
   tls?: WorkerTls;
   /** Largest batch received or result sent; default 64 MiB. */
   maxMessageBytes?: number;
+  /** On close(), how long running batches may finish before they are handed back. Default 10 000 ms. */
+  shutdownGraceMs?: number;
   /** Where the worker reports (default: stderr). */
   log?: (message: string) => void;
 }
@@ -55,11 +46,9 @@ export interface GrpcWorker {
   readonly address: string;
   readonly port: number;
   readonly capacity: number;
-  /** Stops granting credit, finishes the batches it holds, answers them, then stops. */
+  /** Stops taking batches, finishes (or hands back after the grace period) the ones it holds, then stops. */
   close(): Promise<void>;
 }
-
-type Session = grpc.ServerDuplexStream<DriverMessage, WorkerMessage>;
 
 export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<GrpcWorker> {
   const listen = parseListen(options.listen ?? '127.0.0.1:50051');
@@ -69,193 +58,134 @@ export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
     throw new RangeError(messages.worker.maxMessageBytes(String(maxMessageBytes)));
-  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const root = options.root ?? nearestPackageDir(process.cwd()) ?? process.cwd();
-  const policy = new ModulePolicy({
-    root,
-    allow: options.allow ?? [],
-    allowSource: options.allowSource ?? false,
+  const credentials = serverCredentials(options.tls);
+  const policy = new WorkerPolicy({
+    root: options.root,
+    allow: options.allow,
+    allowSource: options.allowSource,
   });
-  const pool = new LocalPool(concurrency, policy);
-  await pool.start();
+  const server = new GrpcWorkerServer(
+    {
+      executor: new RemoteExecutor(concurrency, policy),
+      lifecycle: new Lifecycle(),
+      concurrency,
+      maxMessageBytes,
+    },
+    policy,
+    options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+  );
+  const address = await server.listen(bindTarget(listen), credentials, listen.host);
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  if (!isLoopback(listen.host)) log(messages.worker.notLoopback(address));
+  return {
+    address,
+    port: Number(address.slice(address.lastIndexOf(':') + 1)),
+    capacity: concurrency,
+    close: () => server.close(),
+  };
+}
 
-  const sessions = new Set<Session>();
-  let running = 0;
-  let draining = false;
-  let drained: (() => void) | undefined;
-  let address = '';
+/** The gRPC server: Hello, Session, and the worker's lifecycle around them. */
+class GrpcWorkerServer {
+  private readonly sessions = new Set<WorkerSession>();
+  private readonly server: grpc.Server;
+  private address = '';
+  private closing: Promise<void> | undefined;
 
-  const hello: grpc.handleUnaryCall<HelloRequest, HelloReply> = (call, callback) => {
-    if (draining) return callback({ code: grpc.status.UNAVAILABLE, details: 'the worker is shutting down' });
-    if (call.request.protocol !== PROTOCOL_VERSION) {
-      return callback({
-        code: grpc.status.FAILED_PRECONDITION,
-        details: messages.worker.protocol(call.request.protocol, PROTOCOL_VERSION),
+  constructor(
+    private readonly host: SessionHost,
+    private readonly policy: WorkerPolicy,
+    private readonly graceMs: number,
+  ) {
+    const limit = host.maxMessageBytes + ENVELOPE_BYTES;
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': limit,
+      'grpc.max_send_message_length': limit,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    this.server.addService(workerService().service, {
+      Hello: (
+        call: grpc.ServerUnaryCall<HelloRequest, HelloReply>,
+        callback: grpc.sendUnaryData<HelloReply>,
+      ) => this.hello(call.request, callback),
+      Session: (call: SessionCall) => this.session(call),
+    });
+  }
+
+  /** Starts the pool and binds; on failure everything started is closed again. */
+  async listen(target: string, credentials: grpc.ServerCredentials, host: string): Promise<string> {
+    try {
+      await this.host.executor.start();
+      const port = await new Promise<number>((resolve, reject) => {
+        this.server.bindAsync(target, credentials, (error, bound) =>
+          error ? reject(new Error(messages.worker.bind(target, error.message))) : resolve(bound),
+        );
       });
+      this.address = bindTarget({ host, port });
+      this.host.lifecycle.serve();
+      return this.address;
+    } catch (error) {
+      this.host.lifecycle.stopped();
+      this.server.forceShutdown();
+      await this.host.executor.close();
+      throw error;
+    }
+  }
+
+  private hello(request: HelloRequest, callback: grpc.sendUnaryData<HelloReply>): void {
+    if (this.host.lifecycle.state !== 'serving') {
+      callback({ code: grpc.status.UNAVAILABLE, details: messages.worker.shuttingDown() });
+      return;
+    }
+    if (request.protocol !== PROTOCOL_VERSION) {
+      callback({
+        code: grpc.status.FAILED_PRECONDITION,
+        details: messages.worker.protocol(request.protocol, PROTOCOL_VERSION),
+      });
+      return;
     }
     callback(null, {
       protocol: PROTOCOL_VERSION,
       version: PACKAGE_VERSION,
-      capacity: concurrency,
-      allowedModules: [...policy.allow],
-      allowSource: policy.allowSource,
-      maxMessageBytes,
-      workerId: address,
+      capacity: this.host.concurrency,
+      allowedModules: [...this.policy.allow.entries],
+      allowSource: this.policy.allowSource,
+      maxMessageBytes: this.host.maxMessageBytes,
+      workerId: this.address,
     });
-  };
+  }
 
-  const session = (call: Session) => {
-    if (draining) {
-      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'the worker is shutting down' });
+  private session(call: SessionCall): void {
+    if (this.host.lifecycle.state !== 'serving') {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: messages.worker.shuttingDown() });
       return;
     }
-    sessions.add(call);
-    const batches = new Map<number, AbortController>();
-    let open = true;
-    const send = (message: WorkerMessage) => {
-      if (open) call.write(message);
-    };
-    const finish = () => {
-      if (!open) return;
-      open = false;
-      sessions.delete(call);
-      for (const controller of batches.values()) controller.abort();
-    };
-    call.on('cancelled', finish);
-    call.on('error', finish);
-    call.on('close', finish);
-    // the driver half-closed the session: answer what still runs, then close our side
-    let driverDone = false;
-    const endIfDone = () => {
-      if (!driverDone || batches.size > 0 || !open) return;
-      call.end();
-      finish();
-    };
-    call.on('end', () => {
-      driverDone = true;
-      endIfDone();
-    });
-    call.on('data', (message: DriverMessage) => {
-      if (message.cancel) {
-        for (const id of message.cancel.batchIds) batches.get(Number(id))?.abort();
-        return;
-      }
-      const batch = message.batch;
-      if (!batch) return;
-      const id = Number(batch.id);
-      const controller = new AbortController();
-      batches.set(id, controller);
-      running++;
-      void runOne(batch.payload, Number(batch.timeoutMs), controller.signal)
-        .then((answer) => {
-          if (controller.signal.aborted) send({ result: { id, cancelled: true } });
-          else send({ result: { id, ...answer } });
-        })
-        .finally(() => {
-          batches.delete(id);
-          running--;
-          if (!draining) send({ credit: { slots: 1 } });
-          else if (running === 0) drained?.();
-          endIfDone();
-        });
-    });
-    send({ credit: { slots: concurrency } });
-  };
-
-  const runOne = async (
-    payload: Buffer,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<Omit<ResultMessage, 'id'>> => {
-    let wire: WireBatch;
-    try {
-      wire = v8.deserialize(payload) as WireBatch;
-      if (wire === null || typeof wire !== 'object' || wire.v !== 1)
-        throw new Error('not a parajob WireBatch v1');
-    } catch (error) {
-      return {
-        failure: encodeFailure(
-          serializeError(new Error(messages.worker.badPayload((error as Error).message))),
-        ),
-      };
-    }
-    const outcome = await pool.run(wire, { signal, timeout: timeoutMs > 0 ? timeoutMs : null });
-    if (outcome.failure) return { failure: encodeFailure(outcome.failure) };
-    const bytes = encodeResult(wire, outcome.result!);
-    if (bytes.length > maxMessageBytes) {
-      const last = wire.first + wire.size - 1;
-      return {
-        failure: encodeFailure(
-          serializeError(
-            new Error(messages.size.resultTooLarge(wire.first, last, bytes.length, maxMessageBytes)),
-          ),
-        ),
-      };
-    }
-    return { payload: bytes };
-  };
-
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': maxMessageBytes + ENVELOPE_BYTES,
-    'grpc.max_send_message_length': maxMessageBytes + ENVELOPE_BYTES,
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-  });
-  server.addService(workerService().service, { Hello: hello, Session: session });
-  const target = bindTarget(listen);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(target, serverCredentials(options.tls), (error, bound) =>
-      error ? reject(new Error(messages.worker.bind(target, error.message))) : resolve(bound),
-    );
-  }).catch(async (error) => {
-    await pool.close();
-    throw error;
-  });
-  address = bindTarget({ host: listen.host, port });
-  if (!isLoopback(listen.host)) log(messages.worker.notLoopback(address));
-
-  let closing: Promise<void> | undefined;
-  return {
-    address,
-    port,
-    capacity: concurrency,
-    close() {
-      closing ??= (async () => {
-        draining = true;
-        if (running > 0) await new Promise<void>((resolve) => (drained = resolve));
-        for (const call of sessions) call.end();
-        sessions.clear();
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, 2000);
-          server.tryShutdown(() => {
-            clearTimeout(force);
-            resolve();
-          });
-        });
-        await pool.close();
-      })();
-      return closing;
-    },
-  };
-}
-
-function encodeFailure(error: SerializedError): Buffer {
-  try {
-    return v8.serialize(error);
-  } catch {
-    return v8.serialize({ ...error, props: {}, value: undefined, cause: undefined });
+    // a stream error after the session ended must not become an uncaught 'error' event
+    call.on('error', () => {});
+    this.sessions.add(new WorkerSession(call, this.host, (s) => this.sessions.delete(s)));
   }
-}
 
-/** A result that cannot be cloned becomes a SerializationError naming the task and the path (`result.cb`). */
-function encodeResult(wire: WireBatch, result: WireResult): Buffer {
-  try {
-    return v8.serialize(result);
-  } catch (error) {
-    return v8.serialize(explainUnsendableResult(wire, result, error));
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.host.lifecycle.drain(this.graceMs, () => {
+        for (const session of this.sessions) session.handBack();
+      });
+      for (const session of [...this.sessions]) session.end();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          this.server.forceShutdown();
+          resolve();
+        }, 2000);
+        this.server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await this.host.executor.close();
+      this.host.lifecycle.stopped();
+    })();
+    return this.closing;
   }
 }

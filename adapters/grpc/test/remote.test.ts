@@ -1,5 +1,5 @@
 /** Policy, limits and cancellation against real worker processes. */
-import { delayed, Parallel } from '@parajob/core';
+import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
 import { square } from '@parajob/core/testing/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GrpcBackend } from '../src/index.js';
@@ -20,7 +20,7 @@ describe('worker policy over the wire', () => {
 
   it('refuses a package module no --allow pattern matches, saying which flag to use', async () => {
     await expect(on(strict.address).run([delayed(square)(2)])).rejects.toThrow(
-      /refuses the module '@parajob\/core\/testing\/tasks': no --allow pattern matches it[\s\S]*--allow/,
+      /refuses the module '@parajob\/core\/testing\/tasks' \(rule: not allowed\)[\s\S]*--allow @parajob\/core/,
     );
   });
 
@@ -49,7 +49,7 @@ describe('message size limits', () => {
       /over the message limit of 65536 bytes \(worker /,
     );
     await expect(on(strict.address).run([delayed(bytes)(100 * 1024)])).rejects.toThrow(
-      /their results are .* over this worker's message limit/,
+      /the results of batch \d+ are .* over this worker's message limit/,
     );
   });
 });
@@ -67,5 +67,19 @@ describe('cancellation', () => {
     await expect(aborted).rejects.toBe(reason);
     // the only slot of that worker is free again only if the 60 s task was stopped there
     expect(await on(open.address).run([delayed(double)(21)])).toEqual([42]);
+  });
+});
+
+describe('shutdown', () => {
+  it('after --shutdown-grace, a running batch is handed back: its driver fails it (or retries it) and the worker exits 0', async () => {
+    const worker = await startWorkerProcess({ concurrency: 1, shutdownGraceMs: 0 });
+    const backend = new GrpcBackend({ workers: [worker.address] });
+    const running = new Parallel({ nJobs: -1, backend }).run([delayed(spinFor)(60_000)]);
+    const failed = running.catch((error: unknown) => error);
+    const exited = new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
+    setTimeout(() => worker.child.kill('SIGTERM'), 300);
+    expect(await failed).toBeInstanceOf(WorkerCrashedError);
+    expect(await exited).toBe(0);
+    await backend.terminate();
   });
 });

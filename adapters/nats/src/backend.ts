@@ -17,14 +17,15 @@ import {
   WorkerCrashedError,
 } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
+import { ModuleNamer, wireFunctions } from '@parajob/remote';
 import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
+import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
-import { remoteFunctions } from './module-ref.js';
 import { H } from './names.js';
 import type { ConsumerSettings } from './resources.js';
-import { decodeDelivery } from './result.js';
+import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
 
 export interface NatsBackendOptions extends NatsConnectionOptions, ConsumerSettings {
@@ -43,9 +44,22 @@ interface CallState {
   readonly resultBlobs: string[];
   readonly signal: AbortSignal;
   readonly onAbort: () => void;
+  /** Rejects when the call is aborted: one listener per call, however many batches wait on it. */
+  readonly aborted: Promise<never>;
+  /** The call's cancel (cancel subject, record, deletes), awaited by its cleanup. */
+  readonly cancelled: { done?: Promise<void> };
+}
+
+/** One batch as published: its id, its body (empty when in the object store), its extra headers. */
+interface Outgoing {
+  readonly batchId: string;
+  readonly body: Uint8Array;
+  readonly extra: Record<string, string>;
 }
 
 const DEFAULT_WORKER_WAIT_MS = 10_000;
+/** Times a batch answered 'abandoned' is sent again before it fails. */
+const RESENDS = 2;
 
 export class NatsBackend extends BackendBase {
   readonly name = 'nats';
@@ -53,9 +67,11 @@ export class NatsBackend extends BackendBase {
   private readonly options: NatsBackendOptions;
   private readonly keeper: SessionKeeper;
   private readonly batching: AutoBatching;
-  private readonly moduleRefs = new Map<string, string>();
+  private readonly namer = new ModuleNamer(undefined);
   private readonly calls = new Map<string, Promise<CallState>>();
-  private capacity: number | undefined;
+  private knownCapacity: number | undefined;
+  /** Held while values stored with storeValue() exist: their names carry this session's id. */
+  private valueSession: Promise<DriverSession> | undefined;
   private maxNbytes: number | null = 1024 * 1024;
 
   constructor(options: NatsBackendOptions) {
@@ -74,24 +90,33 @@ export class NatsBackend extends BackendBase {
     });
   }
 
-  /** -1: the live cluster's capacity (last read by configure() or refreshCapacity()); N > 0: N (batches wait in the queue). */
+  /**
+   * N > 0: N (batches wait in the queue until workers take them). Negative: joblib's
+   * `capacity + 1 + nJobs` (-1: the whole live capacity), from the capacity last read by
+   * capacity() or configure(). Synchronous, so before the capacity is known it answers 1; a
+   * call is sized right anyway, because configure() reads the live capacity first.
+   */
   override effectiveNJobs(nJobs: number): number {
     if (nJobs === 0) throw new RangeError(coreMessages.option.nJobsZero());
     if (nJobs > 0) return nJobs;
-    return this.capacity === undefined ? 1 : Math.max(this.capacity + 1 + nJobs, 1);
+    return this.knownCapacity === undefined ? 1 : Math.max(this.knownCapacity + 1 + nJobs, 1);
   }
 
-  /** Even nJobs 1 runs on a worker: the cluster, not the driver, runs tasks. */
+  /** Even nJobs 1 runs on a worker slot: the cluster, not the driver, runs tasks. */
   override runsInCaller(): boolean {
     return false;
   }
 
-  /** Reads the live capacity now (sum of registered workers' --concurrency), for effectiveNJobs. */
-  async refreshCapacity(): Promise<number> {
+  /**
+   * The live capacity: the sum of `--concurrency` over the workers registered now (entries of
+   * the registry that are not a worker's record are ignored). Waits up to `workerWaitMs` for a
+   * first worker, then fails with an error saying how to start one.
+   */
+  async capacity(): Promise<number> {
     const session = await this.keeper.acquire();
     try {
-      this.capacity = await session.capacity(this.options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS);
-      return this.capacity;
+      this.knownCapacity = await session.capacity(this.options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS);
+      return this.knownCapacity;
     } finally {
       this.keeper.release();
     }
@@ -107,7 +132,7 @@ export class NatsBackend extends BackendBase {
       this.keeper.release();
       return requestedNJobs;
     }
-    const capacity = await this.refreshCapacity();
+    const capacity = await this.capacity();
     return Math.max(capacity + 1 + requestedNJobs, 1);
   }
 
@@ -116,9 +141,19 @@ export class NatsBackend extends BackendBase {
     if (state === undefined) {
       state = this.keeper.acquire().then((session) => {
         const token = session.callToken(callId);
-        const onAbort = () => void session.cancelCall(token);
-        signal.addEventListener('abort', onAbort, { once: true });
-        return { session, token, uploads: new BlobUploads(token), resultBlobs: [], signal, onAbort };
+        let onAbort!: () => void;
+        const cancelled: CallState['cancelled'] = {};
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => {
+            cancelled.done = session.cancelCall(token);
+            reject(cancelReason(signal));
+          };
+        });
+        aborted.catch(() => {});
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+        const uploads = new BlobUploads(token);
+        return { session, token, uploads, resultBlobs: [], signal, onAbort, aborted, cancelled };
       });
       this.calls.set(callId, state);
       state.catch(() => this.calls.delete(callId));
@@ -141,6 +176,7 @@ export class NatsBackend extends BackendBase {
     if (state === undefined) return;
     state.signal.removeEventListener('abort', state.onAbort);
     try {
+      await state.cancelled.done;
       await state.session.endCall(state.token, [...state.uploads.names, ...state.resultBlobs]);
     } finally {
       this.keeper.release();
@@ -152,7 +188,7 @@ export class NatsBackend extends BackendBase {
     const state = await this.callState(batch.callId, signal);
     const { session, token, uploads } = state;
     const encoded = encodeBatch(batch);
-    const wire = { ...encoded, fns: remoteFunctions(encoded.fns, this.moduleRefs) };
+    const wire = { ...encoded, fns: wireFunctions(encoded.fns, this.namer) };
     const threshold = Math.min(
       this.maxNbytes ?? Number.POSITIVE_INFINITY,
       Math.floor(session.maxPayload / 4),
@@ -161,23 +197,20 @@ export class NatsBackend extends BackendBase {
     const args = (await Promise.all(
       wire.args.map((a) => (Array.isArray(a) ? uploads.offload(a, threshold, session.store) : a)),
     )) as typeof wire.args;
-    let body: Uint8Array;
+    let packed: Uint8Array;
     try {
-      body = pack({ wire: { ...wire, args }, timeout });
+      packed = pack({ wire: { ...wire, args }, timeout });
     } catch (error) {
       throw explainUnsendableBatch(batch, error);
     }
-    const batchId = `${token}.${batch.firstIndex}`;
-    const extra: Record<string, string> = {};
-    if (body.byteLength > session.maxPayload - HEADROOM) {
+    // a body too big for a message goes to the object store, named after the batch (workers check)
+    const message = async (batchId: string): Promise<Outgoing> => {
+      if (packed.byteLength <= session.maxPayload - HEADROOM) return { batchId, body: packed, extra: {} };
       const name = `${batchId}.body`;
-      await uploads.putBody(name, body, session.store);
-      extra[H.blob] = name;
-      body = new Uint8Array(0);
-    }
-    const delivery = await abortable(session.send(token, batchId, body, extra, signal), signal);
-    const decoded = await decodeDelivery(delivery, session.store);
-    state.resultBlobs.push(...decoded.blobs);
+      await uploads.putBody(name, packed, session.store);
+      return { batchId, body: new Uint8Array(0), extra: { [H.blob]: name } };
+    };
+    const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal);
     if (decoded.kind === 'exhausted' || decoded.kind === 'crashed') {
       const taskIndex = batch.size === 1 ? batch.firstIndex : undefined;
       throw new WorkerCrashedError(
@@ -189,19 +222,47 @@ export class NatsBackend extends BackendBase {
       );
     }
     if (decoded.kind === 'cancelled') throw cancelReason(signal);
+    if (decoded.kind === 'abandoned')
+      throw new Error(messages.driver.abandoned(session.names.drivers, DRIVER_TTL_MS));
     return decodeResult(batch, decoded.result);
+  }
+
+  /**
+   * Sends a batch and decodes what comes back. A worker answers 'abandoned' when this session's
+   * record had expired (the driver's event loop stalled, or the server was away, for longer than
+   * the record's TTL): the record is put again and the batch sent once more under a new id (the
+   * old id's result slot holds the 'abandoned' answer), so a live driver does not lose work to
+   * its own silence. After RESENDS such answers in a row the batch fails with an error saying why.
+   */
+  private async exchange(
+    state: CallState,
+    batchId: string,
+    message: (batchId: string) => Promise<Outgoing>,
+    signal: AbortSignal,
+  ): Promise<Decoded> {
+    const { session, token } = state;
+    for (let round = 0; ; round++) {
+      const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
+      const sent = session.send(token, out.batchId, out.body, out.extra, signal);
+      const delivery = await Promise.race([sent, state.aborted]);
+      const decoded = await decodeDelivery(delivery, session.store);
+      state.resultBlobs.push(...decoded.blobs);
+      if (decoded.kind !== 'abandoned' || round >= RESENDS) return decoded;
+      await session.refresh();
+    }
   }
 
   /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */
   async storeValue(value: unknown): Promise<{ name: string; ref: object }> {
-    const session = await this.keeper.acquire();
-    try {
-      const name = `put.${session.id}.${nuid.next()}`;
-      await (await session.store()).putBlob({ name }, pack(value));
-      return { name, ref: valueRef(name) };
-    } finally {
-      this.keeper.release();
-    }
+    // the session stays open while stored values exist: workers delete the blobs of closed sessions
+    this.valueSession ??= this.keeper.acquire().catch((error) => {
+      this.valueSession = undefined;
+      throw error;
+    });
+    const session = await this.valueSession;
+    const name = `${session.id}.put.${nuid.next()}`;
+    await (await session.store()).putBlob({ name }, pack(value));
+    return { name, ref: valueRef(name) };
   }
 
   /** Deletes values stored with storeValue. */
@@ -224,13 +285,17 @@ export class NatsBackend extends BackendBase {
     this.batching.batchCompleted(batchSize, durationMs);
   }
 
-  /** Cancels every call of this instance on the workers, purges their queued batches, and disconnects. */
+  /** Cancels every call of this instance (only those: see DriverSession.cancelCall), and disconnects. */
   override async terminate(): Promise<void> {
     const states = await Promise.all([...this.calls.values()].map((s) => s.catch(() => undefined)));
     await Promise.all(states.map((s) => s?.session.cancelCall(s.token)));
     const ids = [...this.calls.keys()];
     await Promise.all(ids.map((id) => this.stopCall(id)));
     await Promise.all([...this.stopping]);
+    if (this.valueSession !== undefined) {
+      this.valueSession = undefined;
+      this.keeper.release();
+    }
     await this.keeper.close();
     this.batching.reset();
   }
@@ -238,22 +303,4 @@ export class NatsBackend extends BackendBase {
 
 function cancelReason(signal: AbortSignal): unknown {
   return signal.reason ?? new CallCancelledError(coreMessages.call.cancelled());
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -75,7 +75,7 @@ export class Cluster {
 
   /** Live capacity: the sum of the registered workers' slots (waits for one when none is alive). */
   capacity(): Promise<number> {
-    return this.backend.refreshCapacity();
+    return this.backend.capacity();
   }
 
   remote<F extends (...args: any[]) => any>(fn: F): RemoteFunction<F> {
@@ -107,7 +107,7 @@ export class Cluster {
       return (await this.backend.submit(batch, { signal, timeout: null }))[0];
     } finally {
       this.controllers.delete(id);
-      // the ref settles now; its cleanup (purges, blob deletes) runs after, and close() waits for it
+      // the ref settles now; its cleanup (blob deletes) runs after, and close() waits for it
       void this.backend.stopCall(id).catch(() => {});
     }
   }

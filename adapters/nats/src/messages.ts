@@ -1,7 +1,5 @@
 /** Every user-facing message of @parajob/nats, in one place so wording stays consistent. */
 
-const list = (items: readonly string[]) => (items.length ? items.map((i) => `'${i}'`).join(', ') : '(none)');
-
 export const messages = {
   option: {
     servers: (v: unknown) =>
@@ -29,35 +27,35 @@ export const messages = {
       `the NATS server ${servers} has no JetStream: start it with -js (and a store dir, -sd DIR), or enable jetstream in its config`,
   },
   driver: {
-    noWorkers: (servers: string, waitedMs: number, namespace: string) =>
-      `no parajob worker is alive on ${servers} (namespace '${namespace}') after waiting ${waitedMs} ms, so nJobs: -1 has no capacity to use. ` +
+    noWorkers: (servers: string, waitedMs: number, namespace: string, ignored: readonly string[] = []) =>
+      `no parajob worker is alive on ${servers} (namespace '${namespace}') after waiting ${waitedMs} ms, so nJobs: -1 has no capacity to use` +
+      (ignored.length === 0
+        ? '. '
+        : ` (ignored ${ignored.length} registry entr${ignored.length === 1 ? 'y' : 'ies'} that are not a worker's record: ${ignored
+            .slice(0, 5)
+            .map((k) => `'${k}'`)
+            .join(', ')}${ignored.length > 5 ? ', ...' : ''}). `) +
       `Start workers with: parajob worker nats --servers ${servers}` +
       (namespace === 'default' ? '' : ` --namespace ${namespace}`) +
       ', or pass a positive nJobs to queue batches until workers come.',
+    abandoned: (bucket: string, ttlMs: number) =>
+      `a worker dropped this batch because this driver looked gone: its session record in the KV bucket ${bucket} ` +
+      `was not refreshed for ${ttlMs} ms (an event loop blocked that long, or a lost connection). ` +
+      'Keep the driver responsive while calls run (move long synchronous work to a task), then run the call again',
     maxDeliveries: (attempts: number) =>
       `the batch was delivered ${attempts} time(s) and no worker finished it (every attempt ended with the worker process dying or vanishing)`,
-    notTaskModule: (file: string) =>
-      `the task module ${file} has no package.json above it: remote workers find task modules by package name or by the path ` +
-      'relative to the project root (the nearest package.json), so put the module in a project with a package.json',
     closed: () => 'this NATS backend was terminated; create a new one',
   },
   worker: {
-    refused: (ref: string, name: string, allowed: readonly string[]) =>
-      `this worker refuses task '${name}' from module '${ref}': it is not allowed by --allow (allowed: ${list(allowed)}). ` +
-      `Start the worker with --allow ${JSON.stringify(ref.startsWith('./') ? '.' : packageOf(ref))}, or install and allow the package that defines it`,
-    badRef: (ref: string, name: string) =>
-      `this worker refuses task '${name}': the module reference '${ref}' is not a package name or a project-relative path ` +
-      '(workers never import absolute paths, URLs or builtins sent over the network)',
-    notFound: (ref: string, name: string, root: string) =>
-      `this worker cannot find the module '${ref}' of task '${name}' from its root ${root}: install that package there ` +
-      '(same version as the driver) or start the worker with --root pointing at the project',
-    sourceRefused: (name: string) =>
-      `this worker refuses function '${name}', shipped as source: start the worker with --allow-source, ` +
-      'or define the function with task(import.meta.url, fn) in a module the worker allows (--allow)',
-    usage: () =>
-      'usage: parajob worker nats --servers URL [--concurrency N] [--root DIR] [--allow PATTERN]... [--allow-source]\n' +
-      '                           [--namespace NS] [--token T | --user U --pass P | --creds FILE]\n' +
-      '                           [--tls-ca FILE] [--tls-cert FILE] [--tls-key FILE] [--ack-wait MS]',
+    ready: (id: string, slots: number, servers: string, namespace: string, allow: readonly string[]) =>
+      `parajob nats worker ${id}: ${slots} slot(s) on ${servers}, namespace '${namespace}', --allow ${allow.join(' ')}`,
+    stopped: (id: string) => `parajob nats worker ${id}: stopped`,
+    dropped: (what: string) =>
+      `dropped a message on the work subject with ${what} (terminated, not redelivered; further ones are dropped without this line). Only parajob drivers should publish there: see the permissions block in docs/security.md`,
+    badBody: (reason: string) =>
+      `the worker could not read this batch's message body (${reason}); driver and worker must run the same @parajob/nats version`,
+    handBack: (batch: string, reason: string) =>
+      `batch ${batch} goes back to the queue: the worker could not reach the server for it (${reason})`,
   },
   client: {
     getTimeout: (ms: number, pending: number) =>
@@ -68,8 +66,3 @@ export const messages = {
       `expected an ObjectRef from cluster.remote(...).remote() or cluster.put(), got ${typeof v}`,
   },
 } as const;
-
-function packageOf(ref: string): string {
-  const parts = ref.split('/');
-  return ref.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
-}

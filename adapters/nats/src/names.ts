@@ -5,6 +5,8 @@ export interface Names {
   readonly resultsStream: string;
   readonly consumer: string;
   readonly registry: string;
+  /** KV bucket of live driver sessions (heartbeats and their cancelled calls). */
+  readonly drivers: string;
   readonly blobs: string;
   /** Subject of a call's batches: parajob.<ns>.tasks.<session>.<call>. */
   tasks(call: string): string;
@@ -26,6 +28,7 @@ export function namesFor(namespace = 'default'): Names {
     resultsStream: `PARAJOB_${upper}_RESULTS`,
     consumer: 'workers',
     registry: `parajob_${namespace}_workers`,
+    drivers: `parajob_${namespace}_drivers`,
     blobs: `parajob_${namespace}_blobs`,
     tasks: (call) => `${base}.tasks.${call}`,
     results: (call) => `${base}.results.${call}`,
@@ -42,6 +45,8 @@ export const H = {
   msgId: 'Nats-Msg-Id',
   batch: 'Parajob-Batch',
   call: 'Parajob-Call',
+  /** The driver session that published the batch: workers drop batches of sessions that are gone. */
+  session: 'Parajob-Session',
   reply: 'Parajob-Reply',
   attempts: 'Parajob-Attempts',
   blob: 'Parajob-Body-Blob',

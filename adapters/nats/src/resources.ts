@@ -2,8 +2,16 @@
  * Creates (or reuses) what the protocol needs on the server, idempotently, from whichever side
  * starts first: the task work-queue stream, its one shared durable pull consumer, the results
  * stream, the worker registry (KV) and the blob store (object store). Everything on file storage.
+ * The driver-session records live in liveness.ts.
  */
-import { AckPolicy, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
@@ -27,6 +35,9 @@ export interface ConsumerSettings {
 const isAlreadyThere = (error: unknown) =>
   /already in use|already exists/i.test(String((error as Error)?.message));
 
+const isNotFound = (error: unknown) =>
+  error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound;
+
 async function ensureStream(
   jsm: JetStreamManager,
   config: Parameters<JetStreamManager['streams']['add']>[0],
@@ -39,10 +50,20 @@ async function ensureStream(
   }
 }
 
+/**
+ * Who may change the shared consumer's settings (ack wait, max deliveries): they belong to the
+ * cluster. Whoever creates the consumer first sets them (its explicit settings, else the
+ * defaults). After that only a worker started with an explicit `--ack-wait` (or `maxAttempts`)
+ * updates them, as an operator deploying workers would; a driver never does, whatever it passes,
+ * so a client connecting with default options cannot change the cluster's retry timing.
+ */
+export type SettingsOwner = 'worker' | 'driver';
+
 export async function ensureQueues(
   jsm: JetStreamManager,
   names: Names,
   settings: ConsumerSettings,
+  role: SettingsOwner,
 ): Promise<void> {
   await ensureStream(jsm, {
     name: names.tasksStream,
@@ -64,30 +85,38 @@ export async function ensureQueues(
     // one delivery more than the attempts: the extra one is where a worker reports the poison batch
     max_deliver: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1,
   };
-  try {
-    await jsm.consumers.add(names.tasksStream, {
-      durable_name: names.consumer,
-      ack_policy: AckPolicy.Explicit,
-      max_ack_pending: -1,
-      max_waiting: 4096,
-      ...wanted,
-    });
-  } catch (error) {
-    if (!isAlreadyThere(error)) throw error;
-    // explicitly asked settings win (e.g. a short ack wait in tests); otherwise keep the deployed ones
-    if (settings.ackWaitMs !== undefined || settings.maxAttempts !== undefined) {
-      const info = await jsm.consumers.info(names.tasksStream, names.consumer);
-      const update = {
-        ...(settings.ackWaitMs !== undefined ? { ack_wait: wanted.ack_wait } : {}),
-        ...(settings.maxAttempts !== undefined ? { max_deliver: wanted.max_deliver } : {}),
-      };
-      if (
-        (update.ack_wait !== undefined && update.ack_wait !== info.config.ack_wait) ||
-        (update.max_deliver !== undefined && update.max_deliver !== info.config.max_deliver)
-      ) {
-        await jsm.consumers.update(names.tasksStream, names.consumer, update);
-      }
+  // Look before creating: on nats-server 2.9 a create with other settings silently updates an
+  // existing durable consumer, which is how a default client used to reset the cluster's ack wait.
+  const existing = await jsm.consumers.info(names.tasksStream, names.consumer).catch((error) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  if (existing === null) {
+    try {
+      await jsm.consumers.add(names.tasksStream, {
+        durable_name: names.consumer,
+        ack_policy: AckPolicy.Explicit,
+        max_ack_pending: -1,
+        max_waiting: 4096,
+        ...wanted,
+      });
+      return;
+    } catch (error) {
+      if (!isAlreadyThere(error)) throw error;
     }
+  }
+  if (role !== 'worker') return;
+  const update = {
+    ...(settings.ackWaitMs !== undefined ? { ack_wait: wanted.ack_wait } : {}),
+    ...(settings.maxAttempts !== undefined ? { max_deliver: wanted.max_deliver } : {}),
+  };
+  if (update.ack_wait === undefined && update.max_deliver === undefined) return;
+  const info = existing ?? (await jsm.consumers.info(names.tasksStream, names.consumer));
+  if (
+    (update.ack_wait !== undefined && update.ack_wait !== info.config.ack_wait) ||
+    (update.max_deliver !== undefined && update.max_deliver !== info.config.max_deliver)
+  ) {
+    await jsm.consumers.update(names.tasksStream, names.consumer, update);
   }
 }
 
@@ -99,20 +128,40 @@ export function openBlobs(nc: NatsConnection, names: Names): Promise<ObjectStore
   return new Objm(nc).create(names.blobs, { storage: StorageType.File, ttl: nanos(RESULT_MAX_AGE_MS) });
 }
 
-/** Live capacity: the sum of `capacity` over registered (not expired) workers. */
-export async function readCapacity(kv: KV): Promise<number> {
+/** More slots than one worker process can have: an entry claiming more is not a parajob worker. */
+const MAX_WORKER_CAPACITY = 65_536;
+
+/** A registry entry, validated: null for anything that is not a parajob worker's record. */
+export function parseWorkerRecord(value: unknown): WorkerRecord | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Record<string, unknown>;
+  const { capacity, pid, host, version } = r;
+  if (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > MAX_WORKER_CAPACITY)
+    return null;
+  if (!Number.isInteger(pid) || typeof host !== 'string' || typeof version !== 'string') return null;
+  return { capacity: capacity as number, pid: pid as number, host, version };
+}
+
+/**
+ * Live capacity: the sum of `capacity` over registered (not expired) workers. Entries that are
+ * not a worker's record (foreign, corrupt, hand-made) are ignored, so they can neither add
+ * capacity nor break a driver; `onForeign` hears their keys.
+ */
+export async function readCapacity(kv: KV, onForeign: (key: string) => void = () => {}): Promise<number> {
   let total = 0;
   const keys: string[] = [];
   for await (const k of await kv.keys('w.>')) keys.push(k);
   for (const k of keys) {
-    const entry = await kv.get(k);
+    const entry = await kv.get(k).catch(() => null);
     if (entry?.operation !== 'PUT') continue;
+    let record: WorkerRecord | null = null;
     try {
-      const capacity = (entry.json() as { capacity?: unknown }).capacity;
-      if (typeof capacity === 'number' && capacity > 0) total += capacity;
+      record = parseWorkerRecord(entry.json());
     } catch {
-      // a foreign or corrupt entry is not a worker
+      record = null;
     }
+    if (record === null) onForeign(k);
+    else total += record.capacity;
   }
   return total;
 }

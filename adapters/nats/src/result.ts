@@ -15,7 +15,9 @@ export type ResultBody =
   | { readonly kind: 'result'; readonly result: WireResult }
   /** A worker saw the batch delivered more times than allowed: earlier attempts all died. */
   | { readonly kind: 'crashed'; readonly attempts: number }
-  | { readonly kind: 'cancelled' };
+  | { readonly kind: 'cancelled' }
+  /** A worker dropped the batch: its driver session's record had expired (see liveness.ts). */
+  | { readonly kind: 'abandoned' };
 
 export type Decoded = (ResultBody | { readonly kind: 'exhausted'; readonly attempts: number }) & {
   readonly blobs: string[];

@@ -3,13 +3,21 @@
  * connection, a results consumer (an ordered consumer on this session's result subjects, which
  * replays from where it was after a reconnect, so nothing is lost), batches published with a
  * message id and an awaited publish ack, poison batches seen through the MAX_DELIVERIES advisory,
- * per-call cancel and purge, and the live capacity read from the worker registry.
+ * per-call cancel, the session's heartbeat record (liveness.ts), and the live capacity read from
+ * the worker registry.
+ *
+ * Nothing here ever purges a stream with a subject filter: on nats-server 2.9 that moves every
+ * consumer whose filter covers the subject past messages that were never delivered (the shared
+ * task consumer past other drivers' batches, this session's results consumer past other calls'
+ * results). Single messages are deleted by sequence number instead: a result once read, a
+ * cancelled call's batches by the sequence numbers their publish acks gave.
  */
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
+import { type KV, KvWatchInclude } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
+import { SessionBeacon } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names, namesFor } from './names.js';
 import {
@@ -49,6 +57,8 @@ export class DriverSession {
   private blobs: Promise<ObjectStore> | undefined;
   private closed = false;
 
+  private beacon: SessionBeacon | undefined;
+
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -69,7 +79,10 @@ export class DriverSession {
         throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
       }
       const session = new DriverSession(nc, jetstream(nc), jsm, options);
-      await ensureQueues(jsm, session.names, options);
+      // a driver never changes the consumer's settings once it exists: they are the cluster's
+      await ensureQueues(jsm, session.names, options, 'driver');
+      // the record goes first: workers drop batches of sessions without one
+      session.beacon = await SessionBeacon.start(nc, session.names, session.id);
       await session.startResults();
       session.watchAdvisories();
       return session;
@@ -109,6 +122,8 @@ export class DriverSession {
     const results = await consumer.consume({ max_messages: 16, expires: 5_000, idle_heartbeat: 1_000 });
     void (async () => {
       for await (const m of results) {
+        // read once, never needed again: delete just this message (no filtered purge, see above)
+        void this.deleteMessage(this.names.resultsStream, m.info.streamSequence);
         const batch = m.headers?.get(H.batch);
         const p = batch ? this.pending.get(batch) : undefined;
         // a second result for a batch (a redelivered batch finished twice) is dropped here
@@ -124,8 +139,9 @@ export class DriverSession {
       callback: (error, m) => {
         if (error) return;
         let seq: number | undefined;
+        let deliveries: number | undefined;
         try {
-          seq = (m.json() as { stream_seq?: number }).stream_seq;
+          ({ stream_seq: seq, deliveries } = m.json() as { stream_seq?: number; deliveries?: number });
         } catch {
           return;
         }
@@ -135,10 +151,16 @@ export class DriverSession {
         if (batch === undefined || p === undefined) return;
         this.forget(batch, p);
         // a work-queue stream keeps a message that ran out of deliveries: delete it ourselves
-        this.jsm.streams.deleteMessage(this.names.tasksStream, seq).catch(() => {});
-        p.resolve({ kind: 'exhausted', attempts: this.attempts });
+        void this.deleteMessage(this.names.tasksStream, seq);
+        p.resolve({ kind: 'exhausted', attempts: deliveries ?? this.attempts });
       },
     });
+  }
+
+  /** Best effort, never rejects: a message left behind expires (results) or is dropped by workers (batches). */
+  private async deleteMessage(stream: string, seq: number): Promise<void> {
+    if (this.closed) return;
+    await this.jsm.streams.deleteMessage(stream, seq, false).catch(() => {});
   }
 
   private forget(batch: string, p: Pending): void {
@@ -161,6 +183,7 @@ export class DriverSession {
     const h = natsHeaders();
     h.set(H.batch, batchId);
     h.set(H.call, call);
+    h.set(H.session, this.id);
     h.set(H.reply, this.names.results(call));
     h.set(H.attempts, String(this.attempts));
     for (const [k, v] of Object.entries(extra)) h.set(k, v);
@@ -180,6 +203,9 @@ export class DriverSession {
           if (this.pending.get(batchId) === p) {
             p.seq = ack.seq;
             this.bySeq.set(ack.seq, batchId);
+          } else {
+            // its call was cancelled while this publish was in flight
+            void this.deleteMessage(this.names.tasksStream, ack.seq);
           }
           break;
         } catch (error) {
@@ -201,21 +227,36 @@ export class DriverSession {
     return delivered;
   }
 
-  /** Stops a call's work: workers abort its running batches, its queued ones are purged. */
+  /**
+   * Stops a call's work and touches nothing else: workers stop its running batches (the cancel
+   * subject), its queued batches are deleted one by one by sequence number, and the session's
+   * record lists the call, so a worker that pulls one of them anyway (a publish still in flight,
+   * a worker that missed the cancel) drops it.
+   */
   async cancelCall(call: string): Promise<void> {
-    for (const [batch, p] of this.pending) if (p.call === call) this.forget(batch, p);
+    const seqs: number[] = [];
+    for (const [batch, p] of this.pending) {
+      if (p.call !== call) continue;
+      if (p.seq !== undefined) seqs.push(p.seq);
+      this.forget(batch, p);
+    }
     if (this.closed) return;
     this.nc.publish(this.names.cancel(call));
-    await this.jsm.streams.purge(this.names.tasksStream, { filter: this.names.tasks(call) }).catch(() => {});
+    await Promise.all([
+      this.beacon?.cancel(call).catch(() => {}),
+      ...seqs.map((seq) => this.deleteMessage(this.names.tasksStream, seq)),
+    ]);
   }
 
-  /** After a call: drop its stored results and its large values. */
+  /** Puts this session's record again now (after workers found it expired). */
+  async refresh(): Promise<void> {
+    await this.beacon?.refresh();
+  }
+
+  /** After a call: drop its large values (its results were deleted as they were read). */
   async endCall(call: string, blobNames: readonly string[]): Promise<void> {
     for (const [batch, p] of this.pending) if (p.call === call) this.forget(batch, p);
     if (this.closed) return;
-    await this.jsm.streams
-      .purge(this.names.resultsStream, { filter: this.names.results(call) })
-      .catch(() => {});
     if (blobNames.length > 0) {
       const os = await this.store().catch(() => undefined);
       await Promise.all(blobNames.map((name) => os?.delete(name).catch(() => {})));
@@ -227,14 +268,18 @@ export class DriverSession {
     this.registry ??= openRegistry(this.nc, this.names);
     const kv = await this.registry;
     const deadline = Date.now() + waitMs;
+    const foreign = new Set<string>();
     for (;;) {
-      const total = await readCapacity(kv);
+      const total = await readCapacity(kv, (key) => foreign.add(key));
       if (total > 0) return total;
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(messages.driver.noWorkers(serversText(this.options), waitMs, this.names.namespace));
+        throw new Error(
+          messages.driver.noWorkers(serversText(this.options), waitMs, this.names.namespace, [...foreign]),
+        );
       // wake up on the next registration (or the deadline), not on a polling timer
-      const watcher = await kv.watch({ key: 'w.>' });
+      // only new puts: the entries already there were just read (a foreign one must not wake us in a loop)
+      const watcher = await kv.watch({ key: 'w.>', include: KvWatchInclude.UpdatesOnly });
       const timer = setTimeout(() => watcher.stop(), left);
       for await (const entry of watcher) {
         if (entry.operation === 'PUT') break;
@@ -249,6 +294,7 @@ export class DriverSession {
     this.closed = true;
     this.pending.clear();
     this.bySeq.clear();
+    await this.beacon?.close();
     await this.nc.close().catch(() => {});
   }
 }

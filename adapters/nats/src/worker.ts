@@ -1,39 +1,45 @@
 /**
  * A NATS worker (`parajob worker nats`): pulls batches from the shared durable consumer, one pull
- * per free slot (no prefetch, so a dead worker strands at most its slots), runs them in a local
- * worker-threads pool, publishes each result and then acks. Registers its capacity in the KV
- * registry, refreshed by heartbeats; honours per-call cancels; on stop finishes or hands back
- * (nak) what it runs, deregisters and closes.
+ * per free slot (no prefetch, so a dead worker strands at most its slots), runs them on a
+ * RemoteExecutor under a WorkerPolicy (deny by default, @parajob/remote), publishes each result
+ * and then acks. Its capacity is in the KV registry, refreshed by heartbeats while serving; on
+ * stop it finishes (or hands back) what it runs, deregisters and closes.
+ *
+ * The parts, one concern each: BatchHandler (one message, worker-batch.ts), ResultPublisher
+ * (worker-publish.ts), RunningBatches (cancels, worker-cancels.ts), PullSlots and Registration
+ * (here), all driven by @parajob/remote's Lifecycle.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
-import { millis, headers as natsHeaders, nuid } from '@nats-io/transport-node';
-import { cpuCount, explainUnsendableResult } from '@parajob/core/backend';
-import { BlobUploads, fetchBody, HEADROOM, pack, restoreBlobs, unpack } from './codec.js';
+import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
+import { cpuCount } from '@parajob/core/backend';
+import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
-import { LocalExecutor } from './executor.js';
+import { BlobJanitor } from './janitor.js';
+import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
-import { H, namesFor } from './names.js';
+import { type Names, namesFor } from './names.js';
 import {
   type ConsumerSettings,
-  DEFAULT_MAX_ATTEMPTS,
   ensureQueues,
   HEARTBEAT_MS,
   openBlobs,
   openRegistry,
   type WorkerRecord,
 } from './resources.js';
-import type { ResultBody, TaskBody } from './result.js';
+import { BatchHandler } from './worker-batch.js';
+import { RunningBatches } from './worker-cancels.js';
+import { ResultPublisher } from './worker-publish.js';
 
 export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings {
   /** Batches run at once (threads of the local pool); default: all CPUs. */
   readonly concurrency?: number;
-  /** Project root: its own modules and its node_modules are where task modules resolve. Default: cwd. */
+  /** The project task modules resolve under; default: the nearest package.json above the working directory. */
   readonly root?: string;
-  /** Package-name globs whose task modules may run (`.` = the root project). Default: the root project only. */
+  /** `--allow` entries: '.' (the project under root), package names or patterns ('@acme/*'). Default: ['.']. */
   readonly allow?: readonly string[];
   /** Run functions shipped as source. Default false. */
   readonly allowSource?: boolean;
@@ -50,11 +56,6 @@ export interface NatsWorker {
   stop(): Promise<void>;
 }
 
-interface Running {
-  readonly call: string;
-  readonly controller: AbortController;
-}
-
 const VERSION = (() => {
   try {
     return (
@@ -65,210 +66,160 @@ const VERSION = (() => {
   }
 })();
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Cancelled calls are remembered this long, so their batches pulled after the cancel are dropped. */
-const CANCEL_MEMORY_MS = 10 * 60_000;
+/** After a failed pull (disconnected, server restarting), the slot waits this long before the next one. */
+const PULL_RETRY_MS = 250;
+
+/** One pull loop per slot: a slot pulls the next message only when its batch is done. */
+class PullSlots {
+  private readonly loops: Promise<void>[];
+
+  constructor(
+    concurrency: number,
+    private readonly consumer: Consumer,
+    private readonly lifecycle: Lifecycle,
+    private readonly handler: BatchHandler,
+  ) {
+    this.loops = Array.from({ length: concurrency }, () => this.loop());
+  }
+
+  private async loop(): Promise<void> {
+    while (this.lifecycle.state === 'serving') {
+      let m: JsMsg | null;
+      try {
+        m = await this.consumer.next({ expires: 5_000 });
+      } catch {
+        if (this.lifecycle.state !== 'serving') return;
+        await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
+        continue;
+      }
+      if (m) await this.handler.handle(m);
+    }
+  }
+
+  /** Resolves when every loop has ended (after the connection closed). */
+  finished(): Promise<void> {
+    return Promise.all(this.loops).then(() => {});
+  }
+}
+
+/** This worker's entry in the capacity registry. */
+class Registration {
+  private readonly key: string;
+  private readonly record: string;
+
+  constructor(
+    private readonly kv: KV,
+    id: string,
+    capacity: number,
+  ) {
+    this.key = `w.${id}`;
+    const record: WorkerRecord = { capacity, pid: process.pid, host: hostname(), version: VERSION };
+    this.record = JSON.stringify(record);
+  }
+
+  async put(): Promise<void> {
+    await this.kv.put(this.key, this.record);
+  }
+
+  /** The heartbeat: a failed refresh is retried by the next one. */
+  refresh = (): void => {
+    this.kv.put(this.key, this.record).catch(() => {});
+  };
+
+  async remove(): Promise<void> {
+    await this.kv.delete(this.key).catch(() => {});
+  }
+}
+
+/** What the worker opened on the server. */
+interface Opened {
+  readonly consumer: Consumer;
+  readonly ackWaitMs: number;
+  readonly kv: KV;
+  /** Driver session records: batches of cancelled calls and of gone drivers are dropped (liveness.ts). */
+  readonly sessions: SessionCheck;
+}
+
+async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerOptions): Promise<Opened> {
+  const jsm = await jetstreamManager(nc).catch((error) => {
+    throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
+  });
+  // an explicit --ack-wait is the operator's: it updates the cluster's consumer (resources.ts)
+  await ensureQueues(jsm, names, options, 'worker');
+  const consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
+  const ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
+  const kv = await openRegistry(nc, names);
+  return { consumer, ackWaitMs, kv, sessions: await SessionCheck.open(nc, names) };
+}
 
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
   const concurrency = options.concurrency ?? cpuCount();
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError(messages.option.concurrency(concurrency));
+  // checked before connecting: a bad --root or --allow never leaves a connection open
+  const policy = new WorkerPolicy({
+    root: options.root,
+    allow: options.allow,
+    allowSource: options.allowSource,
+  });
   const log = options.log ?? (() => {});
   const names = namesFor(options.namespace);
   const id = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${nuid.next().slice(-6)}`;
+  const lifecycle = new Lifecycle();
   const nc = await openConnection(options, `parajob-worker-${id}`);
-  let kv: KV;
-  let consumer: Consumer;
-  let ackWaitMs: number;
+  let opened: Opened;
+  let registration: Registration;
   try {
-    const jsm = await jetstreamManager(nc).catch((error) => {
-      throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
-    });
-    await ensureQueues(jsm, names, options);
-    consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
-    ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
-    kv = await openRegistry(nc, names);
+    opened = await openQueues(nc, names, options);
+    registration = new Registration(opened.kv, id, concurrency);
+    await registration.put();
   } catch (error) {
+    lifecycle.stopped();
     await nc.close().catch(() => {});
     throw error;
   }
-  const executor = new LocalExecutor({
-    concurrency,
-    root: options.root ?? process.cwd(),
-    allow: options.allow,
-    allowSource: options.allowSource ?? false,
-  });
-  const js = jetstream(nc);
+  const executor = new RemoteExecutor(concurrency, policy);
   let blobs: Promise<ObjectStore> | undefined;
   const store = () => (blobs ??= openBlobs(nc, names));
-  const running = new Set<Running>();
-  const cancelled = new Map<string, number>();
-  let stopping = false;
-  let handingBack = false;
-
-  const record: WorkerRecord = {
-    capacity: concurrency,
-    pid: process.pid,
-    host: hostname(),
-    version: VERSION,
-  };
-  const key = `w.${id}`;
-  const register = () => kv.put(key, JSON.stringify(record)).catch(() => {});
-  await kv.put(key, JSON.stringify(record));
-  const heartbeat = setInterval(register, HEARTBEAT_MS);
-
-  nc.subscribe(names.allCancels, {
-    callback: (error, m) => {
-      if (error) return;
-      const call = m.subject.slice(names.cancel('').length);
-      const now = Date.now();
-      cancelled.set(call, now);
-      for (const [c, at] of cancelled) if (now - at > CANCEL_MEMORY_MS) cancelled.delete(c);
-      for (const r of running) if (r.call === call) r.controller.abort('cancelled');
+  const janitor = new BlobJanitor(store, opened.sessions, log);
+  const running = new RunningBatches();
+  running.watch(nc, names);
+  const logged = new Set<string>();
+  const handler = new BatchHandler({
+    names,
+    executor,
+    publisher: new ResultPublisher(nc, jetstream(nc), store, id),
+    running,
+    lifecycle,
+    store,
+    sessions: opened.sessions,
+    ackWaitMs: opened.ackWaitMs,
+    log,
+    logOnce: (kind, line) => {
+      if (logged.has(kind)) return;
+      logged.add(kind);
+      log(line);
     },
   });
-
-  let maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-  const publishResult = async (
-    subject: string,
-    batchId: string,
-    attempt: number,
-    body: ResultBody,
-    prefix: string,
-  ) => {
-    let payload: Uint8Array;
-    const uploads = new BlobUploads(prefix);
-    maxPayload = nc.info?.max_payload ?? maxPayload;
-    if (body.kind === 'result') {
-      const values = (await uploads.offload(
-        body.result.values,
-        Math.floor(maxPayload / 4),
-        store,
-      )) as unknown[];
-      payload = pack({ ...body, result: { ...body.result, values } });
-    } else payload = pack(body);
-    const h = natsHeaders();
-    h.set(H.batch, batchId);
-    h.set(H.attempt, String(attempt));
-    h.set(H.worker, id);
-    if (payload.byteLength > maxPayload - HEADROOM) {
-      const name = `${prefix}.body`;
-      await uploads.putBody(name, payload, store);
-      h.set(H.blob, name);
-      payload = new Uint8Array(0);
-    }
-    // retried through a server restart; the message id keeps one copy per batch in the results stream
-    for (let tries = 0; ; tries++) {
-      try {
-        await js.publish(subject, payload, { msgID: `${batchId}.result`, headers: h, timeout: 5_000 });
-        return;
-      } catch (error) {
-        if (tries > 240 || /max_payload|permission/i.test(String(error))) throw error;
-        await delay(250);
-      }
-    }
-  };
-
-  const handle = async (m: JsMsg) => {
-    const batchId = m.headers?.get(H.batch) ?? '';
-    const call = m.headers?.get(H.call) ?? '';
-    const reply = m.headers?.get(H.reply) ?? '';
-    const attempts = Number(m.headers?.get(H.attempts)) || DEFAULT_MAX_ATTEMPTS;
-    const attempt = m.info.deliveryCount;
-    if (!batchId || !reply || cancelled.has(call)) {
-      m.term();
-      return;
-    }
-    if (stopping) {
-      m.nak();
-      return;
-    }
-    const prefix = `${batchId}.r${attempt}`;
-    if (attempt > attempts) {
-      // every earlier delivery died with its worker: report it durably, and remove the batch
-      await publishResult(reply, batchId, attempt, { kind: 'crashed', attempts }, prefix);
-      m.term();
-      return;
-    }
-    const entry: Running = { call, controller: new AbortController() };
-    running.add(entry);
-    // tells the server the batch is alive, so a long batch is not redelivered after the ack wait
-    const working = setInterval(() => m.working(), Math.max(ackWaitMs / 3, 100));
-    try {
-      const blob = m.headers?.get(H.blob);
-      const task = unpack<TaskBody>(blob ? await fetchBody(blob, store) : m.data);
-      const args = (await restoreBlobs(task.wire.args, store)).value as TaskBody['wire']['args'];
-      const wire = { ...task.wire, args };
-      const result = await executor.run(wire, { signal: entry.controller.signal, timeout: task.timeout });
-      if (entry.controller.signal.aborted) {
-        if (handingBack) m.nak();
-        else m.term();
-        return;
-      }
-      try {
-        await publishResult(reply, batchId, attempt, { kind: 'result', result }, prefix);
-      } catch (error) {
-        if (!/DataCloneError|could not be cloned/i.test(String(error))) throw error;
-        await publishResult(
-          reply,
-          batchId,
-          attempt,
-          { kind: 'result', result: explainUnsendableResult(wire, result, error) },
-          prefix,
-        );
-      }
-      await m.ackAck().catch(() => m.ack());
-    } catch (error) {
-      log(`batch ${batchId} failed in the worker and goes back to the queue: ${(error as Error).message}`);
-      m.nak(1_000);
-    } finally {
-      clearInterval(working);
-      running.delete(entry);
-    }
-  };
-
-  const slot = async () => {
-    while (!stopping) {
-      let m: JsMsg | null;
-      try {
-        m = await consumer.next({ expires: 5_000 });
-      } catch {
-        if (stopping) return;
-        // disconnected or the server restarts: try again shortly
-        await delay(250);
-        continue;
-      }
-      if (m) await handle(m);
-    }
-  };
-  const slots = Array.from({ length: concurrency }, () => slot());
-  log(
-    `parajob nats worker ${id}: ${concurrency} slot(s) on ${serversText(options)}, namespace '${names.namespace}'`,
-  );
+  lifecycle.serve({ everyMs: HEARTBEAT_MS, run: registration.refresh });
+  const slots = new PullSlots(concurrency, opened.consumer, lifecycle, handler);
+  janitor.start();
+  log(messages.worker.ready(id, concurrency, serversText(options), names.namespace, policy.allow.entries));
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
-      stopping = true;
-      clearInterval(heartbeat);
-      const grace = options.shutdownGraceMs ?? 10_000;
-      const finished = Promise.all(slots);
-      const timer = new Promise<void>((r) => setTimeout(r, grace).unref());
-      if (running.size > 0) await Promise.race([waitIdle(running), timer]);
-      handingBack = true;
-      for (const r of running) r.controller.abort('shutdown');
-      await waitIdle(running);
-      await kv.delete(key).catch(() => {});
+      await janitor.stop();
+      await lifecycle.drain(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, () => running.handBack());
+      running.close();
+      await registration.remove();
       await nc.flush().catch(() => {});
       await nc.close().catch(() => {});
-      await finished;
+      await slots.finished();
       await executor.close();
-      log(`parajob nats worker ${id}: stopped`);
+      lifecycle.stopped();
+      log(messages.worker.stopped(id));
     })());
 
   return { id, capacity: concurrency, stop };
-}
-
-async function waitIdle(running: Set<Running>): Promise<void> {
-  while (running.size > 0) await delay(20);
 }

@@ -9,8 +9,10 @@ import {
   decodeResult,
   encodeBatch,
   type SubmitOptions,
+  serializeError,
   type TaskBatch,
   TaskTimeoutError,
+  type WireBatch,
   type WireResult,
   watchTaskTimeout,
 } from '@parajob/core/backend';
@@ -18,9 +20,10 @@ import { coreMessages } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { sharedPool, type WorkerPool } from './pool.js';
+import { markProven, onPoolBroken, queueOf, sharedPool, type WorkerPool } from './pool.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
+import type { WorkerTask } from './worker.js';
 
 /** Worker threads do not share the caller's memory: for prefer/require they count as "processes" (BackendBase's defaults). */
 export class WorkerThreadsBackend extends BackendBase {
@@ -58,14 +61,52 @@ export class WorkerThreadsBackend extends BackendBase {
     this.buffers.stopCall(callId);
   }
 
-  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<ArrayLike<unknown>> {
-    const pool = this.pool;
-    if (pool === undefined) throw new Error(messages.notConfigured());
-    if (signal.aborted) throw cancelReason(signal);
+  async submit(batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>> {
+    if (options.signal.aborted) throw cancelReason(options.signal);
     const encoded = encodeBatch(batch);
     const wire = this.buffers.enabled
       ? { ...encoded, args: this.buffers.share(batch.callId, encoded.args) }
       : encoded;
+    const outcome = await this.post(wire, options, {});
+    if (outcome.kind === 'stopped') throw outcome.reason;
+    if (outcome.kind === 'failed') throw explainFailure(outcome.error, batch, outcome.status);
+    return decodeResult(batch, outcome.result);
+  }
+
+  /**
+   * For remote workers (@parajob/remote): runs a wire batch as received, in this pool's threads,
+   * and answers in the wire format — values that completed before a failure included. The
+   * threads import each module as named in `wire.fns` (already resolved by the worker's policy)
+   * and call only functions registered with task(); source functions run only with
+   * `allowSource`. Never throws: a timeout, an abort or a lost thread becomes the answer's error.
+   */
+  async runWire(
+    wire: WireBatch,
+    options: SubmitOptions,
+    remote: { allowSource: boolean },
+  ): Promise<WireResult> {
+    const outcome = options.signal.aborted
+      ? ({ kind: 'stopped', reason: cancelReason(options.signal) } as const)
+      : await this.post(wire, options, { allowSource: remote.allowSource });
+    if (outcome.kind === 'done') return outcome.result;
+    const error =
+      outcome.kind === 'stopped' ? outcome.reason : explainFailure(outcome.error, wire.first, outcome.status);
+    const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
+    const pos =
+      typeof index === 'number' && index >= wire.first && index < wire.first + wire.size
+        ? index - wire.first
+        : 0;
+    return { values: [], error: { pos, error: serializeError(error) } };
+  }
+
+  /** Posts one wire batch to a thread, with its per-task timeout and the call's abort. */
+  private async post(
+    wire: WireBatch,
+    { signal, timeout }: SubmitOptions,
+    extra: { allowSource?: boolean },
+  ): Promise<Posted> {
+    const pool = this.pool;
+    if (pool === undefined) throw new Error(messages.notConfigured());
     const status = new StatusSlot();
     const controller = new AbortController();
     // why we stopped the batch ourselves (abort, timeout, terminate); piscina then rejects with an AbortError
@@ -84,7 +125,7 @@ export class WorkerThreadsBackend extends BackendBase {
             timeout,
             () => status.running(),
             (position) => {
-              const taskIndex = batch.firstIndex + position;
+              const taskIndex = wire.first + position;
               stop(
                 new TaskTimeoutError(coreMessages.call.timedOut(taskIndex, timeout), {
                   taskIndex,
@@ -94,21 +135,25 @@ export class WorkerThreadsBackend extends BackendBase {
             },
           );
     this.running.add(stop);
-    let result: WireResult;
+    // a pool whose workers cannot even start would keep this batch queued forever
+    const unwatchPool = onPoolBroken(pool, stop);
     try {
-      result = await pool.run(
-        { wire, status: status.buffer, timed: timeout !== null },
-        { signal: controller.signal },
+      const task: WorkerTask = { wire, status: status.buffer, timed: timeout !== null, ...extra };
+      // through the fair queue: this call's batches take turns with other calls' on the shared pool
+      const result = await queueOf(pool).run(wire.call, controller.signal, () =>
+        pool.run(task, { signal: controller.signal }),
       );
+      markProven(pool);
+      return { kind: 'done', result };
     } catch (error) {
-      if (stopReason !== undefined) throw stopReason;
-      throw explainFailure(error, batch, status);
+      if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
+      return { kind: 'failed', error, status };
     } finally {
+      unwatchPool();
       watch?.stop();
       callBatches.delete(stop);
       this.running.delete(stop);
     }
-    return decodeResult(batch, result);
   }
 
   private batchesOf(signal: AbortSignal): Set<Stop> {
@@ -140,6 +185,12 @@ export class WorkerThreadsBackend extends BackendBase {
 }
 
 type Stop = (reason: unknown) => void;
+
+/** How a posted batch ended: answered by its thread, stopped by us, or lost with its thread. */
+type Posted =
+  | { readonly kind: 'done'; readonly result: WireResult }
+  | { readonly kind: 'stopped'; readonly reason: unknown }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly status: StatusSlot };
 
 function cancelReason(signal: AbortSignal): unknown {
   return signal.reason ?? new CallCancelledError(coreMessages.call.cancelled());

@@ -24,16 +24,19 @@ export function exitReasonOf(error: unknown): string {
   return 'UNCAUGHT';
 }
 
-export function explainFailure(error: unknown, batch: TaskBatch, status: StatusSlot): Error {
+/** `batch` is the TaskBatch, or only its first index for a wire batch run as received (remote workers). */
+export function explainFailure(error: unknown, batch: TaskBatch | number, status: StatusSlot): Error {
   const position = status.current;
-  const taskIndex = position < 0 ? undefined : batch.firstIndex + position;
+  const first = typeof batch === 'number' ? batch : batch.firstIndex;
+  const taskIndex = position < 0 ? undefined : first + position;
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'DataCloneError') {
     // before any task started: the parent could not post the arguments (nothing reached a worker)
-    if (taskIndex === undefined) return explainUnsendableBatch(batch, error);
+    // (a wire batch run as received was decoded from bytes: its arguments always post)
+    if (taskIndex === undefined && typeof batch !== 'number') return explainUnsendableBatch(batch, error);
     // after: the worker could not post its answer although its own check passed
-    return new SerializationError(messages.unsendableResult(taskIndex), {
-      taskIndex,
+    return new SerializationError(messages.unsendableResult(taskIndex ?? first), {
+      taskIndex: taskIndex ?? first,
       path: 'result',
       phase: 'result',
       cause: error,

@@ -8,6 +8,9 @@ export const RESOURCE_LIMIT_KEYS = [
   'stackSizeMb',
 ] as const;
 
+/** Below this stack size, V8 aborts the process when a worker starts (not an error anyone can catch). */
+export const MIN_STACK_SIZE_MB = 0.5;
+
 export const messages = {
   options: {
     notObject: (v: unknown) =>
@@ -21,6 +24,9 @@ export const messages = {
       `WorkerThreadsBackend: options.resourceLimits.${key} is not a worker resource limit; use ${RESOURCE_LIMIT_KEYS.join(', ')}`,
     resourceLimitValue: (key: string, v: unknown) =>
       `WorkerThreadsBackend: options.resourceLimits.${key} must be a positive number of megabytes, got ${describe(v)}`,
+    stackTooSmall: (v: number) =>
+      `WorkerThreadsBackend: options.resourceLimits.stackSizeMb ${v} is too small for a worker thread to start ` +
+      `(below ${MIN_STACK_SIZE_MB} MB, V8 aborts the whole process); use at least ${MIN_STACK_SIZE_MB} (Node's default is 4)`,
     idleTimeoutMs: (v: unknown) =>
       `WorkerThreadsBackend: options.idleTimeoutMs must be a non-negative number of milliseconds (Infinity keeps idle workers), got ${describe(v)}`,
   },
@@ -29,6 +35,10 @@ export const messages = {
     'when driving the backend directly, await backend.configure(nJobs, context) first',
   /** The result could not be posted although the worker-side check passed (an exotic host object). */
   unsendableResult: (taskIndex: number) => coreMessages.serialize.result(taskIndex, 'result', 'a value'),
+  /** A worker died before it could run anything: with these limits, no batch would ever run. */
+  cannotStart: (limits: string, reason: string) =>
+    `worker threads cannot start with resourceLimits ${limits}: ${reason}. ` +
+    'Raise the limits in new WorkerThreadsBackend({ resourceLimits }) (a worker needs a few MB of heap for Node itself), or remove them',
   poolShutDown: () =>
     'the worker-threads pool was shut down (shutdownWorkerThreadsPools()) while this batch ran; start the call again',
 };

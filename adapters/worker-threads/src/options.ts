@@ -1,6 +1,6 @@
 /** Options of `new WorkerThreadsBackend(options)`, validated up front with messages naming the option. */
 import type { ResourceLimits } from 'node:worker_threads';
-import { messages, RESOURCE_LIMIT_KEYS } from './messages.js';
+import { MIN_STACK_SIZE_MB, messages, RESOURCE_LIMIT_KEYS } from './messages.js';
 
 export interface WorkerThreadsOptions {
   /** Heap and stack limits of each worker thread (node:worker_threads `resourceLimits`); a task over them fails with WorkerCrashedError (OUT_OF_MEMORY). */
@@ -39,6 +39,8 @@ function resolveResourceLimits(value: unknown): ResourceLimits | null {
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
       throw new RangeError(messages.options.resourceLimitValue(key, v));
+    if (key === 'stackSizeMb' && v < MIN_STACK_SIZE_MB)
+      throw new RangeError(messages.options.stackTooSmall(v));
     limits[key] = v;
   }
   return Object.keys(limits).length > 0 ? limits : null;

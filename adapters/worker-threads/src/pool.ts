@@ -7,6 +7,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { WireResult } from '@parajob/core/backend';
 import type { Piscina } from 'piscina';
+import { FairQueue } from './fair-queue.js';
+import { messages } from './messages.js';
 import type { WorkerTask } from './worker.js';
 
 export type WorkerPool = Piscina<WorkerTask, WireResult>;
@@ -20,6 +22,45 @@ export interface PoolConfig {
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 
 const pools = new Map<string, WorkerPool>();
+const queues = new WeakMap<WorkerPool, FairQueue>();
+
+/**
+ * Whether a pool's workers can run at all. Until one batch has completed, a worker that dies
+ * without a task (piscina's 'error' event: out of memory at startup under a tiny resourceLimits)
+ * means none ever will: piscina would keep the batches queued forever. Such a pool is dropped and
+ * its waiting batches fail with the reason.
+ */
+interface Health {
+  proven: boolean;
+  readonly onBroken: Set<(error: Error) => void>;
+}
+const health = new WeakMap<WorkerPool, Health>();
+
+function healthOf(pool: WorkerPool): Health {
+  let h = health.get(pool);
+  if (h === undefined) health.set(pool, (h = { proven: false, onBroken: new Set() }));
+  return h;
+}
+
+/** A batch completed on `pool`: its workers can start. */
+export function markProven(pool: WorkerPool): void {
+  healthOf(pool).proven = true;
+}
+
+/** Calls `fail` if the pool turns out unable to start workers; returns the unsubscribe. */
+export function onPoolBroken(pool: WorkerPool, fail: (error: Error) => void): () => void {
+  const h = healthOf(pool);
+  if (h.proven) return () => {};
+  h.onBroken.add(fail);
+  return () => h.onBroken.delete(fail);
+}
+
+/** The fair queue in front of a shared pool: every backend instance and call using the pool goes through it. */
+export function queueOf(pool: WorkerPool): FairQueue {
+  let queue = queues.get(pool);
+  if (queue === undefined) queues.set(pool, (queue = new FairQueue(pool.options.maxThreads)));
+  return queue;
+}
 
 // piscina is loaded when the first pool is made, not at import: a program (and every worker whose
 // task module imports parajob) that never starts worker threads does not pay for it
@@ -50,7 +91,21 @@ export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
     // A worker that dies between tasks (e.g. a timer left by a task throws) has no task to reject:
     // piscina then emits 'error'. The pool replaces the worker; without a listener the emit would
     // throw in the parent and take the whole program down.
-    pool.on('error', () => {});
+    const created = pool;
+    pool.on('error', (error: unknown) => {
+      const h = healthOf(created);
+      if (h.proven) return;
+      // dying before any batch completed: with this configuration no worker can run anything
+      if (pools.get(key) === created) pools.delete(key);
+      const reason = (error as { message?: unknown } | null)?.message;
+      const broken = new Error(
+        messages.cannotStart(JSON.stringify(config.resourceLimits ?? {}), String(reason ?? error)),
+        { cause: error },
+      );
+      for (const fail of [...h.onBroken]) fail(broken);
+      h.onBroken.clear();
+      void created.destroy().catch(() => {});
+    });
     pools.set(key, pool);
   }
   return pool;

@@ -57,7 +57,11 @@ function surelyCloneable(value: unknown, seen: Set<object>, depth: number): bool
 
 /** The DataCloneError posting `values` would throw, or undefined when they can be posted. */
 export function cloneFailure(values: readonly unknown[]): unknown {
-  if (surelyCloneable(values, new Set(), 0)) return undefined;
+  try {
+    if (surelyCloneable(values, new Set(), 0)) return undefined;
+  } catch {
+    // a getter or proxy trap threw while the walk read it: the trial clone below says what it does
+  }
   try {
     structuredClone(values);
     return undefined;

@@ -6,10 +6,11 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type TaskFunction, task } from '@parajob/core';
+import type { TaskFunction } from '@parajob/core';
 import { taskRefOf } from '@parajob/core/internal';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { messages } from './messages.js';
+import { wrapAsTask } from './task-wrapper.js';
 
 export interface Target {
   readonly module: string;
@@ -75,7 +76,7 @@ export function resolveModuleUrl(spec: string, cwd: string): string {
 
 /**
  * Imports the module and returns the export, as a task(): a function that is already one keeps
- * its reference; any other is marked with the module's URL so workers import the same module.
+ * its reference; any other is registered with task() by a small wrapper module (task-wrapper.ts).
  */
 export async function loadTarget(target: Target, cwd: string): Promise<TaskFunction> {
   const url = resolveModuleUrl(target.module, cwd);
@@ -107,5 +108,5 @@ export async function loadTarget(target: Target, cwd: string): Promise<TaskFunct
       EXIT_USAGE,
     );
   }
-  return (taskRefOf(fn) ? fn : task(url, fn, { name: target.exportName })) as TaskFunction;
+  return taskRefOf(fn) ? (fn as TaskFunction) : wrapAsTask(url, target.exportName);
 }

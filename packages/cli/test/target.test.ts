@@ -57,10 +57,14 @@ describe('resolveModuleUrl', () => {
 });
 
 describe('loadTarget', () => {
-  it('marks a plain export as a task of its module under the export name', async () => {
+  it('registers a plain export with task() in a wrapper module that workers import', async () => {
     const fn = await loadTarget({ module: './fixtures/tasks.mjs', exportName: 'square' }, here);
     expect(fn(7)).toBe(49);
-    expect(taskRefOf(fn)).toEqual({ module: fixtureUrl, name: 'square' });
+    const ref = taskRefOf(fn);
+    expect(ref?.name).toBe('square');
+    // not the user's module: workers call only functions a module registers itself
+    expect(ref?.module).toMatch(/^file:.*parajob-map-.*\.mjs$/);
+    expect(ref?.module).not.toBe(fixtureUrl);
   });
   it('keeps the reference of an export that is already a task', async () => {
     const fn = await loadTarget({ module: './fixtures/tasks.mjs', exportName: 'marked' }, here);

@@ -12,6 +12,8 @@ export { BackendBase } from './backend-base.js';
 export { type InProcessRunOptions, TaskBatch } from './batch.js';
 export { cpuCount, localNJobs } from './cpu-count.js';
 export {
+  BatchFailure,
+  batchFailureOf,
   CallCancelledError,
   SerializationError,
   TaskTimeoutError,

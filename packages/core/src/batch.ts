@@ -6,24 +6,9 @@
 import type { NestedBackend } from './backend.js';
 import { currentScope, runInScope, type Scope } from './config.js';
 import type { Delayed } from './delayed.js';
-import { CallCancelledError, TaskTimeoutError, withTaskIndex } from './errors.js';
+import { BatchFailure, CallCancelledError, TaskTimeoutError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
 import { TaskTable } from './task-table.js';
-
-const completedBefore = new WeakMap<object, unknown[]>();
-
-/**
- * Remembers the results of the tasks of a batch that ran before its failing task, so a call can
- * still deliver them (iter yields every result before the failure). Errors that are not objects
- * (a thrown string) carry nothing.
- */
-export function attachCompletedBefore(error: unknown, values: unknown[]): void {
-  if (error !== null && typeof error === 'object' && values.length > 0) completedBefore.set(error, values);
-}
-
-export function completedBeforeFailure(error: unknown): unknown[] | undefined {
-  return error !== null && typeof error === 'object' ? completedBefore.get(error) : undefined;
-}
 
 /** In settled calls, a failed task's slot in a batch's results holds this marker instead of a value. */
 export class TaskFailure {
@@ -94,7 +79,10 @@ export class TaskBatch {
     };
   }
 
-  /** Runs the tasks here, in order, with the nested-backend config applied. */
+  /**
+   * Runs the tasks here, in order, with the nested-backend config applied. A failing task (not
+   * settled) rejects with a BatchFailure holding its error and the values of the tasks before it.
+   */
   run(options: InProcessRunOptions = {}): Promise<unknown[]> {
     return runInScope(this.taskScope(), () => this.runTasks(options));
   }
@@ -126,10 +114,9 @@ export class TaskBatch {
         }
         values[pos] = value;
       } catch (error) {
-        if (!this.settle || signal?.aborted) {
-          attachCompletedBefore(error, values.slice(0, pos));
-          throw withTaskIndex(error, index);
-        }
+        if (signal?.aborted) throw withTaskIndex(error, index);
+        // the tasks before this one completed: the call still delivers them (iterators, settled)
+        if (!this.settle) throw new BatchFailure(withTaskIndex(error, index), values.slice(0, pos));
         values[pos] = new TaskFailure(withTaskIndex(error, index));
       }
     }

@@ -18,14 +18,33 @@ function clones(value: unknown): boolean {
 function describeValue(value: unknown): string {
   if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
   if (typeof value === 'symbol') return 'a symbol';
-  const name = (value as object)?.constructor?.name;
-  return name ? `a ${name}` : 'an object that cannot be cloned';
+  try {
+    const name = (value as object)?.constructor?.name;
+    return name ? `a ${name}` : 'an object that cannot be cloned';
+  } catch (error) {
+    return unreadable(error);
+  }
+}
+
+/** A value whose reading throws (a getter, a proxy trap): structured clone fails on it too. */
+function unreadable(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `a value that throws when read (${message})`;
 }
 
 const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
 
 /** Returns the first uncloneable place inside `value`, or null when it clones. Only called after a failure. */
 export function findUncloneable(value: unknown, path: string, seen = new Set<unknown>()): Uncloneable | null {
+  try {
+    return walk(value, path, seen);
+  } catch (error) {
+    // an exotic value (a proxy whose traps throw) that even the walk cannot read
+    return { path, what: unreadable(error) };
+  }
+}
+
+function walk(value: unknown, path: string, seen: Set<unknown>): Uncloneable | null {
   if (typeof value === 'function' || typeof value === 'symbol') return { path, what: describeValue(value) };
   if (value === null || typeof value !== 'object') return null;
   if (seen.has(value)) return null;
@@ -53,7 +72,13 @@ export function findUncloneable(value: unknown, path: string, seen = new Set<unk
     }
   } else {
     for (const k of Object.keys(value)) {
-      const found = findUncloneable((value as Record<string, unknown>)[k], path + key(k), seen);
+      let child: unknown;
+      try {
+        child = (value as Record<string, unknown>)[k];
+      } catch (error) {
+        return { path: path + key(k), what: unreadable(error) };
+      }
+      const found = findUncloneable(child, path + key(k), seen);
       if (found) return found;
     }
   }

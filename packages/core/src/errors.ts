@@ -90,6 +90,55 @@ export class CallCancelledError extends Error {
   override name = 'CallCancelledError';
 }
 
+/**
+ * What a backend's `submit()` rejects with when a task of a batch fails (not settled): the task's
+ * error, and the results of the batch's tasks that ran before it, in order (`completed[i]` is task
+ * `batch.firstIndex + i`), so iterators and runSettled still deliver them. `decodeResult` and
+ * `TaskBatch.run` reject with it; core unwraps it, so the caller never sees a BatchFailure.
+ * A backend that wraps it keeps the values when it passes it as the `cause` of its own error.
+ */
+export class BatchFailure extends Error {
+  override name = 'BatchFailure';
+  /** The failing task's error (with its `taskIndex`), as the caller will receive it. */
+  readonly error: unknown;
+  /** Results of the tasks of the batch before the failing one (Float64Array when all numbers). */
+  readonly completed: ArrayLike<unknown>;
+  constructor(error: unknown, completed: ArrayLike<unknown>) {
+    super(`task ${describeIndex(error)} of the batch failed`, { cause: error });
+    this.error = error;
+    this.completed = completed;
+  }
+}
+
+function describeIndex(error: unknown): string {
+  const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
+  return typeof index === 'number' ? String(index) : '(unknown)';
+}
+
+/** The BatchFailure a rejection is, or carries as its cause (a backend that wrapped it), if any. */
+export function batchFailureOf(rejection: unknown): BatchFailure | undefined {
+  let current = rejection;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof BatchFailure) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** An error a task threw (or a parajob error about a task), with the index of that task in the call's input. */
+export type TaskError = Error & { taskIndex: number };
+
+/** Narrows a caught error to one that names its task: `if (isTaskError(e)) console.log(e.taskIndex)`. */
+export function isTaskError(error: unknown): error is TaskError {
+  return error instanceof Error && typeof (error as { taskIndex?: unknown }).taskIndex === 'number';
+}
+
+/** The index of the task an error is about, or undefined (errors about the call as a whole, thrown non-Error values). */
+export function taskIndexOf(error: unknown): number | undefined {
+  const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
+  return typeof index === 'number' ? index : undefined;
+}
+
 /** Attach the index of the task that failed, without disturbing other own properties. */
 export function withTaskIndex<E>(error: E, taskIndex: number): E {
   if (error !== null && typeof error === 'object') {

@@ -7,12 +7,16 @@ export type { ParallelBackend } from './backend.js';
 export { type ParallelConfig, parallelConfig } from './config.js';
 export { type CpuCountInfo, cpuCount, cpuCountInfo } from './cpu-count.js';
 export { Delayed, delayed, type TaskFunction } from './delayed.js';
+export { type ErrorClass, registerErrorClass } from './error-classes.js';
 export {
   BackendUnavailableError,
   CallCancelledError,
   IncompatibleCoreError,
+  isTaskError,
   SerializationError,
+  type TaskError,
   TaskTimeoutError,
+  taskIndexOf,
   WorkerCrashedError,
 } from './errors.js';
 export { MAX_NESTING_DEPTH, Parallel, type ParallelOptions } from './parallel.js';

@@ -109,12 +109,15 @@ export const messages = {
       `function '${name}' is a bound function and cannot be shipped as source: pass the bound values as arguments, or use task()`,
     unparsable: (name: string, reason: string) =>
       `function '${name}' could not be compiled from its source in the worker (${reason}); define it with task(import.meta.url, fn) in its own module`,
+    noTypeScriptLoader: (url: string) =>
+      `task module ${url} is TypeScript, and this worker has no TypeScript loader: install tsx (npm install --save-dev tsx) ` +
+      'and run with node --import tsx (or NODE_OPTIONS="--import tsx"), or compile the module to JavaScript',
     closure: (fnName: string, variable: string) =>
       `function '${fnName}' uses '${variable}', a variable of its enclosing scope that a worker cannot see: ` +
       `functions shipped as source must be self-contained. Pass '${variable}' as an argument, or define the function ` +
       'with task(import.meta.url, fn) in its own module so workers import it with its imports.',
     moduleWithoutTask: (moduleUrl: string, name: string) =>
-      `the module ${moduleUrl} was imported in the worker but registers no task named '${name}' and exports no function of that name; ` +
+      `the module ${moduleUrl} was imported in the worker but registers no task named '${name}' (a plain export is never called by name); ` +
       'define it with task(import.meta.url, fn) in that module',
   },
   serialize: {
@@ -148,6 +151,17 @@ export const messages = {
     timeoutUnsupported: (name: string, timeout: number) =>
       `The backend '${name}' does not support timeout. You have set 'timeout: ${timeout}' in Parallel but it will not be used.`,
   },
+  stray: {
+    ignored: (origin: string) =>
+      `parajob: an error was thrown after its task had returned (a timer or an unawaited promise of ${origin}); ` +
+      'it does not belong to the call this worker runs now, so it was ignored. Await or clear what your tasks start:',
+  },
+  errorClass: {
+    notErrorClass: (v: unknown) =>
+      `registerErrorClass(Class) needs a class that extends Error, got ${describe(v)}`,
+    noName: () =>
+      'registerErrorClass(Class): the class has no name; pass one, e.g. registerErrorClass(Class, { name: "MyError" })',
+  },
   call: {
     alreadyRunning: () =>
       'This Parallel instance is already running a call. Await it (or finish or return() its iterator) before starting another, ' +
@@ -157,6 +171,11 @@ export const messages = {
     timedOut: (taskIndex: number, timeout: number) =>
       `task ${taskIndex} ran longer than the timeout of ${timeout} ms and was stopped; raise options.timeout or split the task`,
     aborted: () => 'the call was aborted',
+    closedDuringCall: () =>
+      'close() was called on this Parallel instance while the call was running: the call was stopped before all its tasks finished',
+    lostCompleted: (backend: string, taskIndex: number) =>
+      `backend '${backend}' rejected a batch for task ${taskIndex} without a BatchFailure: the results of that batch's tasks before it cannot be delivered. ` +
+      'Backend authors: reject with new BatchFailure(error, completedValues), or pass it as the cause of your own error.',
   },
   crash: {
     worker: (reason: string, taskIndex: number | undefined, backend: string) =>

@@ -7,6 +7,7 @@ import { AutoBatching } from './auto-batching.js';
 import type { BackendContext, ParallelBackend } from './backend.js';
 import { currentScope } from './config.js';
 import type { Delayed } from './delayed.js';
+import { CallCancelledError } from './errors.js';
 import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
 import { messages } from './messages.js';
 import {
@@ -107,7 +108,8 @@ export class Parallel {
   private readonly nestingLevel: number;
   private readonly depth: number;
   private configured: Promise<number> | undefined;
-  private running: Call | undefined;
+  /** The call in progress; 'starting' while the first call waits for configure(). */
+  private running: Call | 'starting' | undefined;
   private closed = false;
   private warnedTimeout = false;
   /** Auto-batching kept across this instance's calls: one for the pool, one for nJobs 1 (in the caller). */
@@ -219,8 +221,9 @@ export class Parallel {
     if (this.closed) return;
     this.closed = true;
     const running = this.running;
-    if (running) {
-      running.cancel();
+    // a call still in configure() sees `closed` when configure() returns, and rejects
+    if (running instanceof Call) {
+      running.close();
       await running.whenDrained();
     }
     if (this.configured) {
@@ -267,8 +270,7 @@ export class Parallel {
     // the backend decides (joblib's fallback to its sequential path): local ones for nJobs 1, remote ones never
     const inCaller = backend.runsInCaller(s.nJobs);
     // claim the instance before the first await, so a concurrent second call is refused
-    const placeholder = {} as Call;
-    this.running = placeholder;
+    this.running = 'starting';
     try {
       let workers = 1;
       let reporter = this.reporter(null);
@@ -280,6 +282,7 @@ export class Parallel {
           throw error;
         });
         if (!(workers > 0)) throw new Error(messages.backend.zeroWorkers(backend.name));
+        if (this.closed) throw new CallCancelledError(messages.call.closedDuringCall());
       } else if (s.nJobs !== 1) {
         backend.effectiveNJobs(s.nJobs);
       }
@@ -320,7 +323,7 @@ export class Parallel {
       call.start();
       return call;
     } catch (error) {
-      if (this.running === placeholder) this.running = undefined;
+      if (this.running === 'starting') this.running = undefined;
       throw error;
     }
   }

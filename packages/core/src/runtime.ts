@@ -12,6 +12,7 @@ import { serializeError } from './serialize-error.js';
 import { TableRun } from './table-run.js';
 import { importingTaskModule, lookupTask } from './task.js';
 import { TaskTable } from './task-table.js';
+import { ensureTypeScriptFor } from './typescript.js';
 import { mapWireArgs, type WireBatch, type WireFunction, type WireResult } from './wire.js';
 
 export interface RunBatchOptions {
@@ -33,11 +34,35 @@ export interface RunBatchOptions {
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const compiled = new Map<string, Function>();
 
+/**
+ * Node 20 flags vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER as experimental and warns on the
+ * first `import()` of compiled code. It is Node's documented way to give compiled code `import()`
+ * (a callback needs --experimental-vm-modules); the user did not ask for it, so the warning is not
+ * theirs to see. Only that one warning is dropped, from the first compile on.
+ */
+let loaderWarningDropped = false;
+function dropLoaderWarning(): void {
+  if (loaderWarningDropped) return;
+  loaderWarningDropped = true;
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    if (typeof text === 'string' && text.includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+}
+
 function compile(fn: WireFunction & { source: string }): Function {
   let f = compiled.get(fn.source);
   if (f === undefined) {
     try {
-      f = vm.runInThisContext(`(${fn.source})`, { filename: `parajob-task:${fn.name}` }) as Function;
+      // strict, as the caller's ES module code is (a method called without its object throws
+      // there too); `await import()` inside the function uses Node's own loader
+      dropLoaderWarning();
+      f = vm.runInThisContext(`'use strict';(${fn.source})`, {
+        filename: `parajob-task:${fn.name}`,
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      }) as Function;
     } catch (error) {
       throw new SerializationError(messages.ship.unparsable(fn.name, (error as Error).message), {
         path: 'fn',
@@ -72,13 +97,18 @@ export async function resolveFunction(fn: WireFunction, options: RunBatchOptions
   if (registered) return registered;
   let loading = modules.get(url);
   if (loading === undefined) {
-    loading = importingTaskModule(url, () => import(url) as Promise<Record<string, unknown>>);
+    loading = importingTaskModule(url, async () => {
+      await ensureTypeScriptFor(url);
+      return (await import(url)) as Record<string, unknown>;
+    });
     modules.set(url, loading);
     loading.catch(() => modules.delete(url));
   }
-  const exports = await loading;
-  const found = lookupTask(url, fn.name) ?? exports[fn.name];
-  if (typeof found !== 'function') throw new Error(messages.ship.moduleWithoutTask(url, fn.name));
+  await loading;
+  // only functions the module registered with task(): a plain export is never callable by name,
+  // so a remote driver cannot call whatever an allowed module happens to export
+  const found = lookupTask(url, fn.name);
+  if (found === undefined) throw new Error(messages.ship.moduleWithoutTask(url, fn.name));
   return found;
 }
 

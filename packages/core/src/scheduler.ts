@@ -1,13 +1,19 @@
 /**
  * One call's dispatch loop (DESIGN §4, after joblib): pull the input lazily, cut it into batches,
  * keep `preDispatch` tasks ahead, dispatch one more batch whenever one completes, keep output in
- * input order, and on the first error stop dispatching, drop what is queued, abort what runs and
- * reject. Results are awaited, never polled.
+ * input order. Results are awaited, never polled.
+ *
+ * One loop decides everything, and the call's `phase` says where it is:
+ *   warming → dispatching → finished
+ *        ↘ settling (a task failed; iterators) → failed
+ *   any non-final phase → failed (first error in run(), abort, close()) or cancelled (iterator left)
+ * Batch completions only store their values and wake the loop.
  */
 import { setMaxListeners } from 'node:events';
 import type { AutoBatching } from './auto-batching.js';
 import type { NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
-import { completedBeforeFailure, TaskBatch, TaskFailure } from './batch.js';
+import { TaskBatch, TaskFailure } from './batch.js';
+import { readRejection } from './batch-rejection.js';
 import { CallCancelledError } from './errors.js';
 import { messages } from './messages.js';
 import type { CallState, ProgressReporter } from './progress.js';
@@ -36,38 +42,57 @@ export interface CallParams {
   readonly verbose: number;
 }
 
+/**
+ * - warming: dispatching the first `preDispatch` tasks, without waiting for completions (joblib's _start)
+ * - dispatching: one more batch per completed batch
+ * - settling: a task failed (iterator modes): nothing more is dispatched; the batches of earlier
+ *   tasks still running are awaited, so every result before the failing task is delivered
+ * - finished, failed, cancelled: the call's outcome is settled (batches may still be draining)
+ */
+export type CallPhase = 'warming' | 'dispatching' | 'settling' | 'finished' | 'failed' | 'cancelled';
+
 interface ReadyBatch {
   readonly first: number;
   readonly table: TaskTable;
 }
 
+/** The failure a call ends with; `index` is the failing task's, or -1 when no task is to blame. */
+interface Failure {
+  readonly error: unknown;
+  readonly index: number;
+}
+
 export class Call {
+  private phase: CallPhase = 'warming';
+  private failure: Failure | null = null;
   private readonly controller = new AbortController();
   private readonly submitOptions: SubmitOptions;
   private readonly source: TaskSource;
   private readonly buffer: ResultBuffer;
   private readonly ready: ReadyBatch[] = [];
-  private inFlight = 0;
+  private readonly inFlight = new Set<TaskBatch>();
+  private credits = 0;
   private completed = 0;
   private consumed = 0;
   private dispatched = 0;
   private dispatchedBatches = 0;
-  private credits = 0;
-  private initialPhase = true;
-  private pumping = false;
-  private stopped = false;
-  private finished = false;
-  private failure: { error: unknown } | null = null;
   private lastBatchSize = 1;
   private lastDurationMs = 0;
-  private callStopped = false;
+  /** Wakes the loop (a batch settled, the consumer took a result, the call stopped). */
+  private wakeLoop: (() => void) | null = null;
+  /** Wakes an iterator waiting for the next result. */
   private waiter: (() => void) | null = null;
-  private roomWaiter: (() => void) | null = null;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   private rejectDone!: (error: unknown) => void;
+  /** Settles when the loop has ended and none of the call's batches runs any more. */
+  private readonly drained: Promise<void>;
+  private resolveDrained!: () => void;
   private readonly onUserAbort = () =>
-    this.fail(this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()));
+    this.end('failed', {
+      error: this.p.signal!.reason ?? new CallCancelledError(messages.call.aborted()),
+      index: -1,
+    });
 
   constructor(
     private readonly p: CallParams,
@@ -75,9 +100,8 @@ export class Call {
   ) {
     this.source = new TaskSource(tasks);
     this.buffer = new ResultBuffer(p.mode);
-    // every batch in flight listens for the call's abort: as many listeners as batches (nJobs plus
-    // pre-dispatch), not a leak, so no MaxListenersExceededWarning at 11
-    setMaxListeners(0, this.controller.signal);
+    // every in-flight batch may listen for the call's abort: that is not a leak
+    setMaxListeners(Number.POSITIVE_INFINITY, this.controller.signal);
     this.submitOptions = { signal: this.controller.signal, timeout: p.timeout };
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -85,6 +109,7 @@ export class Call {
     });
     // a rejection nobody awaits (iterator modes) must not become an unhandled rejection
     this.done.catch(() => {});
+    this.drained = new Promise<void>((resolve) => (this.resolveDrained = resolve));
   }
 
   get knownLength(): number | null {
@@ -94,11 +119,12 @@ export class Call {
   start(): void {
     if (this.p.signal?.aborted) {
       this.onUserAbort();
+      this.resolveDrained();
       return;
     }
     this.p.signal?.addEventListener('abort', this.onUserAbort, { once: true });
     this.p.backend.startCall?.(this.p.callId);
-    void (this.p.inCaller ? this.runInCaller() : this.pump());
+    void this.loop();
   }
 
   /** Resolves to all results in input order (list and settled modes). */
@@ -111,17 +137,16 @@ export class Call {
   async *iterate(): AsyncGenerator<unknown, void, undefined> {
     try {
       for (;;) {
-        // cancelled (close() or the consumer left): nothing more will come
-        if (this.stopped && !this.finished && !this.failure) return;
         // after a failure, results that were already done still come first
         const next = this.buffer.take();
         if (next !== undefined) {
-          this.onConsumed();
+          this.consumed++;
+          this.wake();
           yield next.value;
           continue;
         }
-        if (this.failure) throw this.failure.error;
-        if (this.finished) return;
+        if (this.phase === 'failed') throw this.failure!.error;
+        if (this.phase === 'finished' || this.phase === 'cancelled') return;
         await new Promise<void>((resolve) => (this.waiter = resolve));
       }
     } finally {
@@ -131,19 +156,25 @@ export class Call {
 
   /** Stops the call quietly (an iterator left early): no more dispatch, running tasks aborted. */
   cancel(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.stopWork(new CallCancelledError(messages.call.cancelled()));
-    this.resolveDone();
+    this.end('cancelled', null);
+  }
+
+  /** close() during the call: it rejects (run, runSettled, a pending next()) with a CallCancelledError. */
+  close(): void {
+    this.end('failed', { error: new CallCancelledError(messages.call.closedDuringCall()), index: -1 });
   }
 
   /** Settles when the call has ended and none of its batches is running any more. */
-  private drained: Promise<void> | undefined;
-  private resolveDrained: (() => void) | undefined;
   whenDrained(): Promise<void> {
-    if (this.callStopped) return Promise.resolve();
-    this.drained ??= new Promise<void>((resolve) => (this.resolveDrained = resolve));
     return this.drained;
+  }
+
+  private get isOver(): boolean {
+    return this.phase === 'finished' || this.phase === 'failed' || this.phase === 'cancelled';
+  }
+
+  private isDispatching(): boolean {
+    return this.phase === 'warming' || this.phase === 'dispatching';
   }
 
   private state(finished: boolean): CallState {
@@ -158,36 +189,87 @@ export class Call {
     };
   }
 
+  private wake(): void {
+    const w = this.wakeLoop;
+    this.wakeLoop = null;
+    w?.();
+  }
+
   private notify(): void {
     const w = this.waiter;
     this.waiter = null;
     w?.();
   }
 
-  private get buffered(): number {
-    return this.completed - this.consumed;
+  /** The call's one loop: dispatches, then decides how the call ends, then waits for its batches to drain. */
+  private async loop(): Promise<void> {
+    try {
+      while (!this.isOver) {
+        if (this.phase === 'settling') {
+          if (this.earlierInFlight()) await this.idle();
+          else this.end('failed', this.failure);
+          continue;
+        }
+        if (this.source.exhausted && this.ready.length === 0) {
+          if (this.inFlight.size > 0) await this.idle();
+          else this.end('finished', null);
+          continue;
+        }
+        if (!this.mayDispatch()) {
+          await this.idle();
+          continue;
+        }
+        // joblib asks for the batch size at every dispatch: its growth depends on being asked
+        this.lastBatchSize = this.computeBatchSize();
+        if (this.ready.length === 0 && !(await this.pull(this.lastBatchSize))) continue;
+        // the call may have stopped while the input was read
+        if (!this.isDispatching() || this.ready.length === 0) continue;
+        if (this.phase === 'dispatching') this.credits--;
+        const running = this.submit(this.ready.shift()!);
+        // nJobs 1: joblib's fast path, one batch at a time in the caller
+        if (this.p.inCaller) await running;
+      }
+    } catch (error) {
+      // the input threw (or a progress callback did)
+      this.end('failed', { error, index: -1 });
+    }
+    while (this.inFlight.size > 0) await this.idle();
+    this.p.signal?.removeEventListener('abort', this.onUserAbort);
+    try {
+      await this.p.backend.stopCall?.(this.p.callId);
+    } catch {
+      // releasing per-call resources failing must not leave close() waiting
+    }
+    this.resolveDrained();
+  }
+
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wakeLoop = resolve));
+  }
+
+  /** May the loop send (or, in the caller, run) another batch now? */
+  private mayDispatch(): boolean {
+    if (!this.hasRoom()) return false;
+    if (this.p.inCaller) return true;
+    if (this.phase === 'warming') {
+      if (this.ready.length > 0 || this.source.taken < this.p.preDispatch) return true;
+      this.phase = 'dispatching';
+    }
+    return this.credits > 0;
   }
 
   /** Iterator modes only run ahead of their consumer by a bounded amount. */
   private hasRoom(): boolean {
     if (this.p.mode === 'list' || this.p.mode === 'settled') return true;
     const finitePre = Number.isFinite(this.p.preDispatch) ? this.p.preDispatch : 0;
-    return this.buffered < Math.max(finitePre, 2 * this.lastBatchSize * this.p.workers, 2);
-  }
-
-  private onConsumed(): void {
-    this.consumed++;
-    if (this.stopped || !this.hasRoom()) return;
-    const room = this.roomWaiter;
-    this.roomWaiter = null;
-    room?.();
-    if (!this.p.inCaller && this.credits > 0) void this.pump();
+    const ahead = this.completed - this.consumed;
+    return ahead < Math.max(finitePre, 2 * this.lastBatchSize * this.p.workers, 2);
   }
 
   private computeBatchSize(): number {
     if (this.p.batchSize !== 'auto') return this.p.batchSize;
     const size = this.p.batching.computeBatchSize();
-    if (size !== this.lastBatchSize && this.p.verbose >= 10) {
+    if (size !== this.lastBatchSize && this.p.verbose >= 10 && !this.p.inCaller) {
       const why = size > this.lastBatchSize ? 'fast' : 'slow';
       this.p.reporter.print(
         `Batch computation too ${why} (${(this.lastDurationMs / 1000).toFixed(4)}s.) Setting batch_size=${size}.`,
@@ -196,58 +278,32 @@ export class Call {
     return size;
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping || this.stopped) return;
-    this.pumping = true;
-    try {
-      while (!this.stopped) {
-        let limit = Number.POSITIVE_INFINITY;
-        if (this.initialPhase) {
-          // joblib's _start: dispatch until preDispatch tasks have been pulled and their batches sent
-          if (this.ready.length > 0) limit = 0;
-          else if (this.source.taken < this.p.preDispatch && !this.source.exhausted)
-            limit = this.p.preDispatch - this.source.taken;
-          else {
-            this.initialPhase = false;
-            continue;
-          }
-        } else {
-          if (this.credits <= 0 || !this.hasRoom()) break;
-          this.credits--;
-        }
-        if (!(await this.dispatchOneBatch(limit))) break;
-      }
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.pumping = false;
+  /** Pulls the next tasks from the input into ready batches; false when the input had none left. */
+  private async pull(size: number): Promise<boolean> {
+    if (this.p.inCaller) {
+      const table = this.newTable(size);
+      const count = this.source.isAsync
+        ? await this.source.fill(table, size)
+        : this.source.fillSync(table, size);
+      if (count > 0) this.ready.push({ first: this.source.taken - count, table });
+      return count > 0;
     }
-    this.maybeStopCall();
-    this.checkFinished();
-  }
-
-  private async dispatchOneBatch(limit: number): Promise<boolean> {
-    const size = this.computeBatchSize();
-    this.lastBatchSize = size;
-    if (this.ready.length === 0) {
-      if (limit <= 0) return false;
-      const workers = this.p.workers;
-      const big = size * workers;
-      const n = Math.min(big, limit);
-      const table = this.newTable(n);
-      const count = this.source.isAsync ? await this.source.fill(table, n) : this.source.fillSync(table, n);
-      if (this.stopped || count === 0) return false;
-      const first = this.source.taken - count;
-      // at the end of the input, smaller batches so the last workers do not starve
-      const atEnd = n === big && count < big;
-      const per = Math.max(1, Math.floor(count / (atEnd ? 10 * workers : workers)));
-      if (per >= count) this.ready.push({ first, table });
-      else
-        for (let i = 0; i < count; i += per)
-          this.ready.push({ first: first + i, table: table.slice(i, Math.min(i + per, count)) });
-    }
-    const next = this.ready.shift()!;
-    this.submit(next.first, next.table);
+    const workers = this.p.workers;
+    const big = size * workers;
+    const limit =
+      this.phase === 'warming' ? this.p.preDispatch - this.source.taken : Number.POSITIVE_INFINITY;
+    const n = Math.min(big, limit);
+    const table = this.newTable(n);
+    const count = this.source.isAsync ? await this.source.fill(table, n) : this.source.fillSync(table, n);
+    if (count === 0 || this.isOver) return false;
+    const first = this.source.taken - count;
+    // at the end of the input, smaller batches so the last workers do not starve
+    const atEnd = n === big && count < big;
+    const per = Math.max(1, Math.floor(count / (atEnd ? 10 * workers : workers)));
+    if (per >= count) this.ready.push({ first, table });
+    else
+      for (let i = 0; i < count; i += per)
+        this.ready.push({ first: first + i, table: table.slice(i, Math.min(i + per, count)) });
     return true;
   }
 
@@ -256,177 +312,131 @@ export class Call {
     return new TaskTable(Math.min(n, this.source.remaining ?? n));
   }
 
-  private newBatch(first: number, table: TaskTable, nested: NestedBackend | null): TaskBatch {
-    return new TaskBatch({
+  /** Sends (or runs, in the caller) one batch; settles once its outcome is recorded. */
+  private submit({ first, table }: ReadyBatch): Promise<void> {
+    const batch = new TaskBatch({
       callId: this.p.callId,
       firstIndex: first,
       tasks: table,
-      nested,
+      nested: this.p.inCaller ? null : this.p.nested,
       depth: this.p.depth,
       settle: this.p.mode === 'settled',
     });
-  }
-
-  private submit(first: number, table: TaskTable): void {
-    const batch = this.newBatch(first, table, this.p.nested);
-    this.inFlight++;
+    this.inFlight.add(batch);
     this.dispatched += table.length;
     this.dispatchedBatches++;
     const started = performance.now();
     let promise: Promise<ArrayLike<unknown>>;
     try {
-      promise = this.p.backend.submit(batch, this.submitOptions);
+      promise = this.p.inCaller
+        ? batch.run({ signal: this.controller.signal })
+        : this.p.backend.submit(batch, this.submitOptions);
     } catch (error) {
       promise = Promise.reject(error);
     }
-    promise
-      .then(
-        (values) => this.onBatchDone(batch, values, started),
-        (error) => this.onBatchError(batch, error),
-      )
-      // a throwing onProgress callback (or backend hook) fails the call instead of going unhandled
-      .catch((error: unknown) => this.fail(error));
+    return (
+      promise
+        .then(
+          (values) => this.onBatchDone(batch, values, started),
+          (error) => this.onBatchError(batch, error),
+        )
+        // a throwing onProgress callback (or backend hook) fails the call instead of going unhandled
+        .catch((error: unknown) => this.end('failed', { error, index: -1 }))
+        .finally(() => {
+          this.inFlight.delete(batch);
+          this.wake();
+        })
+    );
   }
 
   private onBatchDone(batch: TaskBatch, values: ArrayLike<unknown>, started: number): void {
-    this.inFlight--;
-    if (this.stopped) {
-      this.maybeStopCall();
-      return;
-    }
+    if (this.isOver) return;
     const duration = performance.now() - started;
     this.lastDurationMs = duration;
     if (this.p.batchSize === 'auto') this.p.batching.batchCompleted(batch.size, duration);
-    this.buffer.store(batch.firstIndex, values);
-    this.completed += batch.size;
+    this.stored(batch.firstIndex, values);
+  }
+
+  /** Values reached the buffer: count them, report progress, free a dispatch credit. */
+  private stored(first: number, values: ArrayLike<unknown>): void {
+    this.buffer.store(first, values);
+    this.completed += values.length;
     this.credits++;
     this.p.reporter.update(this.state(false));
     this.notify();
-    void this.pump();
   }
 
-  private onBatchError(batch: TaskBatch, error: unknown): void {
-    this.inFlight--;
-    if (this.stopped) {
-      this.maybeStopCall();
+  private onBatchError(batch: TaskBatch, rejection: unknown): void {
+    if (this.isOver) return;
+    const { error, completed, index } = readRejection(batch, rejection, this.p.backend);
+    if (this.p.mode === 'settled') {
+      this.settleFailure(batch, error, completed, index);
       return;
     }
-    if (this.p.mode !== 'settled') {
-      this.keepCompletedBefore(batch, error);
-      this.fail(error);
+    if (this.p.mode === 'list') {
+      this.end('failed', { error, index });
       return;
     }
-    // settled: the failing task gets the error; the others of its batch run again, one per batch
-    const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
-    const at = typeof index === 'number' ? index - batch.firstIndex : -1;
-    if (at >= 0 && at < batch.size) {
-      this.buffer.storeOne(batch.firstIndex + at, new TaskFailure(error));
-      this.completed++;
-      for (let pos = batch.size - 1; pos >= 0; pos--) {
+    if (completed.length > 0) this.stored(batch.firstIndex, completed);
+    // iterators: the earliest failing task wins; the batches before it finish first
+    if (this.failure === null || (index >= 0 && index < this.failure.index)) this.failure = { error, index };
+    this.phase = 'settling';
+    this.ready.length = 0;
+    this.source.close();
+  }
+
+  /** runSettled: the failing task gets the error; the tasks after it in its batch run again, one per batch. */
+  private settleFailure(
+    batch: TaskBatch,
+    error: unknown,
+    completed: ArrayLike<unknown>,
+    index: number,
+  ): void {
+    if (completed.length > 0) this.buffer.store(batch.firstIndex, completed);
+    if (index >= 0) {
+      const at = index - batch.firstIndex;
+      this.buffer.storeOne(index, new TaskFailure(error));
+      this.completed += completed.length + 1;
+      // with a BatchFailure the tasks before `at` are done; without one they run again too
+      for (let pos = batch.size - 1; pos >= completed.length; pos--) {
         if (pos !== at)
           this.ready.unshift({ first: batch.firstIndex + pos, table: batch.table.slice(pos, pos + 1) });
       }
     } else {
-      for (let pos = 0; pos < batch.size; pos++)
+      for (let pos = completed.length; pos < batch.size; pos++)
         this.buffer.storeOne(batch.firstIndex + pos, new TaskFailure(error));
       this.completed += batch.size;
     }
     this.credits++;
     this.p.reporter.update(this.state(false));
     this.notify();
-    void this.pump();
   }
 
-  /** The tasks of a failed batch that ran before the failing one: iterators still deliver them. */
-  private keepCompletedBefore(batch: TaskBatch, error: unknown): void {
-    const values = completedBeforeFailure(error);
-    if (values && this.p.mode !== 'list') this.buffer.store(batch.firstIndex, values);
+  /** Settling: is a batch of tasks before the failing one still running? */
+  private earlierInFlight(): boolean {
+    const index = this.failure!.index;
+    if (index < 0) return false;
+    for (const batch of this.inFlight) if (batch.firstIndex < index) return true;
+    return false;
   }
 
-  /** nJobs 1: joblib's fast path, tasks run in the caller one batch at a time, lazily. */
-  private async runInCaller(): Promise<void> {
-    this.pumping = true;
-    try {
-      while (!this.stopped) {
-        if (!this.hasRoom()) {
-          await new Promise<void>((resolve) => (this.roomWaiter = resolve));
-          continue;
-        }
-        // auto: joblib's heuristic here too, so many tiny tasks do not each pay for a batch
-        const size = this.p.batchSize === 'auto' ? this.p.batching.computeBatchSize() : this.p.batchSize;
-        this.lastBatchSize = size;
-        const table = this.newTable(size);
-        const count = this.source.isAsync
-          ? await this.source.fill(table, size)
-          : this.source.fillSync(table, size);
-        if (this.stopped || count === 0) break;
-        const batch = this.newBatch(this.source.taken - count, table, null);
-        this.inFlight++;
-        this.dispatched += count;
-        this.dispatchedBatches++;
-        let values: unknown[];
-        const started = performance.now();
-        try {
-          values = await batch.run({ signal: this.controller.signal });
-        } catch (error) {
-          if (!this.stopped) this.keepCompletedBefore(batch, error);
-          throw error;
-        } finally {
-          this.inFlight--;
-        }
-        if (this.stopped) break;
-        this.p.batching.batchCompleted(count, performance.now() - started);
-        this.buffer.store(batch.firstIndex, values);
-        this.completed += count;
-        this.p.reporter.update(this.state(false));
-        this.notify();
-      }
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.pumping = false;
-    }
-    this.maybeStopCall();
-    this.checkFinished();
-  }
-
-  private checkFinished(): void {
-    if (this.stopped || this.pumping) return;
-    if (!this.source.exhausted || this.ready.length > 0 || this.inFlight > 0) return;
-    this.stopped = true;
-    this.finished = true;
-    this.p.reporter.update(this.state(true));
-    this.maybeStopCall();
-    this.notify();
-    this.resolveDone();
-  }
-
-  private fail(error: unknown): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.failure = { error };
-    this.stopWork(new CallCancelledError(messages.call.cancelled()));
-    this.notify();
-    this.rejectDone(error);
-  }
-
-  private stopWork(reason: unknown): void {
+  /** The one place a call's outcome is settled: stops dispatch, aborts what runs, wakes everyone. */
+  private end(phase: 'finished' | 'failed' | 'cancelled', failure: Failure | null): void {
+    if (this.isOver) return;
+    this.phase = phase;
     this.ready.length = 0;
-    this.source.close();
-    this.controller.abort(reason);
-    const room = this.roomWaiter;
-    this.roomWaiter = null;
-    room?.();
-    this.maybeStopCall();
-  }
-
-  private maybeStopCall(): void {
-    if (this.callStopped || !this.stopped || this.inFlight > 0 || this.pumping) return;
-    this.callStopped = true;
-    this.p.signal?.removeEventListener('abort', this.onUserAbort);
-    const stop = this.p.backend.stopCall?.(this.p.callId);
-    const drained = () => this.resolveDrained?.();
-    if (stop) stop.then(drained, drained);
-    else drained();
+    if (phase === 'finished') {
+      this.p.reporter.update(this.state(true));
+      this.resolveDone();
+    } else {
+      this.source.close();
+      this.controller.abort(new CallCancelledError(messages.call.cancelled()));
+      if (phase === 'failed') {
+        this.failure = failure;
+        this.rejectDone(failure!.error);
+      } else this.resolveDone();
+    }
+    this.wake();
+    this.notify();
   }
 }

@@ -27,16 +27,19 @@ export class TableRun {
     const size = table.length;
     for (let pos = this.pos; pos < size; pos++) {
       let value: unknown;
+      let thenable = false;
       try {
         onTaskStart?.(pos);
         value = table.call(pos);
+        // reading `then` can throw (a proxy, a getter): the task fails with that, as `await` would
+        thenable = typeof value !== 'number' && isThenable(value);
       } catch (error) {
         this.stop(pos, error, true);
         return;
       }
       // numbers, the common case, without a call (this loop runs unoptimized until V8 catches up)
       if (typeof value === 'number' && values.numbers !== null) values.numbers[pos] = value;
-      else if (isThenable(value)) {
+      else if (thenable) {
         this.stop(pos, value, false);
         return;
       } else values.set(pos, value);

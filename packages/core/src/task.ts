@@ -15,8 +15,21 @@ export interface TaskRef {
   readonly name: string;
 }
 
-const refs = new WeakMap<Function, TaskRef>();
-const byKey = new Map<string, Function>();
+/**
+ * One registry per thread, shared by every copy of this module loaded in it: a loader such as tsx
+ * can load @parajob/core a second time for the task modules it compiles, and the runtime calls
+ * only functions registered with task(), so both copies must see the same registrations.
+ */
+interface Registry {
+  readonly refs: WeakMap<Function, TaskRef>;
+  readonly byKey: Map<string, Function>;
+}
+const REGISTRY = Symbol.for('parajob.task-registry');
+const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= {
+  refs: new WeakMap(),
+  byKey: new Map(),
+});
+const { refs, byKey } = registry;
 
 /** Set by worker runtimes while they import a task module (the entry-script trap of DESIGN §3). */
 const importing = new AsyncLocalStorage<string>();

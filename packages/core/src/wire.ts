@@ -2,9 +2,10 @@
  * The wire format: what an out-of-process backend sends to its workers (`encodeBatch`) and how it
  * turns their answer back into results (`decodeResult`). Everything here is structured-cloneable.
  */
-import { attachCompletedBefore, type TaskBatch, TaskFailure } from './batch.js';
+import { type TaskBatch, TaskFailure } from './batch.js';
 import { findUncloneable } from './clone-check.js';
-import { SerializationError, withTaskIndex } from './errors.js';
+import { watchTaskModule } from './error-classes.js';
+import { BatchFailure, SerializationError, withTaskIndex } from './errors.js';
 import { messages } from './messages.js';
 import { deserializeError, type SerializedError } from './serialize-error.js';
 import { taskRefOf } from './task.js';
@@ -84,8 +85,11 @@ export function encodeFunction(fn: Function): WireFunction {
   if (wire === undefined) {
     const ref = taskRefOf(fn);
     const name = fn.name || 'anonymous';
-    if (ref) wire = { name: ref.name, module: ref.module };
-    else {
+    if (ref) {
+      wire = { name: ref.name, module: ref.module };
+      // so a failing task's error class can be found among its module's exports (error-classes.ts)
+      watchTaskModule(ref.module);
+    } else {
       const source = Function.prototype.toString.call(fn);
       if (name.startsWith('bound '))
         wire = new SerializationError(messages.ship.bound(name), { path: 'fn', phase: 'function' });
@@ -150,23 +154,37 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
 }
 
 /**
- * Results of a batch from a worker's answer; throws the first task error (not settled). Results
+ * Results of a batch from a worker's answer; throws a BatchFailure holding the first task error and
+ * the values of the tasks before it (not settled). Results
  * that were all numbers stay the Float64Array they crossed as: the call copies them into its
  * result array once, instead of building an array per batch.
  */
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
   if (result.error !== undefined) {
-    const error = deserializeError(result.error.error);
-    attachCompletedBefore(error, result.values);
-    throw withTaskIndex(error, batch.firstIndex + result.error.pos);
+    const { pos } = result.error;
+    const error = withTaskIndex(
+      deserializeError(result.error.error, moduleOf(batch, pos)),
+      batch.firstIndex + pos,
+    );
+    throw new BatchFailure(error, result.values);
   }
   const values = result.values;
   if (result.errors !== undefined) {
     for (const [pos, error] of result.errors) {
-      values[pos] = new TaskFailure(withTaskIndex(deserializeError(error), batch.firstIndex + pos));
+      values[pos] = new TaskFailure(
+        withTaskIndex(deserializeError(error, moduleOf(batch, pos)), batch.firstIndex + pos),
+      );
     }
   }
   return values;
+}
+
+/** The driver's URL of the module of task `pos`'s function, when it is a task() (for its error classes). */
+function moduleOf(batch: TaskBatch, pos: number): string | undefined {
+  const table = batch.table;
+  if (pos < 0 || pos >= table.length) return undefined;
+  const fn = table.fns[table.fnOf === null ? 0 : table.fnOf[pos]!];
+  return fn === undefined ? undefined : taskRefOf(fn)?.module;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { delayed, Parallel } from '../src/index.js';
+import { CallCancelledError, delayed, Parallel } from '../src/index.js';
 import { DefaultsBackend, deferred, RecordingBackend, range } from './helpers.js';
 
 const sq = (x: number) => x * x;
@@ -384,13 +384,19 @@ describe('lifecycle', () => {
     expect(backend.terminated).toBe(1);
   });
 
-  it('close() during a call cancels it', async () => {
+  it('close() during a call rejects the pending next() with a CallCancelledError naming close()', async () => {
     const p = new Parallel({ nJobs: 2, backend: new RecordingBackend(), batchSize: 1 });
     const it = p.iter(range(100).map((x) => delayed(async (v: number) => v)(x)));
     await it.next();
     await p.close();
-    const rest = await it.next();
-    expect(rest.done).toBe(true);
+    let error: unknown;
+    try {
+      for (let i = 0; i < 200 && !(await it.next()).done; i++);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CallCancelledError);
+    expect((error as Error).message).toMatch(/close\(\) was called/);
   });
 });
 
@@ -475,8 +481,10 @@ describe('results before a failure', () => {
         return e;
       }
     });
-    const { completedBeforeFailure } = await import('../src/batch.js');
-    expect(completedBeforeFailure(error)).toEqual([0, 1]);
+    const { BatchFailure } = await import('../src/errors.js');
+    expect(error).toBeInstanceOf(BatchFailure);
+    expect(Array.from((error as InstanceType<typeof BatchFailure>).completed)).toEqual([0, 1]);
+    expect((error as InstanceType<typeof BatchFailure>).error).toMatchObject({ taskIndex: 2 });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   TaskBatch,
   wireTaskArgs,
 } from '../src/backend-api.js';
+import { BatchFailure } from '../src/errors.js';
 import { delayed, SerializationError, WorkerCrashedError } from '../src/index.js';
 import { findUncloneable } from '../src/internal.js';
 import { deserializeError, serializeError } from '../src/serialize-error.js';
@@ -18,8 +19,15 @@ const batch = (tasks: ReturnType<ReturnType<typeof delayed>>[], settle = false, 
   new TaskBatch({ callId: 'call', firstIndex, tasks, nested: null, depth: 1, settle });
 
 /** Simulates a worker: the wire batch crosses a structured clone, as postMessage does. */
-const roundTrip = async (b: TaskBatch) =>
-  Array.from(decodeResult(b, structuredClone(await runBatch(structuredClone(encodeBatch(b))))));
+/** Runs a batch through the wire; a failure rejects with the task's own error (unwrapped from its BatchFailure). */
+const roundTrip = async (b: TaskBatch) => {
+  const result = structuredClone(await runBatch(structuredClone(encodeBatch(b))));
+  try {
+    return Array.from(decodeResult(b, result));
+  } catch (e) {
+    throw e instanceof BatchFailure ? e.error : e;
+  }
+};
 
 describe('wire format and worker runtime', () => {
   it('references task() functions by module and ships others as source', () => {

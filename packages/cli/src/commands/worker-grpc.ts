@@ -1,9 +1,19 @@
 /**
  * `parajob worker grpc`: a long-running gRPC worker. The logic lives in @parajob/grpc
- * (startGrpcWorker); this file parses flags, prints the bound address when ready, and turns
- * SIGINT/SIGTERM into a graceful stop (in-flight batches finish and are answered, exit 0).
+ * (startGrpcWorker); the flags shared with `parajob worker nats`, the help, the exit codes and
+ * the SIGINT/SIGTERM drain come from @parajob/remote's worker command skeleton.
  */
-import { parseArgs } from 'node:util';
+import {
+  FlagError,
+  type FlagSpec,
+  type FlagValues,
+  positiveFlag,
+  readFlagFile,
+  runWorkerCommand,
+  stringFlag,
+  WORKER_FLAGS,
+  workerFlags,
+} from '@parajob/remote';
 
 /** What this command uses of @parajob/grpc (an optional dependency of the CLI, imported lazily). */
 interface GrpcWorkerModule {
@@ -13,118 +23,85 @@ interface GrpcWorkerModule {
     root?: string;
     allow?: readonly string[];
     allowSource?: boolean;
-    tls?: { cert: string; key: string; ca?: string };
+    tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert?: boolean };
     maxMessageBytes?: number;
+    shutdownGraceMs?: number;
+    log?: (message: string) => void;
   }): Promise<{ address: string; capacity: number; close(): Promise<void> }>;
 }
 
 // a computed specifier: resolved at run time only, so the CLI builds and runs without @parajob/grpc
 const GRPC_PACKAGE = '@parajob/grpc';
 
-export const usage = `Usage: parajob worker grpc --listen HOST:PORT [options]
+const FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'listen',
+    value: 'HOST:PORT',
+    help: 'address to listen on; a bare PORT means 127.0.0.1:PORT, port 0 a free port (required)',
+  },
+  ...WORKER_FLAGS.filter((f) => f.name !== 'help'),
+  {
+    name: 'tls-ca',
+    value: 'FILE',
+    help: "the CA this worker trusts for its peers: drivers' client certificates must be signed by it (with --tls-require-client-cert)",
+  },
+  {
+    name: 'tls-require-client-cert',
+    help: 'mTLS: refuse drivers without a client certificate signed by --tls-ca',
+    default: 'off',
+  },
+  { name: 'max-message-bytes', value: 'N', help: 'largest batch or result, in bytes', default: '67108864' },
+  { name: 'help', short: 'h', help: 'show this help' },
+];
 
-Runs task batches sent by GrpcBackend drivers in a local worker-threads pool.
-
-  --listen HOST:PORT     address to listen on; a bare PORT means 127.0.0.1:PORT (port 0: a free port)
-  --concurrency N        batches run at once (default: every CPU)
-  --root DIR             project root task modules are resolved under (default: nearest package.json)
-  --allow PATTERN        task modules this worker imports, repeatable: './src/**', '@acme/tasks'
-                         (default: the project under --root, './**')
-  --allow-source         also run functions shipped as source (any connecting driver runs any code)
-  --tls-cert FILE        the worker's TLS certificate (PEM); with --tls-key
-  --tls-key FILE         the worker's TLS private key (PEM)
-  --tls-ca FILE          require client certificates signed by this CA (mTLS)
-  --max-message-bytes N  largest batch or result, in bytes (default 67108864)
-  -h, --help             this text
-
-Prints "listening on HOST:PORT" on stdout when ready.`;
-
-function fail(message: string): number {
-  process.stderr.write(`parajob worker grpc: ${message}\n\n${usage}\n`);
-  return 2;
-}
-
-function positiveInt(text: string | undefined): number | undefined | null {
-  if (text === undefined) return undefined;
-  return /^\d+$/.test(text) && Number(text) > 0 && Number.isSafeInteger(Number(text)) ? Number(text) : null;
-}
-
-export async function run(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        listen: { type: 'string' },
-        concurrency: { type: 'string' },
-        root: { type: 'string' },
-        allow: { type: 'string', multiple: true },
-        'allow-source': { type: 'boolean' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'tls-ca': { type: 'string' },
-        'max-message-bytes': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  const listen = values.listen as string | undefined;
-  if (listen === undefined) return fail('--listen HOST:PORT is required');
-  const concurrency = positiveInt(values.concurrency as string | undefined);
-  if (concurrency === null)
-    return fail(`--concurrency must be a positive integer, got '${values.concurrency}'`);
-  const maxMessageBytes = positiveInt(values['max-message-bytes'] as string | undefined);
-  if (maxMessageBytes === null)
-    return fail(`--max-message-bytes must be a positive integer, got '${values['max-message-bytes']}'`);
-  const cert = values['tls-cert'] as string | undefined;
-  const key = values['tls-key'] as string | undefined;
-  const ca = values['tls-ca'] as string | undefined;
-  if ((cert === undefined) !== (key === undefined)) return fail('--tls-cert and --tls-key go together');
-  if (ca !== undefined && cert === undefined)
-    return fail('--tls-ca (require client certificates) needs --tls-cert and --tls-key too');
-
+async function start(values: FlagValues, log: (line: string) => void) {
+  const listen = stringFlag(values, 'listen');
+  if (listen === undefined) throw new FlagError('--listen HOST:PORT is required');
+  const common = workerFlags(values);
+  const requireClientCert = values['tls-require-client-cert'] === true;
+  if ((common.tlsCa !== undefined || requireClientCert) && common.tlsCert === undefined)
+    throw new FlagError('--tls-ca and --tls-require-client-cert need --tls-cert and --tls-key');
+  if ((common.tlsCa === undefined) !== !requireClientCert)
+    throw new FlagError('--tls-ca and --tls-require-client-cert go together on a gRPC worker (mTLS)');
+  const tls =
+    common.tlsCert === undefined || common.tlsKey === undefined
+      ? undefined
+      : {
+          cert: readFlagFile('--tls-cert', common.tlsCert),
+          key: readFlagFile('--tls-key', common.tlsKey),
+          ca: common.tlsCa === undefined ? undefined : readFlagFile('--tls-ca', common.tlsCa),
+          requireClientCert,
+        };
   const { startGrpcWorker } = (await import(GRPC_PACKAGE)) as GrpcWorkerModule;
-  let worker: Awaited<ReturnType<GrpcWorkerModule['startGrpcWorker']>>;
-  try {
-    worker = await startGrpcWorker({
-      listen,
-      concurrency,
-      root: values.root as string | undefined,
-      allow: (values.allow as string[] | undefined) ?? [],
-      allowSource: values['allow-source'] === true,
-      tls: cert === undefined || key === undefined ? undefined : { cert, key, ca },
-      maxMessageBytes,
-    });
-  } catch (error) {
-    if (error instanceof RangeError) return fail(error.message);
-    process.stderr.write(`parajob worker grpc: ${(error as Error).message}\n`);
-    return 1;
-  }
-  process.stdout.write(`listening on ${worker.address}\n`);
-  process.stderr.write(
-    `parajob worker grpc: ${worker.capacity} slots, ${cert ? (ca ? 'mTLS' : 'TLS') : 'plaintext'}; stop with Ctrl-C (in-flight batches finish first)\n`,
-  );
-  return new Promise<number>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      worker.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          process.stderr.write(`parajob worker grpc: ${(error as Error).message}\n`);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  const worker = await startGrpcWorker({
+    listen,
+    concurrency: common.concurrency,
+    root: common.root,
+    allow: common.allow,
+    allowSource: common.allowSource,
+    tls,
+    maxMessageBytes: positiveFlag(values, 'max-message-bytes'),
+    shutdownGraceMs: common.shutdownGraceMs,
+    log,
   });
+  log(
+    `${worker.capacity} slots, ${tls ? (requireClientCert ? 'mTLS' : 'TLS') : 'plaintext'}, allow ${common.allow.length > 0 ? common.allow.join(' ') : '.'}; stop with Ctrl-C (running batches finish first)`,
+  );
+  return { ready: `listening on ${worker.address}`, stop: () => worker.close() };
+}
+
+export function run(args: string[]): Promise<number> {
+  return runWorkerCommand(
+    {
+      command: 'worker grpc',
+      usage: 'parajob worker grpc --listen HOST:PORT [options]',
+      summary:
+        'Runs task batches sent by GrpcBackend drivers on a local worker-threads pool. Only functions registered\nwith task() in modules --allow permits are run (see docs/security.md).',
+      flags: FLAGS,
+      footer:
+        'Prints "listening on HOST:PORT" on stdout when ready. SIGINT/SIGTERM: running batches finish\n(up to --shutdown-grace), the rest go back to their drivers, exit 0.',
+      start,
+    },
+    args,
+  );
 }

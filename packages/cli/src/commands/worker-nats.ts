@@ -1,121 +1,107 @@
 /**
  * `parajob worker nats --servers URL [...]`: a long-running NATS worker (DESIGN §7). The logic
- * lives in @parajob/nats (startNatsWorker); this file parses flags and handles signals.
+ * lives in @parajob/nats (startNatsWorker); the flags shared with `parajob worker grpc`, the help,
+ * the exit codes and the SIGINT/SIGTERM drain come from @parajob/remote's worker command skeleton.
  */
-import { parseArgs } from 'node:util';
+import {
+  FlagError,
+  type FlagSpec,
+  type FlagValues,
+  positiveFlag,
+  readFlagFile,
+  runWorkerCommand,
+  stringFlag,
+  WORKER_FLAGS,
+  workerFlags,
+} from '@parajob/remote';
 
-const USAGE =
-  'usage: parajob worker nats --servers URL [--concurrency N] [--root DIR] [--allow PATTERN]... [--allow-source]\n' +
-  '                           [--namespace NS] [--token T | --user U --pass P | --creds FILE]\n' +
-  '                           [--tls-ca FILE] [--tls-cert FILE] [--tls-key FILE] [--ack-wait MS] [--shutdown-grace MS]\n' +
-  '\n' +
-  'Pulls task batches from the NATS JetStream work queue and runs them in a local worker-threads pool.\n' +
-  '  --servers URL        nats://host:4222 (comma-separated for a cluster)\n' +
-  '  --concurrency N      batches run at once (default: all CPUs)\n' +
-  '  --root DIR           project whose modules and node_modules tasks resolve from (default: cwd)\n' +
-  "  --allow PATTERN      package-name glob whose task modules may run, '.' = the root project (default: '.')\n" +
-  '  --allow-source       also run functions shipped as source (arrow functions without task())\n' +
-  '  SIGINT/SIGTERM finish (or hand back) running batches, deregister and exit 0.';
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'servers', value: 'URL[,URL...]', help: 'the NATS server(s), nats://host:4222 (required)' },
+  ...WORKER_FLAGS.filter((f) => f.name !== 'help'),
+  {
+    name: 'tls-ca',
+    value: 'FILE',
+    help: "the CA this worker trusts for its peer, the NATS server (a private CA); --tls-cert/--tls-key are this worker's client certificate when the server verifies clients",
+    default: "the system's CAs",
+  },
+  {
+    name: 'namespace',
+    value: 'NS',
+    help: 'separates independent clusters on one server (part of stream and subject names)',
+    default: 'default',
+  },
+  { name: 'token', value: 'T', help: 'authenticate with a token' },
+  { name: 'user', value: 'U', help: 'authenticate with a user name, with --pass' },
+  { name: 'pass', value: 'P', help: 'the password of --user' },
+  { name: 'creds', value: 'FILE', help: 'authenticate with a .creds file (JWT + nkey seed)' },
+  {
+    name: 'ack-wait',
+    value: 'MS',
+    help: "how long a silent worker keeps a batch before the server redelivers it: the cluster's setting, which drivers never change; given, it updates the shared consumer (give every worker the same value); absent, the current value stays",
+    default: '30000',
+  },
+  { name: 'help', short: 'h', help: 'show this help' },
+];
 
-function usageError(message: string): number {
-  process.stderr.write(`parajob worker nats: ${message}\n${USAGE}\n`);
-  return 2;
-}
-
-function positive(name: string, value: string | undefined): number | undefined | Error {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) return new Error(`${name} must be a positive integer, got '${value}'`);
-  return n;
-}
-
-export async function run(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        servers: { type: 'string' },
-        concurrency: { type: 'string' },
-        root: { type: 'string' },
-        allow: { type: 'string', multiple: true },
-        'allow-source': { type: 'boolean' },
-        namespace: { type: 'string' },
-        token: { type: 'string' },
-        user: { type: 'string' },
-        pass: { type: 'string' },
-        creds: { type: 'string' },
-        'tls-ca': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'ack-wait': { type: 'string' },
-        'shutdown-grace': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const servers = values.servers as string | undefined;
-  if (!servers) return usageError('--servers is required');
-  const concurrency = positive('--concurrency', values.concurrency as string | undefined);
-  const ackWaitMs = positive('--ack-wait', values['ack-wait'] as string | undefined);
-  const shutdownGraceMs = positive('--shutdown-grace', values['shutdown-grace'] as string | undefined);
-  for (const v of [concurrency, ackWaitMs, shutdownGraceMs])
-    if (v instanceof Error) return usageError(v.message);
-  if ((values.user === undefined) !== (values.pass === undefined))
-    return usageError('--user and --pass go together');
-  if ([values.token, values.user, values.creds].filter((v) => v !== undefined).length > 1) {
-    return usageError('give one of --token, --user/--pass or --creds');
-  }
-  const tlsFiles = {
-    caFile: values['tls-ca'],
-    certFile: values['tls-cert'],
-    keyFile: values['tls-key'],
-  } as Record<string, string | undefined>;
-  const tls = Object.values(tlsFiles).some((v) => v !== undefined)
-    ? Object.fromEntries(Object.entries(tlsFiles).filter(([, v]) => v !== undefined))
-    : undefined;
-
+async function start(values: FlagValues, log: (line: string) => void) {
+  const servers = stringFlag(values, 'servers');
+  if (servers === undefined) throw new FlagError('--servers URL is required');
+  const common = workerFlags(values);
+  const user = stringFlag(values, 'user');
+  const pass = stringFlag(values, 'pass');
+  const token = stringFlag(values, 'token');
+  const creds = stringFlag(values, 'creds');
+  if ((user === undefined) !== (pass === undefined)) throw new FlagError('--user and --pass go together');
+  if ([token, user, creds].filter((v) => v !== undefined).length > 1)
+    throw new FlagError('give one of --token, --user/--pass or --creds');
+  // read now, so a bad file names its flag before anything connects
+  const files: Array<[string, string | undefined]> = [
+    ['--tls-cert', common.tlsCert],
+    ['--tls-key', common.tlsKey],
+    ['--tls-ca', common.tlsCa],
+    ['--creds', creds],
+  ];
+  for (const [flag, path] of files) if (path !== undefined) readFlagFile(flag, path);
+  const tls =
+    common.tlsCa === undefined && common.tlsCert === undefined
+      ? undefined
+      : { caFile: common.tlsCa, certFile: common.tlsCert, keyFile: common.tlsKey };
   const { startNatsWorker } = await import('@parajob/nats');
-  let worker: Awaited<ReturnType<typeof startNatsWorker>>;
-  try {
-    worker = await startNatsWorker({
-      servers: servers.split(',').map((s) => s.trim()),
-      concurrency: concurrency as number | undefined,
-      root: values.root as string | undefined,
-      allow: values.allow as string[] | undefined,
-      allowSource: values['allow-source'] === true,
-      namespace: values.namespace as string | undefined,
-      token: values.token as string | undefined,
-      user: values.user as string | undefined,
-      pass: values.pass as string | undefined,
-      creds: values.creds as string | undefined,
-      tls,
-      ackWaitMs: ackWaitMs as number | undefined,
-      shutdownGraceMs: shutdownGraceMs as number | undefined,
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
-  } catch (error) {
-    process.stderr.write(`parajob worker nats: ${(error as Error).message}\n`);
-    return 1;
-  }
-  process.stderr.write(`parajob worker nats: ready (${worker.id}, ${worker.capacity} slot(s))\n`);
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+  const worker = await startNatsWorker({
+    servers: servers.split(',').map((s) => s.trim()),
+    concurrency: common.concurrency,
+    root: common.root,
+    allow: common.allow,
+    allowSource: common.allowSource,
+    namespace: stringFlag(values, 'namespace'),
+    token,
+    user,
+    pass,
+    creds,
+    tls,
+    ackWaitMs: positiveFlag(values, 'ack-wait'),
+    shutdownGraceMs: common.shutdownGraceMs,
+    log,
+  }).catch((error: Error) => {
+    // a RangeError names its own flag (--root, --allow, --concurrency); the rest is the server's
+    if (error instanceof RangeError) throw error;
+    throw new Error(`--servers ${servers}: ${error.message}`, { cause: error });
   });
-  await worker.stop();
-  return 0;
+  return { ready: `ready (${worker.id}, ${worker.capacity} slot(s))`, stop: () => worker.stop() };
+}
+
+export function run(args: string[]): Promise<number> {
+  return runWorkerCommand(
+    {
+      command: 'worker nats',
+      usage: 'parajob worker nats --servers URL [options]',
+      summary:
+        'Pulls task batches from the NATS JetStream work queue and runs them on a local worker-threads pool. Only\nfunctions registered with task() in modules --allow permits are run (see docs/security.md).',
+      flags: FLAGS,
+      footer:
+        'Prints "ready (ID, N slot(s))" on stdout when ready. SIGINT/SIGTERM: running batches finish (up to\n--shutdown-grace), the rest go back to the queue, the worker deregisters, exit 0.',
+      start,
+    },
+    args,
+  );
 }

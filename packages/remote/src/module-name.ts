@@ -1,6 +1,6 @@
 /**
- * Driver side: how a task module is named on the wire (DESIGN §6). Workers never receive
- * absolute paths or URLs: a module of the driver's project is `./` + its path relative to the
+ * Driver side: the one wire name of a task module, used by every remote driver (nats, grpc), so
+ * every worker accepts the same names. Workers never receive absolute paths or URLs: a module of the driver's project is `./` + its path relative to the
  * project root (the nearest package.json above the working directory, or options.root), and a
  * module of another package is that package's name plus the `exports` subpath that maps to it
  * (`@parajob/core/testing/tasks`). Each worker resolves the name under its own --root.
@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WireFunction } from '@parajob/core/backend';
 import { messages } from './messages.js';
 
 interface PackageInfo {
@@ -158,4 +159,9 @@ function isInside(path: string, dir: string): boolean {
 
 function toPosix(path: string): string {
   return path.split(sep).join('/');
+}
+
+/** A batch's functions with their module URLs replaced by wire names (source functions unchanged). */
+export function wireFunctions(fns: readonly WireFunction[], namer: ModuleNamer): WireFunction[] {
+  return fns.map((fn) => (fn.module === undefined ? fn : { name: fn.name, module: namer.name(fn.module) }));
 }

@@ -1,0 +1,184 @@
+/**
+ * Worker side: what happens to one pulled message. Nothing a client publishes on the work
+ * subject can make this throw: a message without the protocol's headers, with a reply subject
+ * outside this namespace's results, with a body that does not decode or a batch that the policy
+ * refuses, ends acked or terminated (never redelivered forever) and, where a driver can be named,
+ * answered with an error; every other outcome is the batch's answer. Only a failure to reach the
+ * server (publish, object store) hands the batch back for another try.
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+import type { ObjectStore } from '@nats-io/obj';
+import type { WireBatch } from '@parajob/core/backend';
+import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
+import { fetchBody, restoreBlobs, unpack } from './codec.js';
+import type { SessionCheck } from './liveness.js';
+import { messages } from './messages.js';
+import { H, type Names } from './names.js';
+import { DEFAULT_MAX_ATTEMPTS } from './resources.js';
+import type { TaskBody } from './result.js';
+import type { RunningBatches, StopReason } from './worker-cancels.js';
+import type { Answer, ResultPublisher } from './worker-publish.js';
+
+/** Attempts a message may declare: beyond this, a hand-made header cannot keep a batch alive. */
+const MAX_DECLARED_ATTEMPTS = 100;
+/** Ids and subject tails: dot-separated tokens of safe characters (no wildcards, no spaces). */
+const SUBJECT_TAIL = /^(?=.{1,256}$)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+export interface BatchContext {
+  readonly names: Names;
+  readonly executor: RemoteExecutor;
+  readonly publisher: ResultPublisher;
+  readonly running: RunningBatches;
+  readonly lifecycle: Lifecycle;
+  readonly store: () => Promise<ObjectStore>;
+  readonly sessions: SessionCheck;
+  readonly ackWaitMs: number;
+  /** Reports a kind of bad input once per worker, so a flood does not flood the log. */
+  readonly logOnce: (kind: string, line: string) => void;
+  readonly log: (line: string) => void;
+}
+
+/** The protocol headers of a task message, checked. */
+interface Envelope {
+  readonly batchId: string;
+  readonly call: string;
+  readonly reply: string;
+  readonly attempts: number;
+  readonly attempt: number;
+  readonly bodyBlob: string | undefined;
+}
+
+export class BatchHandler {
+  constructor(private readonly ctx: BatchContext) {}
+
+  /** Handles one message to its end (ack, term or nak). Never rejects. */
+  async handle(m: JsMsg): Promise<void> {
+    try {
+      await this.dispatch(m);
+    } catch (error) {
+      // the server or the object store failed us (not the batch): another delivery may succeed
+      this.ctx.log(messages.worker.handBack(m.headers?.get(H.batch) ?? '?', (error as Error).message));
+      try {
+        m.nak(1_000);
+      } catch {
+        // the connection is closed: the server redelivers the batch after its ack wait
+      }
+    }
+  }
+
+  private async dispatch(m: JsMsg): Promise<void> {
+    const envelope = this.envelope(m);
+    if (typeof envelope === 'string') {
+      this.ctx.logOnce(envelope, messages.worker.dropped(envelope));
+      m.term();
+      return;
+    }
+    if (this.ctx.running.isCancelled(envelope.call)) {
+      m.term();
+      return;
+    }
+    // a cancelled call's batch, or one of a driver that is gone, is dropped, never run (liveness.ts)
+    const verdict = await this.ctx.sessions.verdict(m.headers);
+    if (verdict !== 'run') {
+      // a live driver that was only silent sends the batch again when told (backend.ts)
+      if (verdict === 'gone')
+        await this.ctx.publisher.publish({
+          subject: envelope.reply,
+          batchId: envelope.batchId,
+          attempt: envelope.attempt,
+          body: { kind: 'abandoned' },
+        });
+      m.term();
+      return;
+    }
+    if (!this.ctx.lifecycle.begin()) {
+      m.nak();
+      return;
+    }
+    try {
+      await this.admitted(m, envelope);
+    } finally {
+      this.ctx.lifecycle.end();
+    }
+  }
+
+  /** The message's headers, or the name of what is wrong with them. */
+  private envelope(m: JsMsg): Envelope | string {
+    const h = m.headers;
+    const batchId = h?.get(H.batch) ?? '';
+    const call = h?.get(H.call) ?? '';
+    const reply = h?.get(H.reply) ?? '';
+    if (!SUBJECT_TAIL.test(batchId)) return 'no valid Parajob-Batch header';
+    if (!SUBJECT_TAIL.test(call)) return 'no valid Parajob-Call header';
+    // answers go only to this namespace's results subjects, which the results stream captures
+    const results = this.ctx.names.results('');
+    if (!reply.startsWith(results) || !SUBJECT_TAIL.test(reply.slice(results.length)))
+      return `a Parajob-Reply header outside ${this.ctx.names.allResults}`;
+    const declared = Number(h?.get(H.attempts));
+    const attempts =
+      Number.isSafeInteger(declared) && declared >= 1
+        ? Math.min(declared, MAX_DECLARED_ATTEMPTS)
+        : DEFAULT_MAX_ATTEMPTS;
+    const bodyBlob = h?.get(H.blob) || undefined;
+    if (bodyBlob !== undefined && bodyBlob !== `${batchId}.body`)
+      return 'a Parajob-Body-Blob of another batch';
+    return { batchId, call, reply, attempts, attempt: m.info.deliveryCount, bodyBlob };
+  }
+
+  private async admitted(m: JsMsg, e: Envelope): Promise<void> {
+    const answer = (body: Answer['body']): Answer => ({
+      subject: e.reply,
+      batchId: e.batchId,
+      attempt: e.attempt,
+      body,
+    });
+    if (e.attempt > e.attempts) {
+      // every earlier delivery died with its worker: report it durably, and remove the batch
+      await this.ctx.publisher.publish(answer({ kind: 'crashed', attempts: e.attempts }));
+      m.term();
+      return;
+    }
+    const task = await this.decode(m, e);
+    if (task instanceof Error) {
+      await this.ctx.publisher.publish(answer({ kind: 'result', result: failedBatch(task) }));
+      await m.ackAck().catch(() => m.ack());
+      return;
+    }
+    const { signal, done } = this.ctx.running.start(e.call);
+    // tells the server the batch is alive, so a long batch is not redelivered after the ack wait
+    const working = setInterval(() => m.working(), Math.max(this.ctx.ackWaitMs / 3, 100));
+    try {
+      const result = await this.ctx.executor.run(task.wire, { signal, timeout: task.timeout });
+      const stopped = signal.reason as StopReason | undefined;
+      if (stopped === 'shutdown') m.nak();
+      else if (stopped === 'cancelled') m.term();
+      else {
+        await this.ctx.publisher.publish(answer({ kind: 'result', result }), task.wire as WireBatch);
+        await m.ackAck().catch(() => m.ack());
+      }
+    } finally {
+      clearInterval(working);
+      done();
+    }
+  }
+
+  /** The task body with its large values restored, or an Error for a body this worker cannot read. */
+  private async decode(m: JsMsg, e: Envelope): Promise<{ wire: unknown; timeout: number | null } | Error> {
+    // fetching from the object store may fail for server reasons: that rejects (the batch is handed back)
+    const bytes = e.bodyBlob === undefined ? m.data : await fetchBody(e.bodyBlob, this.ctx.store);
+    let body: TaskBody;
+    try {
+      body = unpack<TaskBody>(bytes);
+    } catch (error) {
+      return new Error(messages.worker.badBody((error as Error).message));
+    }
+    if (body === null || typeof body !== 'object' || body.wire === null || typeof body.wire !== 'object')
+      return new Error(messages.worker.badBody('no batch in the message'));
+    const timeout =
+      typeof body.timeout === 'number' && Number.isFinite(body.timeout) && body.timeout > 0
+        ? body.timeout
+        : null;
+    const args = (await restoreBlobs((body.wire as { args?: unknown }).args, this.ctx.store)).value;
+    return { wire: { ...body.wire, args }, timeout };
+  }
+}

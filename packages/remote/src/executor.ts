@@ -1,0 +1,79 @@
+/**
+ * Worker side: runs a batch received from a driver on this host's worker-threads pool and
+ * answers in the wire format. The batch is checked (shape) and its module names resolved by the
+ * policy on the main thread — resolution only, nothing is imported there — then the wire batch
+ * goes to the pool as received: no re-encoding, task modules imported only in the pool's threads,
+ * where only functions registered with task() are called. Values that completed before a failure
+ * are part of the answer.
+ */
+import {
+  type BackendContext,
+  serializeError,
+  type WireBatch,
+  type WireFunction,
+  type WireResult,
+} from '@parajob/core/backend';
+import { WorkerThreadsBackend } from '@parajob/worker-threads';
+import type { WorkerPolicy } from './policy.js';
+import { checkWire } from './wire-check.js';
+
+export interface RunOptions {
+  readonly signal: AbortSignal;
+  /** Per-task timeout in ms, counted from each task's start; null for none. */
+  readonly timeout: number | null;
+}
+
+const CONTEXT: BackendContext = {
+  maxNbytes: null,
+  tempFolder: null,
+  innerMaxNumThreads: null,
+  verbose: 0,
+  log: () => {},
+};
+
+/** The answer for a batch that failed before any task ran (refused module, unreadable batch). */
+export function failedBatch(error: unknown): WireResult {
+  return { values: [], error: { pos: 0, error: serializeError(error) } };
+}
+
+export class RemoteExecutor {
+  private readonly pool = new WorkerThreadsBackend();
+  private configured: Promise<number> | undefined;
+
+  constructor(
+    readonly concurrency: number,
+    private readonly policy: WorkerPolicy,
+  ) {}
+
+  /** Starts the pool's threads (also done by the first run). */
+  start(): Promise<number> {
+    this.configured ??= this.pool.configure(this.concurrency, CONTEXT);
+    return this.configured;
+  }
+
+  /** Runs one decoded batch. Never throws: every outcome, a refusal included, is an answer. */
+  async run(payload: unknown, options: RunOptions): Promise<WireResult> {
+    const wire = checkWire(payload);
+    if (wire instanceof Error) return failedBatch(wire);
+    let resolved: WireBatch;
+    try {
+      resolved = { ...wire, fns: wire.fns.map((fn) => this.resolve(fn)) };
+    } catch (error) {
+      return failedBatch(error);
+    }
+    await this.start();
+    return this.pool.runWire(resolved, options, { allowSource: this.policy.allowSource });
+  }
+
+  private resolve(fn: WireFunction): WireFunction {
+    if (fn.source !== undefined) {
+      this.policy.checkSource(fn.name);
+      return { name: fn.name, source: fn.source };
+    }
+    return { name: fn.name, module: this.policy.resolve(fn.module) };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.terminate();
+  }
+}

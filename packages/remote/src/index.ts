@@ -1,0 +1,28 @@
+/**
+ * @parajob/remote — what every remote parajob worker and driver shares (nats, grpc, third-party
+ * adapters): the one wire name of a task module, the worker's deny-by-default policy, the
+ * executor that runs a wire batch on the local worker-threads pool, the worker lifecycle, and the
+ * worker command's flags. See docs/security.md.
+ */
+export { AllowList, allowMatcher, ROOT_PROJECT } from './allow.js';
+export { type CommandIo, runWorkerCommand, type WorkerCommand } from './command.js';
+export { failedBatch, RemoteExecutor, type RunOptions } from './executor.js';
+export {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  FlagError,
+  type FlagSpec,
+  type FlagValues,
+  helpText,
+  parseFlags,
+  positiveFlag,
+  readFlagFile,
+  stringFlag,
+  WORKER_FLAGS,
+  type WorkerFlags,
+  workerFlags,
+} from './flags.js';
+export { Lifecycle, untilSignal, type WorkerState } from './lifecycle.js';
+export { ModuleNamer, nearestPackageDir, wireFunctions } from './module-name.js';
+export { exportTarget } from './package-exports.js';
+export { type PolicyOptions, type RefusalRule, RefusedError, WorkerPolicy } from './policy.js';
+export { checkWire, MAX_TASKS } from './wire-check.js';
