@@ -66,7 +66,7 @@ describe('parajob demo', () => {
     expect(bad.stderr).toMatch(
       /'gpu' is not a registered backend; choose among child-process, threads, worker-threads/,
     );
-    expect(bad.stderr).toMatch(/\nRun 'parajob demo --help' for its usage\.\n$/);
+    expect(bad.stderr).toMatch(/\nrun 'parajob demo --help' for the options\n$/);
   });
 });
 
@@ -282,7 +282,7 @@ describe('usage', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n');
     expect(lines[0]).toMatch(message);
-    expect(lines.slice(1)).toEqual([`Run '${program} --help' for its usage.`, '']);
+    expect(lines.slice(1)).toEqual([`run '${program} --help' for the options`, '']);
     expect(r.stdout).toBe('');
   });
 

@@ -6,7 +6,8 @@ export const messages = {
   usage: {
     unknownCommand: (name: string) => `unknown command '${name}'`,
     noCommand: () => 'no command given',
-    hint: (program: string) => `Run '${program} --help' for its usage.`,
+    // the same hint as the worker commands' (@parajob/remote's flags): one style for every command
+    hint: (program: string) => `run '${program} --help' for the options`,
     unknownOption: (option: string) => `unknown option '${option}'`,
     missingValue: (label: string) => `${label} needs a value`,
     noValue: (label: string) => `${label} takes no value`,

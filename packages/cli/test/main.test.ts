@@ -31,7 +31,7 @@ describe('main', () => {
       const io = memoryIo();
       expect(await main(argv, io)).toBe(2);
       expect(io.err()).toMatch(
-        /^parajob: (no command given|unknown command 'frobnicate')\nRun 'parajob --help' for its usage\.\n$/,
+        /^parajob: (no command given|unknown command 'frobnicate')\nrun 'parajob --help' for the options\n$/,
       );
       expect(io.out()).toBe('');
     },
@@ -40,7 +40,7 @@ describe('main', () => {
     const io = memoryIo();
     expect(await main(['worker', 'kafka'], io)).toBe(2);
     expect(io.err()).toBe(
-      "parajob worker: unknown worker kind 'kafka': use 'nats' or 'grpc'\nRun 'parajob worker --help' for its usage.\n",
+      "parajob worker: unknown worker kind 'kafka': use 'nats' or 'grpc'\nrun 'parajob worker --help' for the options\n",
     );
   });
   it.each([
@@ -63,7 +63,7 @@ describe('main', () => {
     expect(await main(argv, io)).toBe(2);
     const [first, hint, ...rest] = io.err().split('\n');
     expect(first).toBe(line);
-    expect(hint).toBe(`Run 'parajob ${argv[0]} --help' for its usage.`);
+    expect(hint).toBe(`run 'parajob ${argv[0]} --help' for the options`);
     expect(rest).toEqual(['']);
     expect(io.err()).not.toMatch(/ambiguous|positional argument|To specify/);
   });
