@@ -263,7 +263,7 @@ describe('usage', () => {
   it.each([
     [['bogus'], /^parajob: unknown command 'bogus'$/, 'parajob'],
     [[], /^parajob: no command given$/, 'parajob'],
-    [['map'], /^parajob map: map needs MODULE#EXPORT/, 'parajob map'],
+    [['map'], /^parajob map: MODULE#EXPORT is missing/, 'parajob map'],
     [
       ['map', './tasks.mjs#square', '--jobs', '0'],
       /^parajob map: -j\/--jobs must be a non-zero integer/,
@@ -276,7 +276,7 @@ describe('usage', () => {
     ],
     [['map', './tasks.mjs#square', '--backend', 'gpu'], /^parajob map: .*gpu/, 'parajob map'],
     [['info', '--verbose'], /^parajob info: unknown option '--verbose'$/, 'parajob info'],
-    [['worker'], /^parajob worker: worker needs a kind/, 'parajob worker'],
+    [['worker'], /^parajob worker: the kind of worker is missing/, 'parajob worker'],
   ])('%j: exit 2, one line and a hint to --help on stderr', async (args, message, program) => {
     const r = await parajob(args);
     expect(r.code).toBe(2);

@@ -48,7 +48,7 @@ export const messages = {
       `Speed-up = sequential wall time / backend wall time; wall times include starting the workers. This process may use ${cpus} CPU${cpus === 1 ? '' : 's'} ('parajob info' says why).`,
   },
   map: {
-    needTarget: () => 'map needs MODULE#EXPORT, e.g. parajob map ./tasks.js#square',
+    needTarget: () => 'MODULE#EXPORT is missing, e.g. parajob map ./tasks.js#square',
     emptyModule: (target: string) => `'${target}': the module part before '#' is empty`,
     emptyExport: (target: string) => `'${target}': the export name after '#' is empty`,
     moduleNotFound: (module: string, cwd: string, detail: string) =>
@@ -87,7 +87,7 @@ export const messages = {
     closed: () => 'the connection closed before the INFO line',
   },
   worker: {
-    needKind: () => "worker needs a kind: 'nats' or 'grpc'",
+    needKind: () => "the kind of worker is missing: 'nats' or 'grpc'",
     unknownKind: (kind: string) => `unknown worker kind '${kind}': use 'nats' or 'grpc'`,
     missing: (kind: string) => {
       const pkg = ADAPTER_PACKAGE[kind] ?? `@parajob/${kind}`;
