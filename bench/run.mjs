@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * parajob benchmarks: `npm run bench` (root) or `node bench/run.mjs [--quick] [--runs N]
- * [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]`.
+ * [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]`.
  *
  * Every measurement is a fresh child process; runs are interleaved (each run measures every
  * subject once, in a rotated order) so ratios compare numbers taken under the same conditions.
@@ -30,7 +30,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: node bench/run.mjs [--quick] [--runs N] [--only overhead,scaling,coldStart,largeData,distributed] [--out FILE]',
+    'usage: node bench/run.mjs [--quick] [--runs N] [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]',
   );
   process.exit(0);
 }

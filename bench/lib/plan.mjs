@@ -1,5 +1,5 @@
 /**
- * The five workloads and their subjects: what each measurement process runs, how many times,
+ * The workloads and their subjects: what each measurement process runs, how many times,
  * and which ratios (computed within each run, then summarised) the report shows.
  */
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ export const SIZES = {
     coldStart: { runs: 10 },
     largeData: { mb: 100, n: 200, runs: 3 },
     distributed: { n: 100_000, scalingN: 1_000, runs: 3 },
+    client: { n: 100_000, calls: 2_000, natsN: 1_000, runs: 3 },
   },
   quick: {
     overhead: { n: 20_000, runs: 2 },
@@ -26,6 +27,7 @@ export const SIZES = {
     coldStart: { runs: 3 },
     largeData: { mb: 100, n: 200, runs: 1 },
     distributed: { n: 20_000, scalingN: 100, runs: 1 },
+    client: { n: 20_000, calls: 500, natsN: 100, runs: 1 },
   },
 };
 
@@ -306,7 +308,76 @@ export function buildPlan(env) {
       note: natsNote,
     });
   }
+  workloads.push(...clientWorkloads(env, size.client, runs(size.client.runs)));
   return workloads;
+}
+
+/** 6 and 7: the Ray-like client, on its local engine (vs piscina.run()) and on NATS. */
+function clientWorkloads(env, { n, calls, natsN }, runs) {
+  const measure = (spec) => child('client.mjs', spec);
+  const local = {
+    id: 'client',
+    title: `6. The Ray-like client, local engine on 2 CPUs: ${fmtInt(n)} trivial tasks, one call at a time (${fmtInt(calls)} calls, p50), wait, dependencies, nesting`,
+    runs,
+    metric: (m) => m.result?.ms,
+    unit: 'ms',
+    subjects: [
+      {
+        id: 'client:throughput',
+        label: `${fmtInt(n)} × remote() then get`,
+        command: measure({ measure: 'throughput', n }),
+      },
+      {
+        id: 'client:latency',
+        label: 'await get(remote(f)), p50',
+        command: measure({ measure: 'latency', n: calls }),
+      },
+      {
+        id: 'piscina:latency',
+        label: 'await piscina.run(), p50',
+        command: measure({ measure: 'piscina', n: calls }),
+      },
+      {
+        id: 'client:wait',
+        label: 'wait() over 10 000 refs, one ready, per call',
+        command: measure({ measure: 'wait' }),
+      },
+      {
+        id: 'client:chain',
+        label: 'a chain of 1 000 dependent tasks',
+        command: measure({ measure: 'chain', n: 1_000 }),
+      },
+      {
+        id: 'client:tree',
+        label: 'a tree of 10 000 nested tasks',
+        command: measure({ measure: 'tree', n: 10_000 }),
+      },
+    ],
+  };
+  const natsNote = !env.natsServer
+    ? 'NATS client workload skipped: nats-server not found'
+    : !env.natsBuilt || !env.cliBuilt
+      ? 'NATS client workload skipped: @parajob/nats or the CLI is not built'
+      : undefined;
+  const nats = {
+    id: 'clientNats',
+    title: `7. The Ray-like client on NATS, 2 local workers: ${fmtInt(natsN)} unbatched tasks, one call at a time (p50)`,
+    runs,
+    metric: (m) => m.result?.ms,
+    unit: 'ms',
+    cluster: !natsNote,
+    note: natsNote,
+    timeoutMs: 60_000,
+    subjects: [
+      {
+        id: 'nats:throughput',
+        label: `${fmtInt(natsN)} × remote() then get`,
+        spec: { measure: 'throughput', n: natsN },
+      },
+      { id: 'nats:latency', label: 'await get(remote(f)), p50', spec: { measure: 'latency', n: 200 } },
+    ].map((s) => ({ ...s, skip: natsNote, command: (ctx) => measure({ ...s.spec, servers: ctx.servers }) })),
+  };
+  return [local, nats];
 }
 
 export function fmtInt(n) {

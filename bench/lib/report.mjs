@@ -200,6 +200,8 @@ export function evaluateGoals(plan, data, env) {
       ok: moved ? moved.median <= 1 + procs + 0.5 : undefined,
     });
   }
+  if (byId.client) goals.push(...clientGoals(data, vals));
+  if (byId.clientNats) goals.push(...clientNatsGoals(data, vals));
   return goals.map((g) => ({
     ...g,
     verdict: g.reference && g.ok !== undefined ? 'reference' : verdict(g.ok),
@@ -212,5 +214,58 @@ export function renderGoals(goals) {
     '|---|---|---|',
     ...goals.map((g) => `| ${g.goal} | ${g.verdict} | ${g.numbers} |`),
     '',
+  ];
+}
+
+const runsOf = (data, wid, sid) => data[wid]?.[sid]?.runs?.filter((m) => m.ok) ?? [];
+
+/** Issue 13's figures for the local engine of the Ray-like client. */
+function clientGoals(data, vals) {
+  const goals = [];
+  const rate = summary(runsOf(data, 'client', 'client:throughput').map((m) => m.result.tasksPerSecond));
+  goals.push({
+    goal: 'Client, local engine: ≥ 50 000 trivial tasks/s, remote() then get of all, one client',
+    numbers: rate ? `${fmtInt(Math.round(rate.median))} tasks/s` : 'no successful run',
+    ok: rate ? rate.median >= 50_000 : undefined,
+  });
+  const ratio = summary(
+    perRun(vals('client', 'client:latency'), vals('client', 'piscina:latency'), (a, b) => a / b),
+  );
+  goals.push({
+    goal: 'Client, local engine: `await get(remote(f))` p50 no slower than `piscina.run()`',
+    numbers: ratio
+      ? `${fmtX(ratio.median)} piscina's p50; medians ${fmtMs(summary(vals('client', 'client:latency'))?.median)} vs ${fmtMs(summary(vals('client', 'piscina:latency'))?.median)}`
+      : 'no successful paired run',
+    ok: ratio ? ratio.median <= 1 : undefined,
+  });
+  const p99 = summary(runsOf(data, 'client', 'client:latency').map((m) => m.result.p99));
+  goals.push({
+    goal: 'Client, local engine: `await get(remote(f))` p99 under 1 ms',
+    numbers: p99 ? fmtMs(p99.median) : 'no successful run',
+    ok: p99 ? p99.median < 1 : undefined,
+  });
+  const wait = summary(vals('client', 'client:wait'));
+  goals.push({
+    goal: 'Client: `wait` over 10 000 outstanding refs, one ready, ≤ 50 µs per call',
+    numbers: wait ? `${(wait.median * 1000).toFixed(0)} µs` : 'no successful run',
+    ok: wait ? wait.median <= 0.05 : undefined,
+  });
+  return goals;
+}
+
+function clientNatsGoals(data, vals) {
+  const rate = summary(runsOf(data, 'clientNats', 'nats:throughput').map((m) => m.result.tasksPerSecond));
+  const p50 = summary(vals('clientNats', 'nats:latency'));
+  return [
+    {
+      goal: 'Client, NATS engine: ≥ 10 000 unbatched tasks/s, one server and two local workers',
+      numbers: rate ? `${fmtInt(Math.round(rate.median))} tasks/s` : 'no successful run',
+      ok: rate ? rate.median >= 10_000 : undefined,
+    },
+    {
+      goal: 'Client, NATS engine: `get(remote(f))` p50 ≤ 1 ms',
+      numbers: p50 ? fmtMs(p50.median) : 'no successful run',
+      ok: p50 ? p50.median <= 1 : undefined,
+    },
   ];
 }

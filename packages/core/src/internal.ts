@@ -17,3 +17,4 @@ export { resolveFunction } from './runtime.js';
 export { sequentialAt } from './sequential.js';
 export { StrayErrors } from './stray-errors.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';
+export { encodeFunction } from './wire.js';

@@ -1,0 +1,51 @@
+/** Top-level ObjectRef arguments are dependencies: the call waits for them, holding nothing. */
+import { isRef, type ObjectRef, RefState } from '../object-ref.js';
+
+/** `args` with each ref replaced by its value, or the first failed ref (its error fails the call). */
+function resolved(args: readonly unknown[]): { values: unknown[] } | { failed: ObjectRef } {
+  const values = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!isRef(a)) values[i] = a;
+    else if (a.state === RefState.Failed) return { failed: a };
+    else values[i] = a.value;
+  }
+  return { values };
+}
+
+/**
+ * Calls `ready(values)` once every top-level ref of `args` is ready (refs replaced by their values,
+ * in a copy), or `failed(error)` with the error of the first ref that failed. No closure is made
+ * for a call without pending refs (the path of most tasks).
+ */
+export function whenArgsReady(
+  args: readonly unknown[],
+  ready: (values: unknown[]) => void,
+  failed: (error: unknown) => void,
+): void {
+  let pending = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (isRef(a) && a.state === RefState.Pending) pending++;
+  }
+  if (pending === 0) {
+    const r = resolved(args);
+    if ('failed' in r) failed(r.failed.error);
+    else ready(r.values);
+    return;
+  }
+  const listener = (ref: ObjectRef) => {
+    // the first failure decides at once; otherwise wait for all
+    if (ref.state === RefState.Failed) {
+      if (pending > 0) {
+        pending = 0;
+        failed(ref.error);
+      }
+    } else if (--pending === 0) {
+      const r = resolved(args);
+      if ('failed' in r) failed(r.failed.error);
+      else ready(r.values);
+    }
+  };
+  for (const a of args) if (isRef(a) && a.state === RefState.Pending) a.listen(listener);
+}

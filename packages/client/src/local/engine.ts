@@ -1,0 +1,448 @@
+/**
+ * The local engine: an embedded cluster on worker threads (Ray's `ray.init()` with no address).
+ * The main thread owns every object and schedules every task, the driver's and the nested ones;
+ * worker threads run tasks and actors and ask the main thread for objects. A task holds its
+ * resources only while it runs: not while its arguments are computed, nor while it waits in get.
+ */
+import { cpuCount, SerializationError, WorkerCrashedError } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
+import { encodeFunction, findUncloneable } from '@parajob/core/internal';
+import type {
+  ActorCall,
+  ActorSubmission,
+  CancelOptions,
+  ClientEngine,
+  EngineSupports,
+  TaskSubmission,
+} from '../engine.js';
+import { fromWireError } from '../error-class.js';
+import { TaskCancelledError } from '../errors.js';
+import type { StreamSink } from '../generator.js';
+import { messages } from '../messages.js';
+import type { ObjectRef } from '../object-ref.js';
+import { retriesError, type WireTaskOptions } from '../options.js';
+import { shareLarge } from '../ref-codec.js';
+import { ActorManager } from './actors.js';
+import { whenArgsReady } from './deps.js';
+import { ObjectTable } from './objects.js';
+import type { FromWorker } from './protocol.js';
+import { describeNeeds, needsOf, ResourcePool } from './resources.js';
+import { StreamRelay } from './stream-relay.js';
+import { TaskRecord, TaskState } from './task-record.js';
+import { WorkerHandle } from './worker-handle.js';
+
+export interface LocalEngineOptions {
+  /** Logical CPUs the cluster declares (Ray's num_cpus). Default: the usable CPU count. */
+  readonly numCpus?: number;
+  /** Custom resources the cluster declares, e.g. `{ GPU: 1, db: 4 }`. */
+  readonly resources?: Readonly<Record<string, number>>;
+  /** Worker threads for tasks. Default: min(numCpus, usable CPUs), at least 1. */
+  readonly workers?: number;
+}
+
+export const LOCAL_SUPPORTS: EngineSupports = {
+  actors: true,
+  nested: true,
+  generators: true,
+  retries: true,
+  nestedRefs: true,
+  resources: true,
+  forceCancel: true,
+  errorClasses: true,
+};
+
+enum EngineState {
+  Open = 0,
+  Closed = 1,
+}
+
+type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+export class LocalEngine implements ClientEngine {
+  readonly name = 'local';
+  readonly supports = LOCAL_SUPPORTS;
+  readonly resources: Readonly<Record<string, number>>;
+  private state = EngineState.Open;
+  private readonly pool: ResourcePool;
+  private readonly threads: number;
+  private readonly workers: WorkerHandle[] = [];
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly objects = new ObjectTable();
+  private readonly actors: ActorManager;
+
+  constructor(options: LocalEngineOptions = {}) {
+    const usable = cpuCount();
+    const numCpus = options.numCpus ?? usable;
+    if (typeof numCpus !== 'number' || !(numCpus > 0))
+      throw new TypeError(messages.badConnect('numCpus', numCpus, 'a number > 0'));
+    const workers = options.workers ?? Math.max(1, Math.min(Math.ceil(numCpus), usable));
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new TypeError(messages.badConnect('workers', workers, 'an integer >= 1'));
+    this.resources = Object.freeze({ CPU: numCpus, ...(options.resources ?? {}) });
+    this.pool = new ResourcePool(this.resources);
+    this.threads = workers;
+    this.actors = new ActorManager({
+      spawn: () => this.spawn(),
+      encode: this.objects.encode,
+      decode: this.objects.decode,
+      onSubmitted: () => this.schedule(),
+    });
+    this.objects.actors = this.actors;
+  }
+
+  /** Objects held for workers (for tests and diagnostics: it must not grow with finished work). */
+  get heldObjects(): number {
+    return this.objects.size;
+  }
+
+  // ---- the client's calls ----
+
+  submit(task: TaskSubmission): void {
+    let fn: WireFunction;
+    try {
+      fn = encodeFunction(task.fn);
+    } catch (error) {
+      task.stream?.fail(error);
+      task.ref.reject(error);
+      return;
+    }
+    this.accept(task.id, fn, task.args, task.options, task.ref, task.stream, undefined);
+  }
+
+  put(ref: ObjectRef, value: unknown): void {
+    ref.resolve(shareLarge(value));
+  }
+
+  cancel(id: string, options: CancelOptions): void {
+    const task = this.tasks.get(id);
+    if (task === undefined) return;
+    if (options.recursive !== false && task.children !== null)
+      for (const child of task.children) this.cancel(child, options);
+    const error = new TaskCancelledError(messages.cancelled(id));
+    switch (task.state) {
+      case TaskState.WaitingForArgs:
+      case TaskState.Queued:
+        this.finish(task, { ok: false, error });
+        return;
+      case TaskState.Running:
+        // the ref fails now; the worker's answer (or its exit) frees the resources later
+        task.state = TaskState.CancelledRunning;
+        this.settle(task, { ok: false, error });
+        task.worker!.post({ t: 'cancel', id });
+        if (options.force) void task.worker!.terminate();
+        return;
+      case TaskState.CancelledRunning:
+        if (options.force) void task.worker!.terminate();
+        return;
+    }
+  }
+
+  createActor(actor: ActorSubmission): Promise<void> {
+    this.checkOpen();
+    return this.actors.create({ ...actor, name: actor.cls.name }, encodeFunction(actor.cls));
+  }
+
+  callActor(actorId: string, call: ActorCall): void {
+    this.actors.call(actorId, call);
+  }
+
+  killActor(actorId: string, options: { readonly noRestart: boolean }): void {
+    this.actors.kill(actorId, options.noRestart);
+  }
+
+  async close(): Promise<void> {
+    if (this.state === EngineState.Closed) return;
+    this.state = EngineState.Closed;
+    for (const task of [...this.tasks.values()]) {
+      if (task.state !== TaskState.CancelledRunning)
+        this.settle(task, { ok: false, error: new TaskCancelledError(messages.closed()) });
+    }
+    this.tasks.clear();
+    const stopping = this.workers.splice(0).map((w) => w.terminate());
+    await Promise.all([...stopping, this.actors.close()]);
+    this.objects.clear();
+  }
+
+  // ---- tasks ----
+
+  private accept(
+    id: string,
+    fn: WireFunction,
+    args: readonly unknown[],
+    options: WireTaskOptions,
+    ref: ObjectRef,
+    stream: StreamSink | null,
+    parent: string | undefined,
+  ): void {
+    const { needs, shape } = needsOf(options);
+    if (!this.pool.feasible(needs)) {
+      const error = new Error(messages.infeasible(describeNeeds(needs), describeNeeds(this.resources)));
+      stream?.fail(error);
+      ref.reject(error);
+      return;
+    }
+    const task = new TaskRecord(id, fn, args, options, ref, stream, parent, needs, shape);
+    this.tasks.set(id, task);
+    if (parent !== undefined) {
+      const owner = this.tasks.get(parent);
+      if (owner !== undefined) (owner.children ??= new Set()).add(id);
+    }
+    if (stream !== null) {
+      stream.control = {
+        taken: () => task.worker?.post({ t: 'credit', id }),
+        close: () => this.cancel(id, { force: false, recursive: true }),
+      };
+    }
+    whenArgsReady(
+      args,
+      (values) => {
+        if (task.state !== TaskState.WaitingForArgs) return;
+        task.values = values;
+        this.enqueue(task);
+      },
+      (error) => {
+        // a failed argument fails the task with the same error (its class and cause kept)
+        if (task.state === TaskState.WaitingForArgs) this.finish(task, { ok: false, error });
+      },
+    );
+  }
+
+  private enqueue(task: TaskRecord): void {
+    task.state = TaskState.Queued;
+    this.pool.enqueue(task);
+    this.schedule();
+  }
+
+  private readonly isQueued = (task: TaskRecord) => task.state === TaskState.Queued;
+
+  private schedule(): void {
+    if (this.state === EngineState.Closed) return;
+    for (let task = this.pool.next(this.isQueued); task !== undefined; task = this.pool.next(this.isQueued))
+      this.dispatch(task);
+  }
+
+  private dispatch(task: TaskRecord): void {
+    const worker = this.leastBusy();
+    task.state = TaskState.Running;
+    task.worker = worker;
+    task.holding = true;
+    task.attempts++;
+    worker.active++;
+    worker.begin();
+    const { value, refs } = this.objects.encode(task.values);
+    const window = task.stream === null ? 0 : task.options.generatorBackpressure;
+    try {
+      worker.post({ t: 'run', id: task.id, fn: task.fn, args: value as unknown[], refs, window });
+    } catch (cause) {
+      this.release(task);
+      const found = findUncloneable(task.values, 'args');
+      const path = found?.path ?? 'args';
+      const error = new SerializationError(messages.unsendableArgs(task.id, path, found?.what ?? 'a value'), {
+        path,
+        phase: 'arguments',
+        cause,
+      });
+      this.finish(task, { ok: false, error });
+    }
+  }
+
+  private leastBusy(): WorkerHandle {
+    while (this.workers.length < this.threads) this.workers.push(this.spawn());
+    let best = this.workers[0]!;
+    for (const w of this.workers) if (w.active < best.active) best = w;
+    return best;
+  }
+
+  private spawn(): WorkerHandle {
+    return new WorkerHandle(this.resources, this.onMessage, this.onExit);
+  }
+
+  /** Gives back what the task holds on its worker. */
+  private release(task: TaskRecord): void {
+    const worker = task.worker;
+    if (worker === null) return;
+    if (task.holding) {
+      this.pool.release(task.needs);
+      worker.active--;
+      task.holding = false;
+    }
+    worker.end();
+    task.worker = null;
+  }
+
+  private settle(task: TaskRecord, outcome: Outcome): void {
+    if (outcome.ok) {
+      task.stream?.end();
+      task.ref.resolve(outcome.value);
+    } else {
+      task.stream?.fail(outcome.error);
+      task.ref.reject(outcome.error);
+    }
+  }
+
+  private finish(task: TaskRecord, outcome: Outcome): void {
+    this.retire(task);
+    if (task.parent !== undefined) this.tasks.get(task.parent)?.children?.delete(task.id);
+    this.settle(task, outcome);
+  }
+
+  /** The task is over: forget it, and the objects it made once they settle. */
+  private retire(task: TaskRecord): void {
+    task.state = TaskState.Done;
+    this.tasks.delete(task.id);
+    if (task.created !== null) for (const id of task.created) this.objects.releaseWhenSettled(id);
+    task.created = null;
+  }
+
+  /** Records an object a running task made, to free it when the task ends. */
+  private madeBy(parent: string | undefined, id: string): void {
+    if (parent === undefined) return;
+    const owner = this.tasks.get(parent);
+    if (owner !== undefined) (owner.created ??= []).push(id);
+  }
+
+  private canRetry(task: TaskRecord): boolean {
+    return task.yielded === 0 && (task.options.maxRetries === -1 || task.attempts <= task.options.maxRetries);
+  }
+
+  /** The worker answered; errors go through restoring their class (async), values settle at once. */
+  private taskDone(task: TaskRecord, message: Extract<FromWorker, { t: 'done' }>): void {
+    this.release(task);
+    if (task.state === TaskState.CancelledRunning) this.retire(task);
+    else if (message.ok) {
+      this.finish(task, {
+        ok: true,
+        value: message.refs ? this.objects.decode(message.value) : message.value,
+      });
+    } else {
+      // restoring the error's class: a cancel meanwhile fails the task at once
+      task.state = TaskState.WaitingForArgs;
+      void fromWireError(message.error).then((error) => {
+        if (task.state !== TaskState.WaitingForArgs) return;
+        if (this.canRetry(task) && retriesError(task.options.retryExceptions, error)) this.enqueue(task);
+        else this.finish(task, { ok: false, error });
+      });
+    }
+    this.schedule();
+  }
+
+  /** A task waits for an object: it gives back its resources until the object is sent to it. */
+  private fetch(worker: WorkerHandle, id: string, taskId: string | undefined): void {
+    const task = taskId === undefined ? undefined : this.tasks.get(taskId);
+    const blocked = task !== undefined && task.worker === worker ? task : undefined;
+    if (blocked !== undefined && blocked.fetches++ === 0 && blocked.holding) {
+      this.pool.release(blocked.needs);
+      worker.active--;
+      blocked.holding = false;
+      this.schedule();
+    }
+    this.objects.sendWhenSettled(worker, id, () => {
+      // resumed: it takes its resources back, even beyond what is free (as Ray does)
+      if (blocked === undefined || --blocked.fetches > 0) return;
+      if (blocked.state !== TaskState.Running || blocked.worker !== worker) return;
+      this.pool.acquire(blocked.needs);
+      worker.active++;
+      blocked.holding = true;
+    });
+  }
+
+  // ---- worker messages ----
+
+  private readonly onMessage = (worker: WorkerHandle, message: FromWorker): void => {
+    switch (message.t) {
+      case 'done': {
+        const task = this.tasks.get(message.id);
+        if (task !== undefined && task.worker === worker) this.taskDone(task, message);
+        else this.actors.onDone(worker, message);
+        return;
+      }
+      case 'yield': {
+        const task = this.tasks.get(message.id);
+        const value = message.refs ? this.objects.decode(message.value) : message.value;
+        if (task === undefined) {
+          this.actors.onYield(message.id, value);
+          return;
+        }
+        task.yielded++;
+        task.stream?.push(value);
+        return;
+      }
+      case 'submit': {
+        const ref = this.objects.create(message.id);
+        this.madeBy(message.parent, message.id);
+        const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
+        const stream = message.stream ? new StreamRelay(worker, message.id, this.objects.encode) : null;
+        this.accept(message.id, message.fn, args, message.options, ref, stream, message.parent);
+        return;
+      }
+      case 'put': {
+        this.madeBy(message.parent, message.id);
+        this.objects
+          .create(message.id)
+          .resolve(shareLarge(message.refs ? this.objects.decode(message.value) : message.value));
+        return;
+      }
+      case 'createActor': {
+        const ref = this.objects.create(message.id);
+        const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
+        this.actors
+          .create({ id: message.id, name: message.name, args, options: message.options }, message.fn)
+          .then(
+            () => ref.resolve(null),
+            (error) => ref.reject(error),
+          );
+        return;
+      }
+      case 'actorCall': {
+        const ref = this.objects.create(message.id);
+        const args = message.refs ? (this.objects.decode(message.args) as unknown[]) : message.args;
+        this.actors.call(message.actorId, {
+          id: message.id,
+          method: message.method,
+          args,
+          ref,
+          stream: null,
+        });
+        return;
+      }
+      case 'kill':
+        this.actors.kill(message.actorId, message.noRestart);
+        return;
+      case 'credit':
+        this.tasks.get(message.id)?.stream?.control?.taken();
+        return;
+      case 'fetch':
+        this.fetch(worker, message.id, message.task);
+        return;
+      case 'cancel':
+        this.cancel(message.id, message);
+        return;
+    }
+  };
+
+  private readonly onExit = (worker: WorkerHandle, why: string): void => {
+    const at = this.workers.indexOf(worker);
+    if (at >= 0) this.workers.splice(at, 1);
+    if (this.state === EngineState.Closed) return;
+    for (const task of [...this.tasks.values()]) {
+      if (task.worker !== worker) continue;
+      this.release(task);
+      if (task.state === TaskState.CancelledRunning) this.retire(task);
+      else if (this.canRetry(task)) this.enqueue(task);
+      else {
+        const error = new WorkerCrashedError(messages.workerDied(task.id, why, task.attempts), {
+          exitReason: why,
+        });
+        this.finish(task, { ok: false, error });
+      }
+    }
+    this.actors.onExit(worker, why);
+    this.schedule();
+  };
+
+  private checkOpen(): void {
+    if (this.state === EngineState.Closed) throw new Error(messages.closed());
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Everything a local worker thread does: run tasks (plain, async, streaming), host one actor, and
+ * give tasks the ambient client. Results and errors go back as 'done' messages; a task whose result
+ * cannot be cloned fails with a SerializationError naming the path.
+ */
+import { SerializationError } from '@parajob/core';
+import type { WireFunction } from '@parajob/core/backend';
+import { serializeError } from '@parajob/core/backend';
+import { findUncloneable, resolveFunction } from '@parajob/core/internal';
+import { Client } from '../client.js';
+import { taskContext } from '../context.js';
+import { toWireError } from '../error-class.js';
+import { messages } from '../messages.js';
+import { decodeRefs } from '../ref-codec.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { Running } from './running.js';
+import { WorkerEngine } from './worker-engine.js';
+
+interface ActorHost {
+  readonly instance: Record<string, unknown>;
+  readonly module: string | undefined;
+  readonly maxConcurrency: number;
+  active: number;
+  readonly queue: Extract<ToWorker, { t: 'call' }>[];
+}
+
+const functionKey = (fn: WireFunction) => (fn.source === undefined ? `${fn.module}#${fn.name}` : fn.source);
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') &&
+  value !== null &&
+  typeof (value as PromiseLike<unknown>).then === 'function';
+
+const isIterator = (value: unknown): value is AsyncIterator<unknown> | Iterator<unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Iterator<unknown>).next === 'function' &&
+  (Symbol.asyncIterator in value || Symbol.iterator in value);
+
+export class WorkerRuntime {
+  private readonly running = new Map<string, Running>();
+  /** Resolved task functions by module and name: later runs call them synchronously. */
+  private readonly functions = new Map<string, Function>();
+  private readonly engine: WorkerEngine;
+  private readonly client: Client;
+  private actor: ActorHost | undefined;
+
+  constructor(
+    private readonly postMessage: (message: FromWorker) => void,
+    resources: Readonly<Record<string, number>>,
+  ) {
+    this.engine = new WorkerEngine(postMessage, resources);
+    this.client = new Client(this.engine);
+  }
+
+  handle(message: ToWorker): void {
+    switch (message.t) {
+      case 'run': {
+        const fn = this.functions.get(functionKey(message.fn));
+        if (fn !== undefined)
+          void this.execute(message.id, message.fn.module, message.window, () => fn(...this.args(message)));
+        else
+          void this.execute(message.id, message.fn.module, message.window, async () => {
+            const resolved = await resolveFunction(message.fn, {});
+            this.functions.set(functionKey(message.fn), resolved);
+            return resolved(...this.args(message));
+          });
+        return;
+      }
+      case 'actor':
+        void this.construct(message);
+        return;
+      case 'call':
+        this.actor?.queue.push(message);
+        this.pump();
+        return;
+      case 'cancel':
+        this.running.get(message.id)?.cancel();
+        return;
+      case 'credit':
+        this.running.get(message.id)?.credit();
+        return;
+      case 'item':
+      case 'itemEnd':
+        void this.engine.streamItem(message);
+        return;
+      case 'object':
+        void this.engine.settle(message);
+        return;
+    }
+  }
+
+  private args(message: { args: readonly unknown[]; refs: boolean }): unknown[] {
+    return (message.refs ? decodeRefs(message.args, this.engine.resolver) : message.args) as unknown[];
+  }
+
+  private async construct(message: Extract<ToWorker, { t: 'actor' }>): Promise<void> {
+    await this.execute(message.id, message.fn.module, 0, async () => {
+      const Class = (await resolveFunction(message.fn, {})) as new (
+        ...args: unknown[]
+      ) => Record<string, unknown>;
+      const instance = new Class(...this.args(message));
+      this.actor = {
+        instance,
+        module: message.fn.module,
+        maxConcurrency: message.maxConcurrency,
+        active: 0,
+        queue: [],
+      };
+      return null;
+    });
+    this.pump();
+  }
+
+  /** Starts queued actor calls in submission order, up to maxConcurrency at once. */
+  private pump(): void {
+    const actor = this.actor;
+    if (actor === undefined) return;
+    while (actor.active < actor.maxConcurrency && actor.queue.length > 0) {
+      const call = actor.queue.shift()!;
+      actor.active++;
+      const run = this.execute(call.id, actor.module, call.window, () => {
+        const method = actor.instance[call.method];
+        if (typeof method !== 'function')
+          throw new TypeError(messages.actorMethod(actor.instance.constructor?.name ?? 'actor', call.method));
+        return method.apply(actor.instance, this.args(call));
+      });
+      void Promise.resolve(run).finally(() => {
+        actor.active--;
+        this.pump();
+      });
+    }
+  }
+
+  /**
+   * Runs one callable in its task context and reports the outcome (never throws). A call that
+   * returns a plain value is answered at once; a promise is raced against cancellation.
+   */
+  private execute(
+    id: string,
+    module: string | undefined,
+    window: number,
+    call: () => unknown,
+  ): void | Promise<void> {
+    const running = new Running(id, this.client);
+    let out: unknown;
+    try {
+      out = taskContext.run(running, call);
+    } catch (error) {
+      return this.fail(id, module, error);
+    }
+    if (window === 0 && !isThenable(out)) return this.reply(id, out);
+    return this.settle(id, module, window, running, out);
+  }
+
+  private async settle(
+    id: string,
+    module: string | undefined,
+    window: number,
+    running: Running,
+    out: unknown,
+  ): Promise<void> {
+    this.running.set(id, running);
+    try {
+      const work = taskContext.run(running, async () => {
+        const value = await out;
+        if (window === 0) return value;
+        if (!isIterator(value)) throw new TypeError(messages.generatorNotStream());
+        await this.stream(id, value, running, window);
+        return undefined;
+      });
+      work.catch(() => {});
+      this.reply(id, await Promise.race([work, running.whenCancelled]));
+    } catch (error) {
+      await this.fail(id, module, error);
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  private async fail(id: string, module: string | undefined, error: unknown): Promise<void> {
+    this.postMessage({ t: 'done', id, ok: false, error: await toWireError(error, module) });
+  }
+
+  private async stream(
+    id: string,
+    it: AsyncIterator<unknown> | Iterator<unknown>,
+    running: Running,
+    window: number,
+  ): Promise<void> {
+    let sent = 0;
+    try {
+      for (;;) {
+        if (running.cancelled) return;
+        const step = await it.next();
+        if (step.done || running.cancelled) return;
+        const { value, refs } = this.engine.encode(step.value);
+        this.send({ t: 'yield', id, value, refs }, step.value);
+        sent++;
+        while (sent - running.acked >= window && !running.cancelled) await running.nextCredit();
+      }
+    } finally {
+      // break in the consumer: the generator's finally blocks run
+      if (running.cancelled) await it.return?.();
+    }
+  }
+
+  private reply(id: string, result: unknown): void {
+    const { value, refs } = this.engine.encode(result);
+    this.send({ t: 'done', id, ok: true, value, refs }, result);
+  }
+
+  /** Posts, turning a value that cannot be cloned into the task's SerializationError. */
+  private send(message: Extract<FromWorker, { t: 'done' | 'yield' }>, original: unknown): void {
+    try {
+      this.postMessage(message);
+    } catch (cause) {
+      const found = findUncloneable(original, 'result');
+      const path = found?.path ?? 'result';
+      const error = new SerializationError(messages.unsendable(message.id, path, found?.what ?? 'a value'), {
+        path,
+        phase: 'result',
+        cause,
+      });
+      this.postMessage({ t: 'done', id: message.id, ok: false, error: { error: serializeError(error) } });
+      // a stream item that cannot be sent ends the stream with that error
+      if (message.t === 'yield') this.running.get(message.id)?.cancel();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/** Every user-facing message of the client. */
+const show = (value: unknown): string => {
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+};
+
+export const messages = {
+  closed: () => 'this client is closed: connect() again to submit work',
+  notRef: (value: unknown) => `expected an ObjectRef (what .remote() or put() returned), got ${show(value)}`,
+  notRefList: (value: unknown) => `wait(refs): refs must be an array of ObjectRefs, got ${show(value)}`,
+  duplicateRef: (id: string) =>
+    `wait(refs): the same ObjectRef (${id}) appears twice in refs; pass each ref once (Ray raises too)`,
+  numReturns: (numReturns: unknown, length: number) =>
+    `wait(refs, { numReturns: ${show(numReturns)} }): numReturns must be an integer from 1 to refs.length (${length})`,
+  badTimeout: (where: string, timeout: unknown) =>
+    `${where}({ timeout: ${show(timeout)} }): timeout must be a number of milliseconds >= 0`,
+  getTimeout: (ms: number, pending: number) =>
+    `get() timed out after ${ms} ms with ${pending} ref(s) still pending; raise timeout or wait() for them`,
+  cancelled: (id: string) => `task ${id} was cancelled (cancel(ref)); get() of its ref fails with this error`,
+  notRemotable: (value: unknown) =>
+    `remote(fn): fn must be a function (a task() from a task module, or a self-contained function), got ${show(value)}`,
+  badOption: (name: string, value: unknown, expected: string) =>
+    `.options({ ${name}: ${show(value)} }): ${name} must be ${expected}`,
+  unknownOption: (name: string, known: readonly string[]) =>
+    `.options(): unknown option '${name}' (known: ${known.join(', ')})`,
+  infeasible: (needs: string, has: string) =>
+    `no worker of this cluster can ever run the task: it needs ${needs}, the cluster declares ${has}; lower numCpus/resources, or connect({ resources }) with more`,
+  numReturnsMismatch: (n: number, got: string) =>
+    `the task was submitted with numReturns: ${n} but returned ${got}; return an array of ${n} values`,
+  notActorClass: (value: unknown) =>
+    `actor(Class): Class must be a class registered with actorClass(import.meta.url, Class) in a task module, got ${show(value)}`,
+  actorDied: (name: string, why: string) =>
+    `actor ${name} is dead (${why}); create a new one with client.actor()`,
+  actorMethod: (name: string, method: string) =>
+    `actor ${name} has no method '${method}' (call an instance method of the class: handle.${method}.remote(...))`,
+  workerDied: (id: string, why: string, attempts: number) =>
+    `the worker running task ${id} died (${why}) ${attempts} time(s); maxRetries is exhausted. Raise .options({ maxRetries }) or find why the task kills its worker`,
+  unsupported: (feature: string, engine: string) =>
+    `${feature} is not supported by the ${engine} engine yet (engine.supports.${feature} is false); use the local engine: connect() without servers`,
+  noClient: () =>
+    'currentClient(): no client here: call it inside a task run by a client, or after connect() in the driver',
+  freed: (id: string) =>
+    `object ${id} was freed: no ObjectRef to it was left where it was created; keep the ref alive while tasks need it`,
+  badConnect: (name: string, value: unknown, expected: string) =>
+    `connect({ ${name}: ${show(value)} }): ${name} must be ${expected}`,
+  unsendable: (id: string, path: string, what: string) =>
+    `the result of task ${id} cannot be sent to the caller: ${path} is ${what}; return plain data (structured-cloneable)`,
+  unsendableArgs: (id: string, path: string, what: string) =>
+    `the arguments of task ${id} cannot be sent to a worker: ${path} is ${what}; pass plain data (structured-cloneable) or an ObjectRef`,
+  putRef: () =>
+    'put(value): value is already an ObjectRef; pass the ref itself to tasks instead of putting it',
+  generatorNotStream: () =>
+    'this task is not a generator: iterate only refs returned by an async function* task (or numReturns: "streaming")',
+} as const;

@@ -1,0 +1,127 @@
+/** get() and wait() over ObjectRefs, the same for every engine (refs settle locally, whoever computes them). */
+import { GetTimeoutError } from './errors.js';
+import { messages } from './messages.js';
+import { isRef, type ObjectRef, RefState } from './object-ref.js';
+
+export interface GetOptions {
+  /** Milliseconds before get() rejects with GetTimeoutError; default: wait forever. */
+  readonly timeout?: number;
+}
+
+export interface WaitOptions {
+  /** How many refs must be ready (default 1; at most refs.length). */
+  readonly numReturns?: number;
+  /** Milliseconds to wait at most; default: until numReturns are ready. */
+  readonly timeout?: number;
+  /** Ray's fetch_local: accepted for compatibility; refs are always readable where they are waited on. */
+  readonly fetchLocal?: boolean;
+}
+
+export interface WaitResult<T> {
+  readonly ready: ObjectRef<T>[];
+  readonly notReady: ObjectRef<T>[];
+}
+
+function checkTimeout(where: string, timeout: unknown): number | undefined {
+  if (timeout === undefined || timeout === null) return undefined;
+  if (typeof timeout !== 'number' || !(timeout >= 0))
+    throw new TypeError(messages.badTimeout(where, timeout));
+  return timeout;
+}
+
+/**
+ * Resolves once `needed` of `refs` have settled, or the timeout passes. One listener object for
+ * the whole call, removed from every ref when it returns.
+ */
+function settledCount(
+  refs: readonly ObjectRef[],
+  needed: number,
+  timeout: number | undefined,
+  stopOnFailure = false,
+): Promise<void> {
+  let done = 0;
+  for (let i = 0; i < refs.length; i++) {
+    const state = refs[i]!.state;
+    if (state === RefState.Failed && stopOnFailure) return Promise.resolve();
+    if (state !== RefState.Pending) done++;
+  }
+  if (done >= needed || timeout === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      for (const r of refs) r.unlisten(listener);
+      resolve();
+    };
+    const listener = (ref: ObjectRef) => {
+      if (++done >= needed || (stopOnFailure && ref.state === RefState.Failed)) finish();
+    };
+    if (timeout !== undefined && Number.isFinite(timeout)) timer = setTimeout(finish, timeout);
+    for (const r of refs) if (r.state === RefState.Pending) r.listen(listener);
+  });
+}
+
+export async function get(
+  refs: ObjectRef | readonly ObjectRef[],
+  options: GetOptions = {},
+): Promise<unknown> {
+  const timeout = checkTimeout('get', options.timeout);
+  const list = Array.isArray(refs) ? (refs as readonly ObjectRef[]) : [refs as ObjectRef];
+  for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
+  // as soon as one ref fails, get rejects with its error (the others need not finish)
+  await settledCount(list, list.length, timeout, true);
+  const values = new Array<unknown>(list.length);
+  let pending = 0;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    if (r.state === RefState.Pending) pending++;
+    values[i] = r.value;
+  }
+  for (let i = 0; i < list.length; i++) if (list[i]!.state === RefState.Failed) throw list[i]!.error;
+  if (pending > 0) throw new GetTimeoutError(messages.getTimeout(timeout!, pending));
+  return Array.isArray(refs) ? values : values[0];
+}
+
+let waitCalls = 0;
+
+export async function wait<T>(
+  refs: readonly ObjectRef<T>[],
+  options: WaitOptions = {},
+): Promise<WaitResult<T>> {
+  if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
+  // each call stamps its refs: a ref already stamped by this call is a duplicate (no Set to build)
+  const mark = ++waitCalls;
+  let done = 0;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    if (!isRef(r)) throw new TypeError(messages.notRef(r));
+    if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
+    r.waitMark = mark;
+    if (r.state !== RefState.Pending) done++;
+  }
+  const numReturns = options.numReturns ?? 1;
+  if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length) {
+    // Ray allows wait([]) with the default numReturns; everything else out of range raises
+    if (!(refs.length === 0 && options.numReturns === undefined))
+      throw new RangeError(messages.numReturns(options.numReturns, refs.length));
+  }
+  const timeout = checkTimeout('wait', options.timeout);
+  // the common case (enough refs ready already) costs these two passes and nothing else
+  if (done < numReturns) {
+    await settledCount(refs, Math.min(numReturns, refs.length), timeout);
+    done = 0;
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.state !== RefState.Pending) done++;
+  }
+  // both lists sized up front: filling them costs a fraction of growing them by push
+  const take = Math.min(done, numReturns);
+  const ready = new Array<ObjectRef<T>>(take);
+  const notReady = new Array<ObjectRef<T>>(refs.length - take);
+  let r = 0;
+  let n = 0;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    if (r < take && ref.state !== RefState.Pending) ready[r++] = ref;
+    else notReady[n++] = ref;
+  }
+  return { ready, notReady };
+}

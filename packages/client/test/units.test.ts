@@ -1,0 +1,123 @@
+/** Unit tests of the pieces that need no worker: ref markers, put's shared form, options, wait's checks. */
+import { describe, expect, it } from 'vitest';
+import { makeActorHandle } from '../src/actor-handle.js';
+import { ObjectRef } from '../src/object-ref.js';
+import {
+  DEFAULT_TASK_OPTIONS,
+  resolveActorOptions,
+  resolveTaskOptions,
+  retriesError,
+} from '../src/options.js';
+import { decodeRefs, encodeRefs, SHARE_BYTES, shareLarge } from '../src/ref-codec.js';
+import { wait } from '../src/waiting.js';
+
+const resolver = {
+  ref: (id: string) => new ObjectRef(id),
+  actor: (id: string, name: string) => ({ id, name }),
+};
+
+describe('ref markers', () => {
+  it('leaves a value without refs untouched (same object, no copy)', () => {
+    const value = { a: [1, 2, { b: 'c' }], m: new Map([[1, 2]]), big: new Float64Array(10) };
+    const encoded = encodeRefs(value);
+    expect(encoded.refs).toBe(false);
+    expect(encoded.value).toBe(value);
+  });
+
+  it('replaces refs and actor handles anywhere, copying only the containers on the way, and rebuilds them', () => {
+    const ref = new ObjectRef('r1');
+    const handle = makeActorHandle('a1', 'Counter', () => undefined);
+    const untouched = { deep: [1] };
+    const value = { list: [0, ref], map: new Map([['k', ref]]), set: new Set([handle]), untouched };
+    const seen: ObjectRef[] = [];
+    const encoded = encodeRefs(value, (r) => seen.push(r));
+    expect(encoded.refs).toBe(true);
+    expect(seen).toEqual([ref, ref]);
+    expect(value.list[1]).toBe(ref); // the input is not modified
+    const wire = structuredClone(encoded.value) as typeof value;
+    expect((wire as unknown as { untouched: unknown }).untouched).toEqual(untouched);
+    const decoded = decodeRefs(wire, resolver) as {
+      list: unknown[];
+      map: Map<string, unknown>;
+      set: Set<unknown>;
+    };
+    expect((decoded.list[1] as ObjectRef).id).toBe('r1');
+    expect((decoded.map.get('k') as ObjectRef).id).toBe('r1');
+    expect([...decoded.set]).toEqual([{ id: 'a1', name: 'Counter' }]);
+  });
+
+  it("put's form: large typed arrays move to shared memory, small ones stay", () => {
+    const big = new Float64Array(SHARE_BYTES / 8);
+    const small = new Float64Array(4);
+    const shared = shareLarge({ big, small, list: [big] }) as {
+      big: Float64Array;
+      small: Float64Array;
+      list: Float64Array[];
+    };
+    expect(shared.big.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.list[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.small).toBe(small);
+  });
+});
+
+describe('options', () => {
+  it("defaults as Ray's: 3 retries for system failures, no exception retries, 1 CPU", () => {
+    expect(DEFAULT_TASK_OPTIONS).toMatchObject({
+      maxRetries: 3,
+      retryExceptions: false,
+      numReturns: 1,
+      numCpus: 1,
+    });
+    expect(resolveActorOptions({})).toEqual({ maxRestarts: 0, maxConcurrency: 1, numCpus: 0, resources: {} });
+  });
+
+  it('rejects bad values naming the option', () => {
+    expect(() => resolveTaskOptions(DEFAULT_TASK_OPTIONS, { numReturns: 0 })).toThrow(/numReturns/);
+    expect(() => resolveTaskOptions(DEFAULT_TASK_OPTIONS, { retryExceptions: ['x'] as never })).toThrow(
+      /retryExceptions/,
+    );
+    expect(() => resolveTaskOptions(DEFAULT_TASK_OPTIONS, { resources: { gpu: -1 } })).toThrow(
+      /resources\.gpu/,
+    );
+    expect(() => resolveActorOptions({ maxConcurrency: 0 })).toThrow(/maxConcurrency/);
+  });
+
+  it('retryExceptions matches classes, or class names from nested tasks, through inheritance', () => {
+    class Base extends Error {}
+    class Derived extends Base {}
+    expect(retriesError([Base], new Derived())).toBe(true);
+    expect(retriesError([RangeError], new Derived())).toBe(false);
+    expect(retriesError(['Base'], new Derived())).toBe(true);
+    expect(retriesError(true, 'thrown string')).toBe(true);
+    expect(retriesError(false, new Error())).toBe(false);
+  });
+});
+
+describe('wait', () => {
+  it('returns at once when enough refs are ready, in input order', async () => {
+    const refs = Array.from({ length: 5 }, (_, i) => new ObjectRef(`w${i}`));
+    refs[3]!.resolve(3);
+    refs[1]!.reject(new Error('failed refs are ready too'));
+    const { ready, notReady } = await wait(refs, { numReturns: 2 });
+    expect(ready).toEqual([refs[1], refs[3]]);
+    expect(notReady).toEqual([refs[0], refs[2], refs[4]]);
+  });
+
+  it('wakes when a pending ref settles, and leaves no listener behind', async () => {
+    const refs = [new ObjectRef('p0'), new ObjectRef('p1')];
+    const waiting = wait(refs);
+    refs[1]!.resolve('x');
+    expect((await waiting).ready).toEqual([refs[1]]);
+    const listeners = (refs[0] as unknown as { listeners: unknown[] | null }).listeners;
+    expect(listeners ?? []).toEqual([]);
+  });
+
+  it('rejects what Ray rejects', async () => {
+    const ref = new ObjectRef('d');
+    await expect(wait([ref, ref])).rejects.toThrow(/appears twice/);
+    await expect(wait([ref], { numReturns: 2 })).rejects.toThrow(/numReturns/);
+    await expect(wait([ref], { numReturns: 0 })).rejects.toThrow(/numReturns/);
+    await expect(wait([{} as ObjectRef])).rejects.toThrow(/expected an ObjectRef/);
+    expect(await wait([])).toEqual({ ready: [], notReady: [] });
+  });
+});
