@@ -83,7 +83,7 @@ describe('parseMapArgs', () => {
         caught = error;
       }
       expect(caught, JSON.stringify(args)).toBeInstanceOf(UsageError);
-      expect((caught as UsageError).usage).toBe('map');
+      expect((caught as UsageError).command).toBe('map');
     }
   });
 });

@@ -25,7 +25,7 @@ interface MapValues {
   help?: boolean;
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   input: { type: 'string', short: 'i' },
   output: { type: 'string', short: 'o' },
   jobs: { type: 'string', short: 'j' },
