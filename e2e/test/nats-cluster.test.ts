@@ -189,6 +189,10 @@ describe.runIf(natsServerAvailable())('nats cluster', () => {
       expect(await cluster.get(cluster.remote(sumBuffer).remote(stored, 10))).toBe(16);
       // a ref of another task's result as an argument
       expect(await cluster.get(sq.remote(sq.remote(2, 1, null), 1, null))).toBe(16);
+      // a failing task's ref rejects with the task's own error (class kept), not a batch wrapper
+      const failed = cluster.remote(overQuota).remote(7);
+      await expect(cluster.get(failed)).rejects.toBeInstanceOf(QuotaError);
+      await expect(failed).rejects.toMatchObject({ name: 'QuotaError', taskIndex: 0 });
     } finally {
       await cluster.close();
     }

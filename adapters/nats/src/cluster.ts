@@ -10,7 +10,7 @@
 
 import { nuid } from '@nats-io/transport-node';
 import { delayed } from '@parajob/core';
-import { CallCancelledError, nestedBackendOf, TaskBatch } from '@parajob/core/backend';
+import { batchFailureOf, CallCancelledError, nestedBackendOf, TaskBatch } from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
 import { messages } from './messages.js';
 
@@ -105,6 +105,9 @@ export class Cluster {
         settle: false,
       });
       return (await this.backend.submit(batch, { signal, timeout: null }))[0];
+    } catch (error) {
+      // a one-task batch: the ref rejects with the task's own error, not the backend's BatchFailure wrapper
+      throw batchFailureOf(error)?.error ?? error;
     } finally {
       this.controllers.delete(id);
       // the ref settles now; its cleanup (blob deletes) runs after, and close() waits for it

@@ -148,7 +148,13 @@ export class BatchHandler {
     // tells the server the batch is alive, so a long batch is not redelivered after the ack wait
     const working = setInterval(() => m.working(), Math.max(this.ctx.ackWaitMs / 3, 100));
     try {
-      const result = await this.ctx.executor.run(task.wire, { signal, timeout: task.timeout });
+      const result = await this.ctx.executor.run(task.wire, {
+        signal,
+        timeout: task.timeout,
+        // for --metrics: redeliveries, and the time the batch waited in the stream
+        attempt: e.attempt,
+        queuedAt: Math.floor(m.info.timestampNanos / 1e6),
+      });
       const stopped = signal.reason as StopReason | undefined;
       if (stopped === 'shutdown') m.nak();
       else if (stopped === 'cancelled') m.term();
