@@ -151,7 +151,13 @@ export class BatchHandler {
       Math.min(Math.max(this.ctx.ackWaitMs / 3, 100), 2 ** 31 - 1),
     );
     try {
-      const result = await this.ctx.executor.run(task.wire, { signal, timeout: task.timeout });
+      const result = await this.ctx.executor.run(task.wire, {
+        signal,
+        timeout: task.timeout,
+        // for --metrics: redeliveries, and the time the batch waited in the stream
+        attempt: e.attempt,
+        queuedAt: Math.floor(m.info.timestampNanos / 1e6),
+      });
       const stopped = signal.reason as StopReason | undefined;
       if (stopped === 'shutdown') m.nak();
       else if (stopped === 'cancelled') m.term();

@@ -111,25 +111,30 @@ class PullSlots {
 /** This worker's entry in the capacity registry. */
 class Registration {
   private readonly key: string;
-  private readonly record: string;
+  private readonly record: WorkerRecord;
 
   constructor(
     private readonly kv: KV,
     id: string,
     capacity: number,
+    /** Batches running now: the heartbeat carries it, for the dashboard's load column. */
+    private readonly running: () => number,
   ) {
     this.key = `w.${id}`;
-    const record: WorkerRecord = { capacity, pid: process.pid, host: hostname(), version: VERSION };
-    this.record = JSON.stringify(record);
+    this.record = { capacity, pid: process.pid, host: hostname(), version: VERSION };
+  }
+
+  private text(): string {
+    return JSON.stringify({ ...this.record, running: this.running() });
   }
 
   async put(): Promise<void> {
-    await this.kv.put(this.key, this.record);
+    await this.kv.put(this.key, this.text());
   }
 
   /** The heartbeat: a failed refresh is retried by the next one. */
   refresh = (): void => {
-    this.kv.put(this.key, this.record).catch(() => {});
+    this.kv.put(this.key, this.text()).catch(() => {});
   };
 
   async remove(): Promise<void> {
@@ -178,7 +183,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let registration: Registration;
   try {
     opened = await openQueues(nc, names, options);
-    registration = new Registration(opened.kv, id, concurrency);
+    registration = new Registration(opened.kv, id, concurrency, () => lifecycle.running);
     await registration.put();
   } catch (error) {
     lifecycle.stopped();

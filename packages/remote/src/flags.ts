@@ -63,6 +63,12 @@ export const WORKER_FLAGS: readonly FlagSpec[] = [
     help: 'on SIGINT/SIGTERM, how long running batches may finish before they are handed back',
     default: String(DEFAULT_SHUTDOWN_GRACE_MS),
   },
+  {
+    name: 'metrics',
+    value: 'HOST:PORT',
+    help: "serve this worker's Prometheus metrics on http://HOST:PORT/metrics (needs @parajob/observe)",
+    default: 'off; HOST defaults to 127.0.0.1 (give 0.0.0.0:PORT to let another machine scrape)',
+  },
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 

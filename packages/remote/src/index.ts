@@ -7,7 +7,14 @@
 export { AllowList, allowMatcher, ROOT_PROJECT } from './allow.js';
 export { unsendableResult } from './answer.js';
 export { type CommandIo, runWorkerCommand, type WorkerCommand } from './command.js';
-export { failedBatch, RemoteExecutor, type RunOptions } from './executor.js';
+export {
+  type BatchArrival,
+  type BatchWatcher,
+  failedBatch,
+  RemoteExecutor,
+  type RunOptions,
+  watchBatches,
+} from './executor.js';
 export {
   DEFAULT_SHUTDOWN_GRACE_MS,
   FlagError,

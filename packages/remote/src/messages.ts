@@ -42,6 +42,10 @@ export const messages = {
     unmappable: (url: string, reason: string) =>
       `the task module ${url} cannot be named to a remote worker (${reason}). Keep task modules inside your project (under the nearest package.json) or in an installed package that exports them.`,
   },
+  metrics: {
+    noObserve: (why: string) =>
+      `--metrics needs @parajob/observe, which could not be loaded (${why}); install it: npm install @parajob/observe`,
+  },
   flags: {
     root: (root: string, reason: string) =>
       `--root ${root} is not a usable directory (${reason}): give the directory of the project whose task modules this worker runs`,
