@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+import { addNodeTypesReference } from './node-types-reference.mjs';
 
 const require = createRequire(`${process.cwd()}/`);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -30,11 +31,20 @@ for (const target of targets(pkg.exports)) {
 rmSync('dist', { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'],
+  // no declaration maps: they would point to src/, which packages do not ship
+  [
+    require.resolve('typescript/bin/tsc'),
+    '-p',
+    'tsconfig.build.json',
+    '--emitDeclarationOnly',
+    '--declarationMap',
+    'false',
+  ],
   {
     stdio: 'inherit',
   },
 );
+addNodeTypesReference();
 await build({
   entryPoints: [...entries],
   outdir: 'dist',

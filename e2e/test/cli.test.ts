@@ -1,5 +1,5 @@
 /** The built `parajob` command, run as a user runs it: a real process, real stdin/stdout, exit codes. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ interface Outcome {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The signal that ended the CLI, if one did. */
+  signal: NodeJS.Signals | null;
   /** The CLI's own process id. */
   pid: number;
 }
@@ -32,7 +34,7 @@ function parajob(
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid! }));
     child.stdin.end(options.input ?? '');
   });
 }
@@ -64,7 +66,7 @@ describe('parajob demo', () => {
     expect(bad.stderr).toMatch(
       /'gpu' is not a registered backend; choose among child-process, threads, worker-threads/,
     );
-    expect(bad.stderr).toMatch(/Usage: parajob demo/);
+    expect(bad.stderr).toMatch(/\nrun 'parajob demo --help' for the options\n$/);
   });
 });
 
@@ -116,20 +118,60 @@ describe('parajob map', () => {
     },
   );
 
+  it('a TypeScript module without a loader: exit 2, saying how to run it with tsx', async () => {
+    const r = await parajob(['map', './typed-tasks.ts#area'], { input: '{"width":2,"height":3}\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/'\.\/typed-tasks\.ts' is TypeScript/);
+    expect(r.stderr).toMatch(/NODE_OPTIONS='--import tsx' parajob map \.\/typed-tasks\.ts#area/);
+    expect(r.stderr).not.toMatch(/Unknown file extension/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('SIGINT to the CLI alone (not its process group): child-process workers exit without EPIPE noise', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'map', './slow-tasks.mjs#busy', '-b', 'child-process', '-j', '2'],
+      {
+        cwd: FIXTURES,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // interrupt once results flow: the workers are in the middle of their next tasks
+    child.stdout.once('data', () => child.kill('SIGINT'));
+    child.stdin.end(numbers(200));
+    // 'close' waits for every holder of the stderr pipe: the workers inherited it, so they are gone too
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.on('close', (c, s) => resolve([c, s])),
+    );
+    expect(code === 130 || signal === 'SIGINT').toBe(true);
+    expect(stderr).not.toMatch(/EPIPE|ERR_IPC_CHANNEL_CLOSED|Error:/);
+  });
+
   it('a CommonJS module works too', async () => {
     const r = await parajob(['map', './tasks.cjs#triple', '-j', '2'], { input: numbers(5) });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('3\n6\n9\n12\n15\n');
   });
 
-  it('a failing line: exit 1, its line number and the error on stderr, every line before it written', async () => {
-    const r = await parajob(['map', './tasks.mjs#failOnThree', '-j', '2'], { input: '1\n2\n\n3\n4\n5\n' });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^parajob: line 4: RangeError: three is not allowed \(got 3\)/);
-    expect(r.stderr).toMatch(/failOnThree/); // a frame of the worker's stack
-    // every result before the failing line, on every backend (the default here: worker threads)
-    expect(r.stdout).toBe('1\n2\n');
-  });
+  it.each(['worker-threads', 'child-process'])(
+    'a failing line on %s: exit 1, its line number and the error on stderr, every line before it written',
+    async (backend) => {
+      const r = await parajob(['map', './tasks.mjs#failOnThree', '-j', '2', '-b', backend], {
+        input: '1\n2\n\n3\n4\n5\n',
+      });
+      expect(r.code, `signal ${r.signal}, stderr: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/^parajob: line 4: RangeError: three is not allowed \(got 3\)/);
+      expect(r.stderr).toMatch(/at failOnThree /); // a frame of the worker's stack
+      // only the user's frames: none of parajob's scheduler, worker runtime, piscina or node:internal
+      const frames = r.stderr.split('\n').filter((line) => line.trimStart().startsWith('at '));
+      expect(frames.length).toBeGreaterThan(0);
+      for (const frame of frames) expect(frame).toMatch(/fixtures\/cli\/tasks\.mjs:/);
+      // every result before the failing line, on every backend
+      expect(r.stdout).toBe('1\n2\n');
+    },
+  );
 
   it('an invalid JSON line: exit 1 with its line number', async () => {
     const r = await parajob(['map', './tasks.mjs#square'], { input: '1\n2\n[3,\n4\n' });
@@ -219,22 +261,36 @@ describe('usage', () => {
   });
 
   it.each([
-    [['bogus'], /unknown command 'bogus'/, /Usage: parajob <command>/],
-    [[], /no command given/, /Usage: parajob <command>/],
-    [['map'], /map needs MODULE#EXPORT/, /Usage: parajob map/],
+    [['bogus'], /^parajob: unknown command 'bogus'$/, 'parajob'],
+    [[], /^parajob: no command given$/, 'parajob'],
+    [['map'], /^parajob map: MODULE#EXPORT is missing/, 'parajob map'],
     [
       ['map', './tasks.mjs#square', '--jobs', '0'],
-      /-j\/--jobs must be a non-zero integer/,
-      /Usage: parajob map/,
+      /^parajob map: -j\/--jobs must be a non-zero integer/,
+      'parajob map',
     ],
-    [['map', './tasks.mjs#square', '--backend', 'gpu'], /gpu/, /Usage: parajob map/],
-    [['info', '--verbose'], /Unknown option '--verbose'/, /Usage: parajob info/],
-    [['worker'], /worker needs a kind/, /Usage: parajob worker/],
-  ])('%j: exit 2 with the message and the usage on stderr', async (args, message, usage) => {
+    [
+      ['map', './tasks.mjs#square', '-j', '-1.5'],
+      /^parajob map: -j\/--jobs must be a non-zero integer.*got '-1\.5'$/,
+      'parajob map',
+    ],
+    [['map', './tasks.mjs#square', '--backend', 'gpu'], /^parajob map: .*gpu/, 'parajob map'],
+    [['info', '--verbose'], /^parajob info: unknown option '--verbose'$/, 'parajob info'],
+    [['worker'], /^parajob worker: the kind of worker is missing/, 'parajob worker'],
+  ])('%j: exit 2, one line and a hint to --help on stderr', async (args, message, program) => {
     const r = await parajob(args);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).toMatch(usage);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(message);
+    expect(lines.slice(1)).toEqual([`run '${program} --help' for the options`, '']);
     expect(r.stdout).toBe('');
+  });
+
+  it("the repository's `npx parajob` runs after npm ci and the build (the bin is linked and executable)", async () => {
+    const bin = fileURLToPath(new URL('../../node_modules/.bin/parajob', import.meta.url));
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 });

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
 import { GrpcBackend } from '@parajob/grpc';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { failAt, markedSquare, overQuota, QuotaError, square } from '../fixtures/grpc/tasks.mjs';
 import {
   makeCerts,
@@ -112,9 +112,11 @@ describe('grpc end to end', () => {
   it('reports an unreachable worker by address and runs on the others; none reachable is a clear error', async () => {
     const live = await startGrpcCliWorker();
     const dead = `127.0.0.1:${await closedPort()}`;
+    // captured, not printed: a deliberate scenario leaves no noise in the test output
     const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on('warning', onWarning);
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation((w: string | Error) => {
+      warnings.push(typeof w === 'string' ? w : w.message);
+    });
     try {
       const parallel = new Parallel({
         nJobs: -1,
@@ -125,7 +127,7 @@ describe('grpc end to end', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.some((w) => w.includes(dead) && w.includes('unreachable'))).toBe(true);
     } finally {
-      process.off('warning', onWarning);
+      emitWarning.mockRestore();
     }
     const none = new Parallel({ nJobs: -1, backend: new GrpcBackend({ workers: [dead] }) });
     await expect(none.run([delayed(square)(2)])).rejects.toThrow(

@@ -40,7 +40,24 @@ let dying = false;
 const ORPHAN_CHECK_MS = 2000;
 const strays = new StrayErrors();
 
-function send(message: ChildMessage, done?: (error: Error | null) => void): void {
+/** Errors of a channel whose other end is gone: the parent was killed (e.g. SIGINT to it alone). */
+const CHANNEL_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_IPC_CHANNEL_CLOSED']);
+
+/**
+ * The parent went away while this worker answered: exit quietly, as on 'disconnect' (which may
+ * come later). Without this, the failed write becomes an uncaught 'error' event and every worker
+ * prints a `write EPIPE` stack into the terminal the user just interrupted.
+ */
+function onSent(error: Error | null): void {
+  if (error === null) return;
+  if (CHANNEL_GONE.has((error as NodeJS.ErrnoException).code ?? '')) {
+    buffers.removeFolders();
+    process.exit(0);
+  }
+  throw error;
+}
+
+function send(message: ChildMessage, done: (error: Error | null) => void = onSent): void {
   if (!process.connected) return;
   process.send!(message, undefined, undefined, done);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Delayed, delayed, TaskTimeoutError, WorkerCrashedError } from '@parajob/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shutdownPools } from '../src/index.js';
@@ -5,7 +8,15 @@ import { livePools } from '../src/pools.js';
 import { exhaustMemory, exitWith, killSelf, pid, pidAfter, throwInTimer } from './fixtures/tasks.mjs';
 import { isAlive, parallel, someGone } from './helpers.js';
 
-afterAll(() => shutdownPools());
+const scratch = mkdtempSync(join(tmpdir(), 'parajob-crashes-'));
+let files = 0;
+/** A file for a crashing worker's stderr: its noise is checked there, not printed among the results. */
+const stderrFile = () => join(scratch, `stderr-${files++}.txt`);
+
+afterAll(async () => {
+  await shutdownPools();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** Runs two quick tasks then `crashing` (task 2), one task per batch; returns the rejection. */
 async function crashOf(crashing: Delayed<unknown>, backendOptions = {}): Promise<WorkerCrashedError> {
@@ -51,7 +62,10 @@ describe('worker crashes', () => {
   });
 
   it('an error thrown in a timer, outside the task: EXIT(1), with that error as the cause', async () => {
-    const error = await crashOf(delayed(throwInTimer)('thrown from a timer'));
+    const stderr = stderrFile();
+    const error = await crashOf(delayed(throwInTimer)('thrown from a timer', stderr));
+    // the worker printed the error as Node would, into the file its stderr was sent to
+    expect(readFileSync(stderr, 'utf8')).toMatch(/RangeError: thrown from a timer/);
     expect(error.exitReason).toBe('EXIT(1)');
     expect(error.taskIndex).toBe(2);
     expect(error.cause).toBeInstanceOf(RangeError);
@@ -61,7 +75,9 @@ describe('worker crashes', () => {
 
   it('out of memory in a worker started with a small heap (execArgv): OUT_OF_MEMORY', async () => {
     const options = { execArgv: ['--max-old-space-size=32'] };
-    const error = await crashOf(delayed(exhaustMemory)(), options);
+    const stderr = stderrFile();
+    const error = await crashOf(delayed(exhaustMemory)(stderr), options);
+    expect(readFileSync(stderr, 'utf8')).toMatch(/heap out of memory/);
     expect(error.exitReason).toBe('OUT_OF_MEMORY');
     expect(error.message).toContain('OUT_OF_MEMORY');
     expect(error.taskIndex).toBe(2);
@@ -69,7 +85,9 @@ describe('worker crashes', () => {
   });
 
   it('a worker that cannot start fails the call instead of hanging', async () => {
-    const error = await parallel({}, { execArgv: ['--no-such-node-flag'] })
+    // it exits while loading, before any task: quietly, unlike a bad flag whose error Node prints
+    const exitAtStart = `data:text/javascript,process.exit(9)`;
+    const error = await parallel({}, { execArgv: ['--import', exitAtStart] })
       .run([delayed(pid)()])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashedError);

@@ -17,6 +17,12 @@ export {
 } from './cluster.js';
 export type { NatsConnectionOptions, NatsTlsOptions } from './connection.js';
 export type { ConsumerSettings } from './resources.js';
+export {
+  type NamespaceListener,
+  type NamespaceWatch,
+  type WatchedWorker,
+  watchNamespace,
+} from './watch.js';
 export { type NatsWorker, type NatsWorkerOptions, startNatsWorker } from './worker.js';
 
 /** Registers the backend as 'nats': `parallelConfig({ backend: 'nats', servers }, body)`. */

@@ -139,7 +139,15 @@ export function parseWorkerRecord(value: unknown): WorkerRecord | null {
   if (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > MAX_WORKER_CAPACITY)
     return null;
   if (!Number.isInteger(pid) || typeof host !== 'string' || typeof version !== 'string') return null;
-  return { capacity: capacity as number, pid: pid as number, host, version };
+  const running =
+    Number.isInteger(r.running) && (r.running as number) >= 0 ? (r.running as number) : undefined;
+  return {
+    capacity: capacity as number,
+    pid: pid as number,
+    host,
+    version,
+    ...(running === undefined ? {} : { running }),
+  };
 }
 
 /**
@@ -171,4 +179,6 @@ export interface WorkerRecord {
   readonly pid: number;
   readonly host: string;
   readonly version: string;
+  /** Batches running at the last heartbeat (absent from older workers). */
+  readonly running?: number;
 }

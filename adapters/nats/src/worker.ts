@@ -16,7 +16,13 @@ import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
 import { cpuCount } from '@parajob/core/backend';
-import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  Lifecycle,
+  MAX_CONCURRENCY,
+  RemoteExecutor,
+  WorkerPolicy,
+} from '@parajob/remote';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { BlobJanitor } from './janitor.js';
 import { SessionCheck } from './liveness.js';
@@ -105,25 +111,30 @@ class PullSlots {
 /** This worker's entry in the capacity registry. */
 class Registration {
   private readonly key: string;
-  private readonly record: string;
+  private readonly record: WorkerRecord;
 
   constructor(
     private readonly kv: KV,
     id: string,
     capacity: number,
+    /** Batches running now: the heartbeat carries it, for the dashboard's load column. */
+    private readonly running: () => number,
   ) {
     this.key = `w.${id}`;
-    const record: WorkerRecord = { capacity, pid: process.pid, host: hostname(), version: VERSION };
-    this.record = JSON.stringify(record);
+    this.record = { capacity, pid: process.pid, host: hostname(), version: VERSION };
+  }
+
+  private text(): string {
+    return JSON.stringify({ ...this.record, running: this.running() });
   }
 
   async put(): Promise<void> {
-    await this.kv.put(this.key, this.record);
+    await this.kv.put(this.key, this.text());
   }
 
   /** The heartbeat: a failed refresh is retried by the next one. */
   refresh = (): void => {
-    this.kv.put(this.key, this.record).catch(() => {});
+    this.kv.put(this.key, this.text()).catch(() => {});
   };
 
   async remove(): Promise<void> {
@@ -154,8 +165,9 @@ async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerO
 
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
   const concurrency = options.concurrency ?? cpuCount();
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new RangeError(messages.option.concurrency(concurrency));
+  // bounded before connecting: one pull loop and one thread per slot must be allocatable
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+    throw new RangeError(messages.option.concurrency(concurrency, MAX_CONCURRENCY));
   // checked before connecting: a bad --root or --allow never leaves a connection open
   const policy = new WorkerPolicy({
     root: options.root,
@@ -171,7 +183,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let registration: Registration;
   try {
     opened = await openQueues(nc, names, options);
-    registration = new Registration(opened.kv, id, concurrency);
+    registration = new Registration(opened.kv, id, concurrency, () => lifecycle.running);
     await registration.put();
   } catch (error) {
     lifecycle.stopped();

@@ -9,6 +9,12 @@ describe('worker registry entries', () => {
     expect(parseWorkerRecord(good)).toEqual(good);
   });
 
+  it('keeps the batches a worker runs (its heartbeat says, for the dashboard), when valid', () => {
+    expect(parseWorkerRecord({ ...good, running: 3 })).toEqual({ ...good, running: 3 });
+    expect(parseWorkerRecord({ ...good, running: -1 })).toEqual(good);
+    expect(parseWorkerRecord({ ...good, running: 'x' })).toEqual(good);
+  });
+
   it.each([
     ['not an object', 'garbage'],
     ['null', null],

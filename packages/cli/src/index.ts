@@ -4,7 +4,16 @@
  * the exit code (0 success, 1 a task failed, 2 bad usage).
  */
 
-export { glueNegativeValues, parseJobs, parseList } from './args.js';
+export {
+  explainParseError,
+  glueNegativeValues,
+  type Options,
+  optionLabel,
+  type Parsed,
+  parse,
+  parseJobs,
+  parseList,
+} from './args.js';
 export { DEMO_BACKENDS, type DemoArgs, demo, demoTable, parseDemoArgs, WORKLOADS } from './commands/demo.js';
 export { describeBackends, describeCpus, info } from './commands/info.js';
 export { type MapArgs, map, parseMapArgs } from './commands/map.js';
@@ -15,8 +24,11 @@ export {
   type WorkerKind,
   worker,
 } from './commands/worker.js';
+export { shortWorkloadNote, slowStarts, type TimedRun } from './demo-note.js';
 export { countPrimesInRange, primeRanges } from './demo-tasks.js';
-export { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+export { describeError } from './describe-error.js';
+export { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, usageErrorText } from './errors.js';
+export { isInternalFrame } from './internal-frames.js';
 export { type Io, processIo } from './io.js';
 export { type JsonlCall, JsonlError, parseJsonlLine, readJsonl, readLines } from './jsonl.js';
 export { COMMANDS, main, registerLocalBackends } from './main.js';

@@ -1,9 +1,11 @@
 /** The command dispatcher: picks the command, runs it, and turns every outcome into an exit code. */
+import { dashboard } from './commands/dashboard.js';
 import { demo } from './commands/demo.js';
 import { info } from './commands/info.js';
 import { map } from './commands/map.js';
 import { worker } from './commands/worker.js';
-import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { describeError } from './describe-error.js';
+import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, usageErrorText } from './errors.js';
 import { type Io, processIo } from './io.js';
 import { messages } from './messages.js';
 import { USAGES, type UsageName } from './usage.js';
@@ -11,7 +13,7 @@ import { cliVersion } from './version.js';
 
 type Command = (args: readonly string[], io: Io) => Promise<number>;
 
-export const COMMANDS: Readonly<Record<string, Command>> = { demo, map, info, worker };
+export const COMMANDS: Readonly<Record<string, Command>> = { dashboard, demo, map, info, worker };
 
 /** Commands that run tasks locally need the backends `parajob` registers (worker-threads, child-process, threads). */
 const NEEDS_LOCAL_BACKENDS = new Set(['demo', 'map', 'info']);
@@ -33,7 +35,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (command === 'help') {
       const topic = rest[0];
       if (topic !== undefined && !(topic in USAGES && topic !== 'main'))
-        throw new UsageError(messages.usage.unknownCommand(topic), 'main');
+        throw new UsageError(messages.usage.unknownCommand(topic), '');
       io.stdout.write(USAGES[(topic ?? 'main') as UsageName]);
       return EXIT_OK;
     }
@@ -41,9 +43,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.stdout.write(`${cliVersion()}\n`);
       return EXIT_OK;
     }
-    if (command === undefined) throw new UsageError(messages.usage.noCommand(), 'main');
+    if (command === undefined) throw new UsageError(messages.usage.noCommand(), '');
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (run === undefined) throw new UsageError(messages.usage.unknownCommand(command), 'main');
+    if (run === undefined) throw new UsageError(messages.usage.unknownCommand(command), '');
     if (NEEDS_LOCAL_BACKENDS.has(command)) await registerLocalBackends();
     return await run(rest, io);
   } catch (error) {
@@ -53,14 +55,15 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 
 function report(error: unknown, io: Io): number {
   if (error instanceof UsageError) {
-    io.stderr.write(`parajob: ${error.message}\n\n${USAGES[error.usage]}`);
+    io.stderr.write(usageErrorText(error.message, error.command));
     return EXIT_USAGE;
   }
   if (error instanceof CliError) {
     io.stderr.write(`parajob: ${error.message}\n`);
     return error.exitCode;
   }
-  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  io.stderr.write(`${messages.internal(text)}\n`);
+  // a bug of parajob's: its own frames are left out like everywhere else; PARAJOB_DEBUG=1 shows them
+  const full = io.env.PARAJOB_DEBUG === '1' && error instanceof Error && error.stack;
+  io.stderr.write(`${messages.internal(full || describeError(error))}\n`);
   return EXIT_FAILED;
 }

@@ -6,7 +6,13 @@ export const messages = {
   usage: {
     unknownCommand: (name: string) => `unknown command '${name}'`,
     noCommand: () => 'no command given',
-    parse: (detail: string) => detail,
+    // the same hint as the worker commands' (@parajob/remote's flags): one style for every command
+    hint: (program: string) => `run '${program} --help' for the options`,
+    unknownOption: (option: string) => `unknown option '${option}'`,
+    missingValue: (label: string) => `${label} needs a value`,
+    noValue: (label: string) => `${label} takes no value`,
+    dashValue: (label: string, name: string, value: string) =>
+      `${label} needs a value, and '${value}' looks like an option; if it is the value, write --${name}=${value}`,
     jobs: (value: string) =>
       `-j/--jobs must be a non-zero integer (-1: all usable CPUs, -2: all but one, N: N workers), got '${value}'`,
     unexpected: (extra: string[]) => `unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`,
@@ -27,15 +33,30 @@ export const messages = {
       "in-process (the caller's thread): concurrency, not CPU parallelism, so ~1x for CPU-bound work",
     noteWorkerThreads: 'worker_threads: one V8 isolate per worker',
     noteChildProcess: 'forked Node processes: the most isolated local backend',
+    shortWorkload: (
+      sequentialMs: number,
+      slow: ReadonlyArray<{ backend: string; startupMs: number }>,
+      quick: boolean,
+    ) =>
+      `Note: the workload is too short to show the speed-ups: it takes ${(sequentialMs / 1000).toFixed(2)} s sequentially, ` +
+      `while starting the workers took about as long or longer (${slow.map((s) => `${s.backend} ~${(s.startupMs / 1000).toFixed(2)} s`).join(', ')}, ` +
+      'estimated as the time to the first result). ' +
+      (quick
+        ? "Run 'parajob demo' without --quick for a workload that does."
+        : 'Wall times include that start-up.'),
     footer: (cpus: number) =>
       `Speed-up = sequential wall time / backend wall time; wall times include starting the workers. This process may use ${cpus} CPU${cpus === 1 ? '' : 's'} ('parajob info' says why).`,
   },
   map: {
-    needTarget: () => 'map needs MODULE#EXPORT, e.g. parajob map ./tasks.js#square',
+    needTarget: () => 'MODULE#EXPORT is missing, e.g. parajob map ./tasks.js#square',
     emptyModule: (target: string) => `'${target}': the module part before '#' is empty`,
     emptyExport: (target: string) => `'${target}': the export name after '#' is empty`,
     moduleNotFound: (module: string, cwd: string, detail: string) =>
       `cannot find module '${module}' (relative paths are resolved from ${cwd}): ${detail}`,
+    typescript: (module: string, name: string) =>
+      `'${module}' is TypeScript, which Node ${process.versions.node} does not load by itself: run the command with a loader, ` +
+      `e.g. NODE_OPTIONS='--import tsx' parajob map ${module}#${name} (npm install --save-dev tsx), ` +
+      'or compile the module to JavaScript first. Workers inherit the loader.',
     moduleFailed: (module: string, detail: string) => `module '${module}' failed to load: ${detail}`,
     exportMissing: (module: string, name: string, available: readonly string[]) =>
       `module '${module}' has no export '${name}'${available.length ? `; its exports: ${available.join(', ')}` : ' (it exports nothing)'}`,
@@ -48,6 +69,8 @@ export const messages = {
       `line ${line}: the result cannot be written as JSON (${detail}); return plain JSON values (strings, numbers, booleans, null, arrays, objects)`,
     inputUnreadable: (path: string, detail: string) => `cannot read --input '${path}': ${detail}`,
     outputUnwritable: (path: string, detail: string) => `cannot write the output (${path}): ${detail}`,
+    reportUnwritable: (path: string, detail: string) =>
+      `cannot write the run report (--report ${path}): ${detail}; the results were written`,
     failed: (error: string) => `map failed: ${error}`,
   },
   info: {
@@ -66,12 +89,13 @@ export const messages = {
     closed: () => 'the connection closed before the INFO line',
   },
   worker: {
-    needKind: () => "worker needs a kind: 'nats' or 'grpc'",
+    needKind: () => "the kind of worker is missing: 'nats' or 'grpc'",
     unknownKind: (kind: string) => `unknown worker kind '${kind}': use 'nats' or 'grpc'`,
     missing: (kind: string) => {
       const pkg = ADAPTER_PACKAGE[kind] ?? `@parajob/${kind}`;
       return `'parajob worker ${kind}' needs the package ${pkg}, which is not installed: npm install ${pkg} (next to @parajob/cli)`;
     },
   },
-  internal: (error: string) => `parajob: unexpected error: ${error}`,
+  internal: (error: string) =>
+    `parajob: unexpected error (a bug in parajob: please report it at https://github.com/parajob/parajob/issues): ${error}`,
 };

@@ -84,6 +84,9 @@ export async function loadTarget(target: Target, cwd: string): Promise<TaskFunct
   try {
     exports = (await import(url)) as Record<string, unknown>;
   } catch (error) {
+    // Node 20 loads no TypeScript by itself: say how to run the command with a loader
+    if ((error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(url))
+      throw new CliError(messages.map.typescript(target.module, target.exportName), EXIT_USAGE);
     throw new CliError(
       messages.map.moduleFailed(
         target.module,

@@ -47,6 +47,8 @@ describe('parseMapArgs', () => {
         '--backend',
         'threads',
         '--progress',
+        '--report',
+        'run.html',
       ]),
     ).toEqual({
       target: './t.js#f',
@@ -55,6 +57,7 @@ describe('parseMapArgs', () => {
       nJobs: -1,
       backend: 'threads',
       progress: true,
+      report: 'run.html',
     });
   });
   it("defaults: stdin, stdout, all CPUs, the default backend; '-' means stdio", () => {
@@ -65,6 +68,7 @@ describe('parseMapArgs', () => {
       nJobs: -1,
       backend: null,
       progress: false,
+      report: null,
     });
   });
   it('returns null for --help', () => {
@@ -79,7 +83,7 @@ describe('parseMapArgs', () => {
         caught = error;
       }
       expect(caught, JSON.stringify(args)).toBeInstanceOf(UsageError);
-      expect((caught as UsageError).usage).toBe('map');
+      expect((caught as UsageError).command).toBe('map');
     }
   });
 });

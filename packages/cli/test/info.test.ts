@@ -91,7 +91,7 @@ describe('info', () => {
   it('refuses a malformed server address as bad usage', async () => {
     await expect(info(['--servers', 'nats://'], memoryIo())).rejects.toMatchObject({
       name: 'UsageError',
-      usage: 'info',
+      command: 'info',
     });
   });
 });

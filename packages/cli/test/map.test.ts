@@ -76,6 +76,23 @@ describe('map (in-process, sequential backend)', () => {
       expect(io.out()).toBe('');
     });
 
+    it('--report FILE writes the run report: one HTML file with the call and its failing line', async () => {
+      const io = memoryIo('1\n2\n3\n', dir);
+      const code = await map(
+        [join(here, 'fixtures/tasks.mjs#failOnThree'), '--report', 'run.html', ...SEQ],
+        io,
+      );
+      expect(code).toBe(1);
+      const html = await readFile(join(dir, 'run.html'), 'utf8');
+      const run = JSON.parse(/const RUN = (.*);\n/.exec(html)![1]!) as {
+        calls: { error: string | null }[];
+        errors: { taskIndex: number | null }[];
+      };
+      expect(run.calls).toHaveLength(1);
+      expect(run.calls[0]!.error).not.toBeNull();
+      expect(run.errors.map((e) => e.taskIndex)).toEqual([2]);
+    });
+
     it('a missing --input file is exit 2 before anything runs', async () => {
       const error = await map(
         [join(here, 'fixtures/tasks.mjs#square'), '-i', 'absent.jsonl', ...SEQ],

@@ -5,6 +5,7 @@
  *   const ref = client.remote(square).remote(4);       // ObjectRef, at once
  *   await client.get(ref);                             // 16
  */
+import { currentInstrumentation } from '@parajob/core/backend';
 import { isActorClass } from './actor-class.js';
 import { type ActorHandle, actorIdOf, makeActorHandle } from './actor-handle.js';
 import { driverClientIs, setDriverClient } from './context.js';
@@ -80,7 +81,22 @@ export class Client {
       this.engine.submit({ id, fn, args, options: { ...options, numReturns: 'streaming' }, ref, stream });
       return stream;
     }
-    this.engine.submit({ id, fn, args, options, ref, stream: null });
+    // a span per task when tracing is on (@parajob/observe): from submit until its ref settles
+    const observed = currentInstrumentation()?.startCall({
+      callId: id,
+      backend: this.engine.name,
+      nJobs: 1,
+      workers: 1,
+      inCaller: false,
+      mode: 'list',
+      total: 1,
+      depth: 1,
+      kind: 'task',
+    });
+    if (observed) {
+      ref.listen(() => observed.end(ref.state === RefState.Failed ? ref.error : undefined));
+      observed.run(() => this.engine.submit({ id, fn, args, options, ref, stream: null }));
+    } else this.engine.submit({ id, fn, args, options, ref, stream: null });
     return options.numReturns === 1 ? ref : this.split(ref, options.numReturns as number);
   }
 

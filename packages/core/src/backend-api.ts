@@ -19,6 +19,14 @@ export {
   TaskTimeoutError,
   WorkerCrashedError,
 } from './errors.js';
+export {
+  type BatchObserver,
+  type CallInfo,
+  type CallObserver,
+  currentInstrumentation,
+  type Instrumentation,
+  setInstrumentation,
+} from './instrumentation.js';
 export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';
 export { type BackendFactory, registerBackend } from './registry.js';
 export { explainUnsendableResult, type RunBatchOptions, runBatch } from './runtime.js';

@@ -43,6 +43,8 @@ export class TaskBatch {
   readonly table: TaskTable;
   readonly nested: NestedBackend | null;
   readonly depth: number;
+  /** W3C trace context of the batch's span when tracing is on (set by the instrumentation hook). */
+  traceparent: string | undefined = undefined;
   readonly settle: boolean;
   private delayed: readonly Delayed[] | undefined;
 

@@ -65,6 +65,26 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/**
+ * Two copies of @parajob/core whose backend registries are incompatible are loaded in this process
+ * (`npm ls @parajob/core` shows them): backends registered through one cannot be used by the other.
+ */
+export class IncompatibleCoreError extends Error {
+  override name = 'IncompatibleCoreError';
+  /** The registry version of the copy that threw. */
+  readonly version: number;
+  /** The registry version of the copy that created the process's registry first. */
+  readonly otherVersion: number;
+  /** The module URL of that other copy. */
+  readonly otherCopy: string;
+  constructor(message: string, options: { version: number; otherVersion: number; otherCopy: string }) {
+    super(message);
+    this.version = options.version;
+    this.otherVersion = options.otherVersion;
+    this.otherCopy = options.otherCopy;
+  }
+}
+
 /** Thrown into tasks and calls that were cancelled because the call stopped (first error, abort, early exit). */
 export class CallCancelledError extends Error {
   override name = 'CallCancelledError';

@@ -11,6 +11,7 @@ export { type ErrorClass, registerErrorClass } from './error-classes.js';
 export {
   BackendUnavailableError,
   CallCancelledError,
+  IncompatibleCoreError,
   isTaskError,
   SerializationError,
   type TaskError,

@@ -89,6 +89,12 @@ export const messages = {
       `task '${name}' is defined in the program's entry script (${file}). Workers import the module that defines a task, ` +
       'which would run your program again inside every worker. Move the task into its own module ' +
       '(for example tasks.ts next to it) and import it from your program.',
+    bundled: (name: string, file: string) =>
+      `task '${name}' is defined in the program's entry script (${file}), which is a bundle: the bundler merged the ` +
+      "task's module into it, so workers importing that module would run your whole program again. " +
+      'Build each task module as its own entry point (esbuild: entryPoints [main, tasks], splitting: true, ' +
+      "format: 'esm', keepNames: true, parajob packages external): " +
+      'https://github.com/parajob/parajob/blob/main/docs/bundling.md',
     duplicate: (ref: string) =>
       `task '${ref}' is defined twice with different functions; give one of them another name with { name }`,
     parallelWhileImporting: (moduleUrl: string) =>
@@ -120,6 +126,12 @@ export const messages = {
       'Pass plain data (objects, arrays, typed arrays, Map, Set, Date...) and rebuild behaviour inside the task, or use an in-process backend (threads).',
     result: (taskIndex: number, path: string, what: string) =>
       `task ${taskIndex} returned a value whose ${path} is ${what}, which cannot be sent back from the worker (structured clone). Return plain data.`,
+  },
+  registry: {
+    incompatible: (here: string, version: number, other: string, otherVersion: unknown) =>
+      `two incompatible copies of @parajob/core are loaded in this process: ${here} (backend registry version ${version}) ` +
+      `and ${other} (version ${String(otherVersion)}), so backends registered through one cannot run calls of the other. ` +
+      'Install versions of parajob and its @parajob/* packages that use one @parajob/core: `npm ls @parajob/core` shows the copies, `npm dedupe` merges compatible ones.',
   },
   backend: {
     unknown: (name: string, registered: readonly string[]) => {

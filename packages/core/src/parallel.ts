@@ -9,6 +9,7 @@ import { currentScope } from './config.js';
 import type { Delayed } from './delayed.js';
 import { CallCancelledError } from './errors.js';
 import { type PreDispatch, parsePreDispatch, resolvePreDispatch } from './expression.js';
+import { type CallObserver, currentInstrumentation, observedBackend } from './instrumentation.js';
 import { messages } from './messages.js';
 import {
   checkPreferRequire,
@@ -115,6 +116,8 @@ export class Parallel {
   /** Auto-batching kept across this instance's calls: one for the pool, one for nJobs 1 (in the caller). */
   private readonly poolBatching = new AutoBatching();
   private readonly callerBatching = new AutoBatching();
+  /** Calls observed by the instrumentation hook (none unless one is installed). */
+  private readonly observers = new Map<Call, CallObserver>();
 
   constructor(options: ParallelOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -177,6 +180,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'list');
     try {
       return (await call.results()) as ResultOf<D>[];
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -189,6 +195,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'settled');
     try {
       return (await call.results()) as PromiseSettledResult<ResultOf<D>>[];
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -199,6 +208,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'ordered');
     try {
       yield* call.iterate() as AsyncGenerator<ResultOf<D>, void, undefined>;
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -211,6 +223,9 @@ export class Parallel {
     const call = await this.begin(tasks, 'unordered');
     try {
       yield* call.iterate() as AsyncGenerator<ResultOf<D>, void, undefined>;
+    } catch (error) {
+      this.failed(call, error);
+      throw error;
     } finally {
       this.end(call);
     }
@@ -295,11 +310,23 @@ export class Parallel {
           'ParajobWarning',
         );
       }
+      // the global Web Crypto: node:crypto loads at the first call, not when a worker imports parajob
+      const callId = crypto.randomUUID();
+      const knownLength = Array.isArray(tasks) ? tasks.length : null;
+      const observer = currentInstrumentation()?.startCall({
+        callId,
+        backend: backend.name,
+        nJobs: s.nJobs,
+        workers,
+        inCaller,
+        mode,
+        total: knownLength,
+        depth: this.depth + 1,
+      });
       const call = new Call(
         {
-          // the global Web Crypto: node:crypto loads at the first call, not when a worker imports parajob
-          callId: crypto.randomUUID(),
-          backend,
+          callId,
+          backend: observer ? observedBackend(backend, observer) : backend,
           workers,
           inCaller,
           preDispatch,
@@ -307,10 +334,7 @@ export class Parallel {
           batching: this.batching(backend, inCaller),
           timeout: useTimeout ? s.timeout : null,
           signal: s.signal,
-          reporter: (reporter = this.reporter(
-            Array.isArray(tasks) ? tasks.length : null,
-            Number.isFinite(preDispatch) ? preDispatch : 0,
-          )),
+          reporter: (reporter = this.reporter(knownLength, Number.isFinite(preDispatch) ? preDispatch : 0)),
           nested: inCaller ? null : nestedBackendOf(backend),
           depth: this.depth + 1,
           mode,
@@ -320,7 +344,10 @@ export class Parallel {
       );
       if (!inCaller) reporter.print(`Using backend ${backend.name} with ${workers} concurrent workers.`);
       this.running = call;
-      call.start();
+      if (observer) {
+        this.observers.set(call, observer);
+        observer.run(() => call.start());
+      } else call.start();
       return call;
     } catch (error) {
       if (this.running === 'starting') this.running = undefined;
@@ -339,7 +366,17 @@ export class Parallel {
     return inCaller ? this.callerBatching : this.poolBatching;
   }
 
+  /** The call's error, for its observer (before end(), which reports the call as ended). */
+  private failed(call: Call, error: unknown): void {
+    const observer = this.observers.get(call);
+    this.observers.delete(call);
+    observer?.end(error);
+  }
+
   private end(call: Call): void {
     if (this.running === call) this.running = undefined;
+    const observer = this.observers.get(call);
+    this.observers.delete(call);
+    observer?.end(undefined);
   }
 }

@@ -7,6 +7,7 @@ import vm from 'node:vm';
 import { findUncloneable } from './clone-check.js';
 import { runInScope, type Scope } from './config.js';
 import { SerializationError } from './errors.js';
+import { currentInstrumentation } from './instrumentation.js';
 import { messages } from './messages.js';
 import { serializeError } from './serialize-error.js';
 import { TableRun } from './table-run.js';
@@ -136,13 +137,20 @@ function scopeOf(wire: WireBatch): Scope {
 
 /** Runs a batch in a worker and answers in the wire format. Never throws for a task's error. */
 export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): Promise<WireResult> {
-  const size = wire.size;
   let fns: Function[];
   try {
     fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
   } catch (error) {
     return { values: [], error: { pos: 0, error: serializeError(error) } };
   }
+  // checked after the imports above: a task module may be what installs the hook in this worker
+  const hook = wire.traceparent === undefined ? undefined : currentInstrumentation()?.runWorkerBatch;
+  if (hook) return hook(wire, () => runTasks(wire, fns, options));
+  return runTasks(wire, fns, options);
+}
+
+function runTasks(wire: WireBatch, fns: Function[], options: RunBatchOptions): Promise<WireResult> {
+  const size = wire.size;
   return runInScope(scopeOf(wire), async () => {
     const errors: Array<readonly [number, ReturnType<typeof serializeError>]> = [];
     const { onTaskStart, mapArgs } = options;

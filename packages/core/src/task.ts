@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { looksLikeBundle } from './bundle.js';
 import { messages } from './messages.js';
 
 export interface TaskRef {
@@ -69,7 +70,10 @@ export function task<F extends Function>(moduleUrl: string, fn: F, options: { na
   if (!name) throw new TypeError(messages.task.noName());
   const entry = entryScriptUrl();
   if (entry !== undefined && stripExtension(entry) === stripExtension(module)) {
-    throw new Error(messages.task.entryScript(name, fileURLToPath(module)));
+    const file = fileURLToPath(module);
+    throw new Error(
+      looksLikeBundle(module) ? messages.task.bundled(name, file) : messages.task.entryScript(name, file),
+    );
   }
   const key = `${module}#${name}`;
   const existing = byKey.get(key);

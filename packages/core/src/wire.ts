@@ -52,6 +52,8 @@ export interface WireBatch {
   readonly nested: WireNested | null;
   readonly depth: number;
   readonly settle: boolean;
+  /** W3C `traceparent` of the caller's batch span, present only when the caller traces (docs/observability.md). */
+  readonly traceparent?: string;
 }
 
 export interface WireResult {
@@ -131,6 +133,7 @@ export function encodeBatch(batch: TaskBatch): WireBatch {
         : { backend: nested.backend.name, nJobs: nested.nJobs, level: nested.backend.nestingLevel },
     depth: batch.depth,
     settle: batch.settle,
+    ...(batch.traceparent === undefined ? {} : { traceparent: batch.traceparent }),
   };
 }
 

@@ -34,6 +34,17 @@ describe('task()', () => {
     expect(run.stdout).not.toMatch(/unreachable/);
   });
 
+  it('recognises a bundle as the entry script and says how to bundle task modules', () => {
+    const run = spawnSync(process.execPath, [fixture('bundled-entry.mjs')], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /task 'work' is defined in the program's entry script .*bundled-entry\.mjs.*which is a bundle/s,
+    );
+    expect(run.stderr).toMatch(/its own entry point .*keepNames.*docs\/bundling\.md/s);
+    expect(run.stderr).not.toMatch(/Move the task into its own module/);
+    expect(run.stdout).not.toMatch(/unreachable/);
+  });
+
   it('a Parallel call while a worker imports a task module fails at once, explaining why', async () => {
     const { runBatch } = (await import(dist)) as typeof import('../src/backend-api.js');
     const module = new URL('./fixtures/side-effect-tasks.mjs', import.meta.url).href;

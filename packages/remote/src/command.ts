@@ -4,9 +4,10 @@
  * Exit codes: 0 after a clean stop, 1 when startup fails (the message names the flag when a flag
  * is at fault; the adapter has closed its connection), 2 for bad usage (one line plus a hint).
  */
-import { FlagError, type FlagSpec, type FlagValues, helpText, parseFlags } from './flags.js';
+import { FlagError, type FlagSpec, type FlagValues, helpText, parseFlags, stringFlag } from './flags.js';
 import { untilSignal } from './lifecycle.js';
 import { messages } from './messages.js';
+import { type MetricsServer, startMetrics } from './metrics.js';
 
 export interface WorkerCommand {
   /** `worker nats`: used in messages and the help. */
@@ -47,21 +48,31 @@ export async function runWorkerCommand(
   }
   const log = (line: string) => io.stderr.write(`${prefix}: ${line}\n`);
   let worker: Awaited<ReturnType<WorkerCommand['start']>>;
+  let metrics: MetricsServer | undefined;
   try {
+    const address = stringFlag(values, 'metrics');
+    if (address !== undefined) metrics = await startMetrics(address, spec.command.split(' ').at(-1)!);
     worker = await spec.start(values, log);
   } catch (error) {
+    await metrics?.stop();
     if (error instanceof FlagError || error instanceof RangeError) return usageError(error.message);
     log((error as Error).message);
     return 1;
   }
+  if (metrics) log(`metrics on ${metrics.url}/metrics`);
+  if (values['allow-source'] === true) log(messages.flags.allowSourceWarning());
+  // listening before the ready line: a supervisor may signal the moment it reads it
+  const signalled = untilSignal();
   io.stdout.write(`${worker.ready}\n`);
-  const signal = await untilSignal();
+  const signal = await signalled;
   log(`${signal}: finishing running batches, then stopping`);
   try {
     await worker.stop();
   } catch (error) {
     log((error as Error).message);
     return 1;
+  } finally {
+    await metrics?.stop();
   }
   return 0;
 }

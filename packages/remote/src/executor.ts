@@ -21,6 +21,10 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   /** Per-task timeout in ms, counted from each task's start; null for none. */
   readonly timeout: number | null;
+  /** Which delivery of the batch this is (1 the first; more: redelivered), when the transport knows. */
+  readonly attempt?: number;
+  /** When the batch was queued (Date.now() milliseconds, the queue's clock), when the transport knows. */
+  readonly queuedAt?: number;
 }
 
 const CONTEXT: BackendContext = {
@@ -34,6 +38,24 @@ const CONTEXT: BackendContext = {
 /** The answer for a batch that failed before any task ran (refused module, unreadable batch). */
 export function failedBatch(error: unknown): WireResult {
   return { values: [], error: { pos: 0, error: serializeError(error) } };
+}
+
+/** What a worker knows about a batch's way to it (redeliveries, time in the queue). */
+export interface BatchArrival {
+  readonly attempt?: number;
+  readonly queuedAt?: number;
+}
+
+/** Sees every batch a worker runs (`--metrics`): `started` at its start, what it returns at its end. */
+export interface BatchWatcher {
+  started(wire: WireBatch, arrival: BatchArrival): (result: WireResult) => void;
+}
+
+let watcher: BatchWatcher | undefined;
+
+/** Installs (or removes) the process's batch watcher. */
+export function watchBatches(next: BatchWatcher | undefined): void {
+  watcher = next;
 }
 
 export class RemoteExecutor {
@@ -62,7 +84,10 @@ export class RemoteExecutor {
       return failedBatch(error);
     }
     await this.start();
-    return this.pool.runWire(resolved, options, { allowSource: this.policy.allowSource });
+    const ended = watcher?.started(resolved, { attempt: options.attempt, queuedAt: options.queuedAt });
+    const result = await this.pool.runWire(resolved, options, { allowSource: this.policy.allowSource });
+    ended?.(result);
+    return result;
   }
 
   private resolve(fn: WireFunction): WireFunction {

@@ -5,18 +5,29 @@
  * worker command's flags. See docs/security.md.
  */
 export { AllowList, allowMatcher, ROOT_PROJECT } from './allow.js';
+export { unsendableResult } from './answer.js';
 export { type CommandIo, runWorkerCommand, type WorkerCommand } from './command.js';
-export { failedBatch, RemoteExecutor, type RunOptions } from './executor.js';
+export {
+  type BatchArrival,
+  type BatchWatcher,
+  failedBatch,
+  RemoteExecutor,
+  type RunOptions,
+  watchBatches,
+} from './executor.js';
 export {
   DEFAULT_SHUTDOWN_GRACE_MS,
   FlagError,
   type FlagSpec,
   type FlagValues,
   helpText,
+  MAX_CONCURRENCY,
   parseFlags,
   positiveFlag,
   readFlagFile,
+  readTlsFlags,
   stringFlag,
+  type TlsFiles,
   WORKER_FLAGS,
   type WorkerFlags,
   workerFlags,

@@ -3,8 +3,9 @@
  * runs once sequentially and once per local backend, each with a progress bar, then a table
  * shows wall time and speed-up against the sequential run. Every run must find the same count.
  */
-import { cpuCount, delayed, listBackends, Parallel } from '@parajob/core';
+import { cpuCount, delayed, listBackends, Parallel, type ProgressInfo } from '@parajob/core';
 import { parse, parseJobs, parseList } from '../args.js';
+import { shortWorkloadNote, type TimedRun } from '../demo-note.js';
 import { countPrimesInRange, primeRanges } from '../demo-tasks.js';
 import { describeError } from '../describe-error.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
@@ -36,7 +37,7 @@ export interface DemoArgs {
   readonly nJobs: number;
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   quick: { type: 'boolean', short: 'q' },
   backends: { type: 'string' },
   jobs: { type: 'string', short: 'j' },
@@ -61,30 +62,42 @@ export function parseDemoArgs(args: readonly string[]): DemoArgs | null {
   return { quick: values.quick ?? false, backends, nJobs: parseJobs(values.jobs, -1, 'demo') };
 }
 
-interface RunResult {
-  readonly backend: string;
-  readonly workers: number;
-  readonly wallMs: number | null;
+interface RunResult extends TimedRun {
   readonly primes: number | null;
   readonly error: string | null;
 }
 
 async function timedRun(
   backend: string,
-  parallel: Parallel,
   nJobs: number,
   ranges: Array<[number, number]>,
   io: Io,
 ): Promise<RunResult> {
+  // the time to the first finished task estimates the workers' start-up (demo-note.ts)
+  let firstResultMs: number | null = null;
+  const onProgress = (info: ProgressInfo) => {
+    if (firstResultMs === null && info.completed > 0) firstResultMs = info.elapsedMs;
+  };
+  const parallel =
+    backend === 'sequential'
+      ? new Parallel({ nJobs: 1, progress: true, onProgress })
+      : new Parallel({ backend, nJobs, progress: true, onProgress });
   const workers = backend === 'sequential' ? 1 : parallel.backend.effectiveNJobs(nJobs);
   io.stderr.write(`${messages.demo.run(backend, `${workers} worker${workers === 1 ? '' : 's'}`)}\n`);
   const start = performance.now();
   try {
     const counts = await parallel.run(ranges.map(([lo, hi]) => delayed(countPrimesInRange)(lo, hi)));
     const wallMs = performance.now() - start;
-    return { backend, workers, wallMs, primes: counts.reduce((a, b) => a + b, 0), error: null };
+    return {
+      backend,
+      workers,
+      wallMs,
+      firstResultMs,
+      primes: counts.reduce((a, b) => a + b, 0),
+      error: null,
+    };
   } catch (error) {
-    return { backend, workers, wallMs: null, primes: null, error: describeError(error) };
+    return { backend, workers, wallMs: null, firstResultMs, primes: null, error: describeError(error) };
   } finally {
     await parallel.close();
   }
@@ -135,22 +148,12 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
 
   // warm this thread's JIT first, so the sequential baseline (which runs first) is not penalised
   countPrimesInRange(0, 200_000);
-  const results: RunResult[] = [
-    await timedRun('sequential', new Parallel({ nJobs: 1, progress: true }), 1, ranges, io),
-  ];
-  for (const name of backends) {
-    results.push(
-      await timedRun(
-        name,
-        new Parallel({ backend: name, nJobs: a.nJobs, progress: true }),
-        a.nJobs,
-        ranges,
-        io,
-      ),
-    );
-  }
+  const results: RunResult[] = [await timedRun('sequential', 1, ranges, io)];
+  for (const name of backends) results.push(await timedRun(name, a.nJobs, ranges, io));
 
   io.stdout.write(`\n${demoTable(results)}\n\n${messages.demo.footer(cpuCount())}\n`);
+  const note = shortWorkloadNote(results, ranges.length, a.quick);
+  if (note !== null) io.stdout.write(`${note}\n`);
   let exitCode = EXIT_OK;
   const expected = results[0]!.primes;
   for (const r of results) {

@@ -9,7 +9,7 @@ import { parseServerUrl, probeNats, type ServerAddress, summarizeInfo } from '..
 import { INFO_USAGE } from '../usage.js';
 import { cliVersion, packageVersion } from '../version.js';
 
-const OPTIONS = {
+export const OPTIONS = {
   servers: { type: 'string', short: 's', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;

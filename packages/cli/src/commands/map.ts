@@ -21,15 +21,17 @@ interface MapValues {
   jobs?: string;
   backend?: string;
   progress?: boolean;
+  report?: string;
   help?: boolean;
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   input: { type: 'string', short: 'i' },
   output: { type: 'string', short: 'o' },
   jobs: { type: 'string', short: 'j' },
   backend: { type: 'string', short: 'b' },
   progress: { type: 'boolean', short: 'p' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -40,6 +42,8 @@ export interface MapArgs {
   readonly nJobs: number;
   readonly backend: string | null;
   readonly progress: boolean;
+  /** Where to write a run report (docs/observability.md), or null. */
+  readonly report: string | null;
 }
 
 /** The command line of `map`, or null for --help. */
@@ -56,6 +60,7 @@ export function parseMapArgs(args: readonly string[]): MapArgs | null {
     nJobs: parseJobs(values.jobs, -1, 'map'),
     backend: values.backend ?? null,
     progress: values.progress ?? false,
+    report: values.report ?? null,
   };
 }
 
@@ -107,6 +112,9 @@ export async function map(args: readonly string[], io: Io): Promise<number> {
   }
   const fn = await loadTarget(splitTarget(a.target), io.cwd);
   const parallel = createParallel(a);
+  // the call's run report, written when it ends (@parajob/observe, loaded only for --report)
+  const report =
+    a.report === null ? undefined : (await import('@parajob/observe')).recordRun(resolve(io.cwd, a.report));
   const input = await openInput(a.input, io);
   const { out, close } = await openOutput(a.output, io);
 
@@ -166,6 +174,10 @@ export async function map(args: readonly string[], io: Io): Promise<number> {
     exitCode = EXIT_FAILED;
   } finally {
     await parallel.close();
+    await report?.finish().catch((error: Error) => {
+      io.stderr.write(`parajob: ${messages.map.reportUnwritable(a.report!, error.message)}\n`);
+      exitCode = EXIT_FAILED;
+    });
     await close().catch((error: NodeJS.ErrnoException) => {
       outputError ??= error;
     });

@@ -1,0 +1,54 @@
+/**
+ * Tracing of the Ray-like client (@parajob/client, local engine): one `parajob task` span per
+ * `.remote()` call, from submit until its ref settles, with the task's error when it fails.
+ */
+import { context, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { connect } from '@parajob/client';
+import { disableTracing, enableTracing } from '@parajob/observe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failAt } from '../fixtures/observe/tasks.mjs';
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+
+describe('tracing the Ray-like client', () => {
+  beforeAll(async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    await enableTracing({ tracerProvider: provider });
+  });
+  afterAll(() => {
+    disableTracing();
+    context.disable();
+  });
+
+  it('a task is one span from submit until its ref settles, failures included', async () => {
+    const client = await connect();
+    try {
+      const tracer = provider.getTracer('test');
+      await tracer.startActiveSpan('user work', async (span) => {
+        expect(await client.get(client.remote(failAt).remote(3, 7))).toBe(3);
+        await expect(client.get(client.remote(failAt).remote(7, 7))).rejects.toThrow(
+          'input 7 is not allowed',
+        );
+        span.end();
+      });
+    } finally {
+      await client.close();
+    }
+    const spans = exporter.getFinishedSpans();
+    const user = spans.find((s) => s.name === 'user work')!;
+    const tasks = spans.filter((s) => s.name === 'parajob task');
+    expect(tasks).toHaveLength(2);
+    for (const t of tasks) {
+      expect(t.parentSpanContext?.spanId).toBe(user.spanContext().spanId);
+      expect(t.attributes['parajob.tasks.total']).toBe(1);
+    }
+    expect(tasks.filter((t) => t.status.code === SpanStatusCode.ERROR)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The instrumentation hook: how an observer (`@parajob/observe`: traces, metrics, the dashboard)
+ * sees calls and batches without core depending on it. Nothing is installed by default, and then
+ * core pays one `undefined` check per call and per worker batch. Hooks sit at the Parallel/backend
+ * boundary (a call's start and end, each `submit`), not inside the scheduler's loop.
+ */
+import type { ParallelBackend, SubmitOptions } from './backend.js';
+import type { TaskBatch } from './batch.js';
+import type { OutputMode } from './results.js';
+import type { WireBatch, WireResult } from './wire.js';
+
+export interface CallInfo {
+  readonly callId: string;
+  readonly backend: string;
+  /** What the user asked (e.g. -1). */
+  readonly nJobs: number;
+  /** Workers the backend configured (1 when the call runs in the caller). */
+  readonly workers: number;
+  readonly inCaller: boolean;
+  readonly mode: OutputMode;
+  /** The input's length when it is an array, else null. */
+  readonly total: number | null;
+  /** Number of Parallel calls enclosing this one. */
+  readonly depth: number;
+  /** 'task': one Ray-like remote task (a client's `.remote()`), not a Parallel call. */
+  readonly kind?: 'task';
+}
+
+export interface BatchObserver {
+  /** W3C `traceparent` of the batch's span, carried to the worker on the wire (`wire.traceparent`). */
+  readonly traceparent?: string;
+  /** Runs `submit` (in the batch's trace context, for in-process backends). */
+  run<T>(fn: () => T): T;
+  /**
+   * The batch settled: `error` undefined when it succeeded, `values` its results then (in
+   * `runSettled` calls, a failed task's slot holds a TaskFailure marker).
+   */
+  end(error: unknown, values?: ArrayLike<unknown>): void;
+}
+
+export interface CallObserver {
+  /** Runs the call's start (so its async work inherits the call's trace context). */
+  run<T>(fn: () => T): T;
+  /** One batch is submitted to the backend (not called for calls run in the caller). */
+  batch(batch: TaskBatch): BatchObserver;
+  /** The call ended: `error` undefined when it succeeded or was left early. */
+  end(error: unknown): void;
+}
+
+export interface Instrumentation {
+  /** A Parallel call starts; return undefined to ignore it. */
+  startCall(info: CallInfo): CallObserver | undefined;
+  /** Worker side: a batch that carries a trace context runs (any backend's worker, via runBatch). */
+  runWorkerBatch?(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
+}
+
+let installed: Instrumentation | undefined;
+
+/** Installs (or, with undefined, removes) the process's instrumentation; returns the previous one. */
+export function setInstrumentation(next: Instrumentation | undefined): Instrumentation | undefined {
+  const previous = installed;
+  installed = next;
+  return previous;
+}
+
+export function currentInstrumentation(): Instrumentation | undefined {
+  return installed;
+}
+
+/**
+ * The backend as a call sees it when observed: `submit` reports each batch, everything else is the
+ * backend itself (methods bound to it, so its own state stays its own).
+ */
+export function observedBackend(backend: ParallelBackend, observer: CallObserver): ParallelBackend {
+  const submit = (batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>> => {
+    const seen = observer.batch(batch);
+    if (seen.traceparent !== undefined) batch.traceparent = seen.traceparent;
+    let promise: Promise<ArrayLike<unknown>>;
+    try {
+      promise = seen.run(() => backend.submit(batch, options));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    return promise.then(
+      (values) => {
+        seen.end(undefined, values);
+        return values;
+      },
+      (error: unknown) => {
+        seen.end(error);
+        throw error;
+      },
+    );
+  };
+  return new Proxy(backend, {
+    get(target, key) {
+      if (key === 'submit') return submit;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

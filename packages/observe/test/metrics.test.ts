@@ -1,0 +1,154 @@
+import { delayed, Parallel } from '@parajob/core';
+import { encodeBatch, runBatch, TaskBatch } from '@parajob/core/backend';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  metrics,
+  ParajobMetrics,
+  serveWorkerMetrics,
+  stopMetrics,
+  workerBatchWatcher,
+} from '../src/index.js';
+import { parseExposition, value } from '../src/testing.js';
+import { double, failOn } from './fixtures/tasks.mjs';
+import { InlineBackend } from './helpers.js';
+
+afterEach(() => stopMetrics());
+
+describe('driver metrics()', () => {
+  it('counts calls, batches and tasks by outcome, with durations, in valid exposition text', async () => {
+    const registry = metrics();
+    registry.resetMetrics();
+    await new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 4 }).run(
+      Array.from({ length: 12 }, (_, i) => delayed(double)(i)),
+    );
+    await expect(
+      new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 1 }).run(
+        [0, 1, 2].map((i) => delayed(failOn)(i, 0)),
+      ),
+    ).rejects.toThrow(RangeError);
+    const e = parseExposition(await registry.metrics());
+    const b = { backend: 'inline', role: 'driver' };
+    expect(e.types.get('parajob_tasks_total')).toBe('counter');
+    expect(e.types.get('parajob_batch_duration_seconds')).toBe('histogram');
+    expect(value(e, 'parajob_calls_total', { ...b, outcome: 'completed' })).toBe(1);
+    expect(value(e, 'parajob_calls_total', { ...b, outcome: 'failed' })).toBe(1);
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'completed' })).toBeGreaterThanOrEqual(12);
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'failed' })).toBe(1);
+    expect(value(e, 'parajob_batches_total', { ...b, outcome: 'failed' })).toBe(1);
+    const batches =
+      value(e, 'parajob_batches_total', { ...b, outcome: 'completed' }) +
+      value(e, 'parajob_batches_total', { ...b, outcome: 'failed' });
+    expect(value(e, 'parajob_batch_duration_seconds_count', b)).toBe(batches);
+    expect(value(e, 'parajob_batch_duration_seconds_bucket', { ...b, le: '+Inf' })).toBe(batches);
+    expect(value(e, 'parajob_calls_in_flight', b)).toBe(0);
+    expect(value(e, 'parajob_tasks_in_flight', b)).toBe(0);
+    // the process metrics: RSS and event-loop delay
+    expect(value(e, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(e.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+  });
+
+  it('counts the failed tasks of runSettled calls', async () => {
+    const registry = metrics();
+    registry.resetMetrics();
+    const settled = await new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 3 }).runSettled(
+      Array.from({ length: 6 }, (_, i) => delayed(failOn)(i, 4)),
+    );
+    expect(settled.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    const e = parseExposition(await registry.metrics());
+    const b = { backend: 'inline', role: 'driver' };
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'completed' })).toBe(5);
+    expect(value(e, 'parajob_tasks_total', { ...b, outcome: 'failed' })).toBe(1);
+    expect(value(e, 'parajob_calls_total', { ...b, outcome: 'completed' })).toBe(1);
+  });
+
+  it('stops counting after stopMetrics(), keeps the values, and resumes on the same registry', async () => {
+    const registry = metrics();
+    const calls = async () =>
+      value(parseExposition(await registry.metrics()), 'parajob_calls_total', {
+        backend: 'inline',
+        outcome: 'completed',
+      });
+    const before = await calls();
+    stopMetrics();
+    await new Parallel({ nJobs: 2, backend: new InlineBackend() }).run([delayed(double)(1)]);
+    expect(await calls()).toBe(before);
+    expect(metrics()).toBe(registry);
+    await new Parallel({ nJobs: 2, backend: new InlineBackend() }).run([delayed(double)(1)]);
+    expect(await calls()).toBe(before + 1);
+  });
+});
+
+describe('worker metrics server', () => {
+  it('serves /metrics over HTTP, fed by the batches a worker runs', async () => {
+    const server = await serveWorkerMetrics('127.0.0.1:0', 'test');
+    try {
+      for (const [first, bad] of [
+        [0, -1],
+        [10, 12],
+      ] as const) {
+        const batch = new TaskBatch({
+          callId: 'c1',
+          firstIndex: first,
+          tasks: Array.from({ length: 5 }, (_, i) => delayed(failOn)(first + i, bad)),
+          nested: null,
+          depth: 1,
+          settle: false,
+        });
+        const wire = encodeBatch(batch);
+        const ended = server.observer.started(wire);
+        ended(await runBatch(wire));
+      }
+      const res = await fetch(`${server.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      const e = parseExposition(await res.text());
+      const w = { backend: 'test', role: 'worker' };
+      expect(value(e, 'parajob_batches_total', { ...w, outcome: 'completed' })).toBe(1);
+      expect(value(e, 'parajob_batches_total', { ...w, outcome: 'failed' })).toBe(1);
+      // 5 of the first batch, 2 before the failure in the second
+      expect(value(e, 'parajob_tasks_total', { ...w, outcome: 'completed' })).toBe(7);
+      expect(value(e, 'parajob_tasks_total', { ...w, outcome: 'failed' })).toBe(1);
+      expect(value(e, 'parajob_task_duration_seconds_count', w)).toBe(2);
+      expect((await fetch(`${server.url}/other`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a bad address with a message naming --metrics', async () => {
+    await expect(serveWorkerMetrics('localhost:99999', 'test')).rejects.toThrow(
+      /--metrics "localhost:99999"/,
+    );
+  });
+
+  it('a watcher counts redeliveries and the time a batch waited in the queue', async () => {
+    const m = new ParajobMetrics('worker');
+    const watcher = workerBatchWatcher(m, 'nats');
+    watcher.started({ size: 1 } as never, { attempt: 1, queuedAt: Date.now() - 1_500 })({
+      values: [1],
+    } as never);
+    watcher.started({ size: 1 } as never, { attempt: 2, queuedAt: Date.now() + 60_000 })({
+      values: [1],
+    } as never);
+    const e = parseExposition(await m.text());
+    const w = { backend: 'nats', role: 'worker' };
+    expect(value(e, 'parajob_redeliveries_total', w)).toBe(1);
+    expect(value(e, 'parajob_queue_wait_seconds_count', w)).toBe(2);
+    // 1.5 s and, for a queue clock ahead of this host's, 0 (skew is not time)
+    expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeGreaterThanOrEqual(1.5);
+    expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeLessThan(30);
+    expect(value(e, 'parajob_queue_wait_seconds_bucket', { ...w, le: '1' })).toBe(1);
+  });
+
+  it('a watcher counts settled batches per failed task', () => {
+    const m = new ParajobMetrics('worker');
+    const watcher = workerBatchWatcher(m, 'x');
+    const end = watcher.started({ size: 4 } as never);
+    end({ values: [], errors: [[1, { ctor: 'Error', name: 'Error', message: 'a', props: {} }]] } as never);
+    return m.text().then((text) => {
+      const e = parseExposition(text);
+      expect(value(e, 'parajob_tasks_total', { backend: 'x', outcome: 'completed' })).toBe(3);
+      expect(value(e, 'parajob_tasks_total', { backend: 'x', outcome: 'failed' })).toBe(1);
+    });
+  });
+});
