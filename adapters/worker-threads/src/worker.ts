@@ -11,13 +11,9 @@ import {
   type WireResult,
 } from '@parajob/core/backend';
 import { StrayErrors } from '@parajob/core/internal';
-<<<<<<< HEAD
-import { overLimit, type RecycleTask, retire } from './recycle.js';
-import { cloneFailure } from './result-check.js';
-=======
 import { messages } from './messages.js';
+import { overLimit, type RecycleTask, retire } from './recycle.js';
 import { cloneFailure, MAX_RESULT_DEPTH, TOO_DEEP, tooDeep } from './result-check.js';
->>>>>>> main
 import { StatusSlot } from './status-slot.js';
 
 export interface WorkerTask {
@@ -79,10 +75,6 @@ async function runWire(
   return explainUnsendableResult(wire, result, failure);
 }
 
-<<<<<<< HEAD
-/** A no-op task: submitting it makes piscina start a thread for batches waiting in its queue (pool.ts keepStaffed). */
-export function wake(): void {}
-=======
 /** The answer with each value nested too deep to post replaced by a SerializationError, or undefined if none is. */
 function refuseTooDeep(wire: WireBatch, result: WireResult): WireResult | undefined {
   const values = [...result.values];
@@ -104,4 +96,6 @@ function refuseTooDeep(wire: WireBatch, result: WireResult): WireResult | undefi
   }
   return errors.length > (result.errors?.length ?? 0) ? { ...result, values, errors } : undefined;
 }
->>>>>>> main
+
+/** A no-op task: submitting it makes piscina start a thread for batches waiting in its queue (pool.ts keepStaffed). */
+export function wake(): void {}
