@@ -24,6 +24,7 @@ import { validateConnectionOptions } from './connection.js';
 import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { H } from './names.js';
+import { ServerOutage, untilServerBack } from './outage.js';
 import type { ConsumerSettings } from './resources.js';
 import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
@@ -183,7 +184,24 @@ export class NatsBackend extends BackendBase {
     }
   }
 
-  async submit(batch: TaskBatch, { signal, timeout }: SubmitOptions): Promise<ArrayLike<unknown>> {
+  async submit(batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>> {
+    try {
+      return await this.submitOnce(batch, options);
+    } catch (error) {
+      if (!(error instanceof ServerOutage)) throw error;
+      // typed, and naming the batch's first task: the server stayed away longer than the bound
+      throw new WorkerCrashedError(`task ${batch.firstIndex}: ${error.message}`, {
+        taskIndex: batch.firstIndex,
+        exitReason: 'SERVER_UNAVAILABLE',
+        cause: error,
+      });
+    }
+  }
+
+  private async submitOnce(
+    batch: TaskBatch,
+    { signal, timeout }: SubmitOptions,
+  ): Promise<ArrayLike<unknown>> {
     if (signal.aborted) throw cancelReason(signal);
     const state = await this.callState(batch.callId, signal);
     const { session, token, uploads } = state;
@@ -245,10 +263,15 @@ export class NatsBackend extends BackendBase {
       const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
       const sent = session.send(token, out.batchId, out.body, out.extra, signal);
       const delivery = await Promise.race([sent, state.aborted]);
-      const decoded = await decodeDelivery(delivery, session.store);
+      // reading a result's large values is repeatable: ride out a restart (outage.ts)
+      const decoded = await untilServerBack(
+        `reading the result of batch ${out.batchId}`,
+        () => decodeDelivery(delivery, session.store),
+        () => signal.aborted,
+      );
       state.resultBlobs.push(...decoded.blobs);
       if (decoded.kind !== 'abandoned' || round >= RESENDS) return decoded;
-      await session.refresh();
+      await untilServerBack('refreshing the session record', () => session.refresh());
     }
   }
 

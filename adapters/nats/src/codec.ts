@@ -7,6 +7,7 @@
 import v8 from 'node:v8';
 import type { ObjectStore } from '@nats-io/obj';
 import { type BufferLike, replaceLargeBuffers, restoreBuffers } from '@parajob/core/backend';
+import { untilServerBack } from './outage.js';
 
 const BLOB = '__parajobBlob';
 
@@ -82,7 +83,12 @@ export class BlobUploads {
         const name = `${this.prefix}.${this.counter++}`;
         const type = Buffer.isBuffer(buffer) ? 'Buffer' : (buffer as object).constructor.name;
         const bytes = bytesOf(buffer);
-        seen = { ref: { [BLOB]: name, type }, upload: store().then((os) => os.putBlob({ name }, bytes)) };
+        seen = {
+          ref: { [BLOB]: name, type },
+          upload: untilServerBack(`uploading the large value ${name}`, () =>
+            store().then((os) => os.putBlob({ name }, bytes)),
+          ),
+        };
         this.seen.set(buffer, seen);
         this.names.push(name);
       }
@@ -98,7 +104,9 @@ export class BlobUploads {
   /** Uploads a whole body that does not fit in one message. */
   async putBody(name: string, body: Uint8Array, store: () => Promise<ObjectStore>): Promise<void> {
     this.names.push(name);
-    await (await store()).putBlob({ name }, body);
+    await untilServerBack(`uploading the batch body ${name}`, async () =>
+      (await store()).putBlob({ name }, body),
+    );
   }
 }
 

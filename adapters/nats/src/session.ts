@@ -20,6 +20,7 @@ import { type NatsConnectionOptions, openConnection, serversText } from './conne
 import { SessionBeacon } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names, namesFor } from './names.js';
+import { isOutage, untilServerBack } from './outage.js';
 import {
   type ConsumerSettings,
   DEFAULT_MAX_ATTEMPTS,
@@ -42,10 +43,8 @@ interface Pending {
   seq?: number;
 }
 
-/** How long a publish is retried (server restarting, reconnecting) before the batch fails. */
-const PUBLISH_RETRY_MS = 60_000;
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A driver connecting while the server restarts retries this long (a wrong URL fails after it). */
+const CONNECT_RETRY_MS = 5_000;
 
 export class DriverSession {
   readonly id = nuid.next();
@@ -70,7 +69,7 @@ export class DriverSession {
   }
 
   static async open(options: SessionOptions): Promise<DriverSession> {
-    const nc = await openConnection(options, 'parajob-driver');
+    const nc = await connectRiding(options);
     try {
       let jsm: JetStreamManager;
       try {
@@ -192,33 +191,18 @@ export class DriverSession {
     const p: Pending = { call, resolve };
     this.pending.set(batchId, p);
     try {
-      const deadline = Date.now() + PUBLISH_RETRY_MS;
-      for (;;) {
-        try {
-          const ack = await this.js.publish(this.names.tasks(call), body, {
-            msgID: batchId,
-            headers: h,
-            timeout: 5_000,
-          });
-          if (this.pending.get(batchId) === p) {
-            p.seq = ack.seq;
-            this.bySeq.set(ack.seq, batchId);
-          } else {
-            // its call was cancelled while this publish was in flight
-            void this.deleteMessage(this.names.tasksStream, ack.seq);
-          }
-          break;
-        } catch (error) {
-          // the server is restarting or we are reconnecting: the message id makes a retry safe
-          if (
-            signal.aborted ||
-            this.closed ||
-            Date.now() > deadline ||
-            /max_payload|permission/i.test(String(error))
-          )
-            throw error;
-          await delay(250);
-        }
+      // the server is restarting or we are reconnecting: the message id makes a retry safe
+      const ack = await untilServerBack(
+        `publishing batch ${batchId}`,
+        () => this.js.publish(this.names.tasks(call), body, { msgID: batchId, headers: h, timeout: 5_000 }),
+        () => signal.aborted || this.closed,
+      );
+      if (this.pending.get(batchId) === p) {
+        p.seq = ack.seq;
+        this.bySeq.set(ack.seq, batchId);
+      } else {
+        // its call was cancelled while this publish was in flight
+        void this.deleteMessage(this.names.tasksStream, ack.seq);
       }
     } catch (error) {
       this.forget(batchId, p);
@@ -296,6 +280,21 @@ export class DriverSession {
     this.bySeq.clear();
     await this.beacon?.close();
     await this.nc.close().catch(() => {});
+  }
+}
+
+/** Connects, retrying for CONNECT_RETRY_MS while the server does not answer (restarting): not on refusals. */
+async function connectRiding(options: SessionOptions): Promise<NatsConnection> {
+  const deadline = Date.now() + CONNECT_RETRY_MS;
+  for (;;) {
+    try {
+      return await openConnection(options, 'parajob-driver');
+    } catch (error) {
+      const cause = (error as Error).cause;
+      if (Date.now() > deadline || !(isOutage(cause) || /refused|ECONNREFUSED/i.test(String(cause))))
+        throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
