@@ -91,6 +91,8 @@ async function oneCall(backend, rig) {
     bump(stats.outcomes.rejected, outcome.error?.name ?? typeof outcome.error);
   else stats.outcomes.resolved++;
   const problems = problemsOf(s, outcome);
+  // an untyped error's stack says where it came from (replay with the same --seed)
+  if (problems.some((p) => p.startsWith('untyped'))) log(`untyped error: ${outcome.error?.stack}`);
   record(problems.map((p) => `${p} [${backend} ${s.mode} batch ${s.batchSize}]`));
 }
 

@@ -71,13 +71,25 @@ export class DriverSession {
   static async open(options: SessionOptions): Promise<DriverSession> {
     const nc = await connectRiding(options);
     try {
-      let jsm: JetStreamManager;
-      try {
-        jsm = await jetstreamManager(nc);
-      } catch (error) {
-        throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
-      }
-      const session = new DriverSession(nc, jetstream(nc), jsm, options);
+      // connected, but JetStream may still be recovering from a restart: ride it out (outage.ts)
+      return await untilServerBack('opening the driver session', () => DriverSession.setUp(nc, options));
+    } catch (error) {
+      await nc.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Streams, record, results consumer; on failure, stops what it started (the caller may try again). */
+  private static async setUp(nc: NatsConnection, options: SessionOptions): Promise<DriverSession> {
+    let jsm: JetStreamManager;
+    try {
+      jsm = await jetstreamManager(nc);
+    } catch (error) {
+      if (isOutage(error)) throw error;
+      throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
+    }
+    const session = new DriverSession(nc, jetstream(nc), jsm, options);
+    try {
       // a driver never changes the consumer's settings once it exists: they are the cluster's
       await ensureQueues(jsm, session.names, options, 'driver');
       // the record goes first: workers drop batches of sessions without one
@@ -86,7 +98,7 @@ export class DriverSession {
       session.watchAdvisories();
       return session;
     } catch (error) {
-      await nc.close().catch(() => {});
+      await session.beacon?.close().catch(() => {});
       throw error;
     }
   }
