@@ -61,6 +61,8 @@ interface Outgoing {
 const DEFAULT_WORKER_WAIT_MS = 10_000;
 /** Times a batch answered 'abandoned' is sent again before it fails. */
 const RESENDS = 2;
+/** Times a batch handed back by stopping workers is sent again before it fails (a bound, not a policy). */
+const HAND_BACKS = 50;
 
 export class NatsBackend extends BackendBase {
   readonly name = 'nats';
@@ -250,15 +252,17 @@ export class NatsBackend extends BackendBase {
    * record had expired (the driver's event loop stalled, or the server was away, for longer than
    * the record's TTL): the record is put again and the batch sent once more under a new id (the
    * old id's result slot holds the 'abandoned' answer), so a live driver does not lose work to
-   * its own silence. After RESENDS such answers in a row the batch fails with an error saying why.
+   * its own silence. After RESENDS such answers the batch fails with an error saying why. A batch
+   * handed back by a stopping worker is sent again the same way (up to HAND_BACKS times).
    */
   private async exchange(
     state: CallState,
     batchId: string,
     message: (batchId: string) => Promise<Outgoing>,
     signal: AbortSignal,
-  ): Promise<Decoded> {
+  ): Promise<Exclude<Decoded, { kind: 'handedBack' }>> {
     const { session, token } = state;
+    let abandoned = 0;
     for (let round = 0; ; round++) {
       const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
       const sent = session.send(token, out.batchId, out.body, out.extra, signal);
@@ -270,7 +274,12 @@ export class NatsBackend extends BackendBase {
         () => signal.aborted,
       );
       state.resultBlobs.push(...decoded.blobs);
-      if (decoded.kind !== 'abandoned' || round >= RESENDS) return decoded;
+      // a stopping worker gave it back: not a failure, send it again (a fresh delivery count)
+      if (decoded.kind === 'handedBack') {
+        if (round >= HAND_BACKS) throw new Error(messages.driver.handedBack(HAND_BACKS));
+        continue;
+      }
+      if (decoded.kind !== 'abandoned' || abandoned++ >= RESENDS) return decoded;
       await untilServerBack('refreshing the session record', () => session.refresh());
     }
   }

@@ -46,6 +46,9 @@ export const messages = {
     maxDeliveries: (attempts: number) =>
       `the batch was delivered ${attempts} time(s) and no worker finished it (every attempt ended with the worker process dying or vanishing)`,
     closed: () => 'this NATS backend was terminated; create a new one',
+    handedBack: (times: number) =>
+      `the batch was handed back ${times} times by workers that were stopping (SIGTERM/SIGINT) before it could finish: ` +
+      'workers are being restarted faster than a batch runs. Let workers finish (raise --shutdown-grace) or stop restarting them, then run the call again',
     outage: (what: string, boundMs: number, detail: string) =>
       `the NATS server did not answer for ${boundMs} ms while ${what} (${detail}): it is down, restarting for longer than that, or unreachable. ` +
       'Check that nats-server is running (with -js) and reachable, then run the call again',

@@ -16,6 +16,12 @@ export type ResultBody =
   /** A worker saw the batch delivered more times than allowed: earlier attempts all died. */
   | { readonly kind: 'crashed'; readonly attempts: number }
   | { readonly kind: 'cancelled' }
+  /**
+   * A stopping worker (SIGTERM/SIGINT) gave the batch back, before it ran or when its shutdown
+   * grace ran out: not a crash, so the driver sends it again as a new message (its delivery
+   * count starts over) instead of the worker nak-ing it (a nak counts towards max deliveries).
+   */
+  | { readonly kind: 'handedBack' }
   /** A worker dropped the batch: its driver session's record had expired (see liveness.ts). */
   | { readonly kind: 'abandoned' };
 

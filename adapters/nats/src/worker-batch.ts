@@ -92,7 +92,7 @@ export class BatchHandler {
       return;
     }
     if (!this.ctx.lifecycle.begin()) {
-      m.nak();
+      await this.handBack(m, envelope);
       return;
     }
     try {
@@ -159,7 +159,7 @@ export class BatchHandler {
         queuedAt: Math.floor(m.info.timestampNanos / 1e6),
       });
       const stopped = signal.reason as StopReason | undefined;
-      if (stopped === 'shutdown') m.nak();
+      if (stopped === 'shutdown') await this.handBack(m, e);
       else if (stopped === 'cancelled') m.term();
       else {
         await this.ctx.publisher.publish(answer({ kind: 'result', result }), task.wire as WireBatch);
@@ -169,6 +169,27 @@ export class BatchHandler {
       clearInterval(working);
       done();
     }
+  }
+
+  /**
+   * Gives a batch back without running it to its end (this worker is stopping). Its driver is told
+   * and sends it again as a new message, and this delivery is terminated: a nak would count it
+   * towards the batch's max deliveries, which are for deliveries that died with their worker.
+   * When the answer cannot be published (the server is away), nak: a redelivery follows.
+   */
+  private async handBack(m: JsMsg, e: Envelope): Promise<void> {
+    try {
+      await this.ctx.publisher.publish({
+        subject: e.reply,
+        batchId: e.batchId,
+        attempt: e.attempt,
+        body: { kind: 'handedBack' },
+      });
+    } catch {
+      m.nak();
+      return;
+    }
+    m.term();
   }
 
   /**
