@@ -14,6 +14,7 @@ import { BlobError, fetchBody, restoreBlobs, unpack } from './codec.js';
 import type { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names } from './names.js';
+import { untilServerBack } from './outage.js';
 import { DEFAULT_MAX_ATTEMPTS } from './resources.js';
 import type { TaskBody } from './result.js';
 import type { RunningBatches, StopReason } from './worker-cancels.js';
@@ -138,18 +139,28 @@ export class BatchHandler {
       m.term();
       return;
     }
-    const task = await this.decode(m, e);
+    // tells the server the batch is alive (while its values are read, then while it runs), so a
+    // long batch, or one whose values wait out a server restart, is not redelivered after the ack wait
+    const working = setInterval(
+      () => m.working(),
+      Math.min(Math.max(this.ctx.ackWaitMs / 3, 100), 2 ** 31 - 1),
+    );
+    try {
+      await this.decodeAndRun(m, e, answer);
+    } finally {
+      clearInterval(working);
+    }
+  }
+
+  private async decodeAndRun(m: JsMsg, e: Envelope, answer: (body: Answer['body']) => Answer): Promise<void> {
+    // a server restart while the values are read is waited out (outage.ts), not a hand-back
+    const task = await untilServerBack(`reading batch ${e.batchId}`, () => this.decode(m, e));
     if (task instanceof Error) {
       await this.ctx.publisher.publish(answer({ kind: 'result', result: failedBatch(task) }));
       await m.ackAck().catch(() => m.ack());
       return;
     }
     const { signal, done } = this.ctx.running.start(e.call);
-    // tells the server the batch is alive, so a long batch is not redelivered after the ack wait
-    const working = setInterval(
-      () => m.working(),
-      Math.min(Math.max(this.ctx.ackWaitMs / 3, 100), 2 ** 31 - 1),
-    );
     try {
       const result = await this.ctx.executor.run(task.wire, {
         signal,
@@ -166,7 +177,6 @@ export class BatchHandler {
         await m.ackAck().catch(() => m.ack());
       }
     } finally {
-      clearInterval(working);
       done();
     }
   }
