@@ -13,6 +13,11 @@ export type ToWorker =
       readonly refs: boolean;
       /** Items the stream may run ahead of its consumer; 0 when not a stream. */
       readonly window: number;
+      /**
+       * Pipelined: the thread queues it and starts it once none of its tasks holds the CPU (the
+       * previous one answered or blocked in get), without a round trip to the main thread.
+       */
+      readonly queued: boolean;
     }
   | {
       readonly t: 'actor';
