@@ -23,7 +23,7 @@ import type { ObjectRef } from '../object-ref.js';
 import { DEFAULT_TASK_OPTIONS, retriesError, type WireTaskOptions } from '../options.js';
 import { shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
-import { whenArgsReady } from './deps.js';
+import { hasPendingRef, resolved, whenArgsReady } from './deps.js';
 import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
@@ -98,6 +98,9 @@ export class LocalEngine implements ClientEngine {
     });
     this.objects.actors = this.actors;
   }
+
+  /** Tasks sent into a thread's pipeline so far (for tests and diagnostics). */
+  pipelinedTasks = 0;
 
   /** Objects held for workers (for tests and diagnostics: it must not grow with finished work). */
   get heldObjects(): number {
@@ -202,6 +205,16 @@ export class LocalEngine implements ClientEngine {
         close: () => this.cancel(id, { force: false, recursive: true }),
       };
     }
+    if (!hasPendingRef(args)) {
+      // the path of most tasks: no closures to wait with
+      const r = resolved(args);
+      if ('failed' in r) this.finish(task, { ok: false, error: r.failed.error });
+      else {
+        task.values = r.values;
+        this.enqueue(task);
+      }
+      return;
+    }
     whenArgsReady(
       args,
       (values) => {
@@ -232,6 +245,7 @@ export class LocalEngine implements ClientEngine {
     for (let worker = this.pipelineRoom(); worker !== undefined; worker = this.pipelineRoom()) {
       const task = this.pool.nextOfShape(PLAIN_SHAPE, this.isQueued);
       if (task === undefined) return;
+      this.pipelinedTasks++;
       this.dispatch(task, worker, true);
     }
   }
@@ -251,7 +265,8 @@ export class LocalEngine implements ClientEngine {
     worker.begin();
     const { value, refs } = this.objects.encode(task.values);
     const window = task.stream === null ? 0 : task.options.generatorBackpressure;
-    worker.post({ t: 'run', id: task.id, fn: task.fn, args: value as unknown[], refs, window, queued });
+    const fn = worker.functionId(task.fn);
+    worker.post({ t: 'run', id: task.id, fn, args: value as unknown[], refs, window, queued });
   }
 
   private leastBusy(): WorkerHandle {

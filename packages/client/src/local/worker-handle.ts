@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SerializationError } from '@parajob/core';
-import { serializeError } from '@parajob/core/backend';
+import { serializeError, type WireFunction } from '@parajob/core/backend';
 import { findUncloneable } from '@parajob/core/internal';
 import { messages } from '../messages.js';
 import { eachMessage, Outbox } from './outbox.js';
@@ -31,6 +31,8 @@ export class WorkerHandle {
   /** When this thread last answered a task (performance.now()): a thread that answers often gets a pipeline. */
   lastDone = Number.NEGATIVE_INFINITY;
   private readonly outbox: Outbox<ToWorker>;
+  /** Task functions this thread was sent, by their (cached) wire form. */
+  private readonly functions = new Map<WireFunction, number>();
 
   constructor(
     resources: Readonly<Record<string, number>>,
@@ -62,6 +64,16 @@ export class WorkerHandle {
     this.worker.unref();
   }
 
+  /** The number of `wire` on this thread, defining it there the first time. */
+  functionId(wire: WireFunction): number {
+    let id = this.functions.get(wire);
+    if (id === undefined) {
+      this.functions.set(wire, (id = this.functions.size));
+      this.post({ t: 'define', fn: id, wire });
+    }
+    return id;
+  }
+
   /** Sends at the end of this turn, with everything else posted in it (one message). */
   post(message: ToWorker): void {
     if (this.state === WorkerState.Alive) this.outbox.post(message);
@@ -73,6 +85,7 @@ export class WorkerHandle {
    * that error instead.
    */
   private unsendable(message: ToWorker, cause: unknown, answer: (message: FromWorker) => void): void {
+    if (message.t === 'define') throw cause;
     const value = 'args' in message ? message.args : 'value' in message ? message.value : undefined;
     const where = 'args' in message ? 'args' : 'value';
     const found = findUncloneable(value, where);

@@ -42,6 +42,8 @@ export class WorkerRuntime {
   private readonly running = new Map<string, Running>();
   /** Resolved task functions by module and name: later runs call them synchronously. */
   private readonly functions = new Map<string, Function>();
+  /** Task functions the main thread defined here, by number. */
+  private readonly defined: WireFunction[] = [];
   private readonly engine: WorkerEngine;
   private readonly client: Client;
   private actor: ActorHost | undefined;
@@ -61,6 +63,9 @@ export class WorkerRuntime {
 
   handle(message: ToWorker): void {
     switch (message.t) {
+      case 'define':
+        this.defined[message.fn] = message.wire;
+        return;
       case 'run':
         if (message.queued) {
           this.queue.push(message);
@@ -104,13 +109,14 @@ export class WorkerRuntime {
 
   private run(message: Extract<ToWorker, { t: 'run' }>): void {
     this.holding.add(message.id);
-    const fn = this.functions.get(functionKey(message.fn));
+    const wire = this.defined[message.fn]!;
+    const fn = this.functions.get(functionKey(wire));
     if (fn !== undefined)
-      void this.execute(message.id, message.fn.module, message.window, () => fn(...this.args(message)));
+      void this.execute(message.id, wire.module, message.window, () => fn(...this.args(message)));
     else
-      void this.execute(message.id, message.fn.module, message.window, async () => {
-        const resolved = await resolveFunction(message.fn, {});
-        this.functions.set(functionKey(message.fn), resolved);
+      void this.execute(message.id, wire.module, message.window, async () => {
+        const resolved = await resolveFunction(wire, {});
+        this.functions.set(functionKey(wire), resolved);
         return resolved(...this.args(message));
       });
   }
