@@ -10,7 +10,13 @@
 
 import { nuid } from '@nats-io/transport-node';
 import { delayed } from '@parajob/core';
-import { batchFailureOf, CallCancelledError, nestedBackendOf, TaskBatch } from '@parajob/core/backend';
+import {
+  batchFailureOf,
+  CallCancelledError,
+  nestedBackendOf,
+  TaskBatch,
+  TaskFailure,
+} from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
 import { messages } from './messages.js';
 
@@ -46,6 +52,15 @@ export type RemoteArgs<A extends unknown[]> = { [K in keyof A]: A[K] | ObjectRef
 export interface RemoteFunction<F extends (...args: any[]) => any> {
   remote(...args: RemoteArgs<Parameters<F>>): ObjectRef<Awaited<ReturnType<F>>>;
 }
+
+/** One task of a `runMany` batch. */
+export interface BatchedCall {
+  readonly fn: Function;
+  readonly args: readonly unknown[];
+}
+
+/** What a task of a `runMany` batch did. */
+export type BatchedOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 export class GetTimeoutError extends Error {
   override name = 'GetTimeoutError';
@@ -111,6 +126,42 @@ export class Cluster {
     } finally {
       this.controllers.delete(id);
       // the ref settles now; its cleanup (blob deletes) runs after, and close() waits for it
+      void this.backend.stopCall(id).catch(() => {});
+    }
+  }
+
+  /**
+   * Runs many small tasks as one batch: one message to a worker and one back, whatever their
+   * number (the client coalesces the remote() calls of one tick into these). Each task's outcome
+   * comes back on its own (a failing task does not fail the others); `signal` stops the whole batch.
+   */
+  async runMany(calls: readonly BatchedCall[], signal: AbortSignal): Promise<BatchedOutcome[]> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const id = nuid.next();
+    try {
+      const tasks = new Array(calls.length);
+      for (let i = 0; i < calls.length; i++) {
+        const { fn, args } = calls[i]!;
+        // stored values travel by reference and are read by the worker
+        const ready = args.some((a) => a instanceof ObjectRef)
+          ? await Promise.all(args.map((a) => (a instanceof ObjectRef ? (a.stored ?? a.promise) : a)))
+          : args;
+        tasks[i] = delayed(fn as (...a: unknown[]) => unknown)(...ready);
+      }
+      const batch = new TaskBatch({
+        callId: id,
+        firstIndex: 0,
+        tasks,
+        nested: nestedBackendOf(this.backend),
+        depth: 1,
+        settle: true,
+      });
+      const values = await this.backend.submit(batch, { signal, timeout: null });
+      return Array.from(values, (value) =>
+        value instanceof TaskFailure ? { ok: false, error: value.error } : { ok: true, value },
+      );
+    } finally {
+      // its cleanup (blob deletes) runs after, and close() waits for it
       void this.backend.stopCall(id).catch(() => {});
     }
   }

@@ -38,11 +38,32 @@ enum PendingState {
   Cancelled = 2,
 }
 
+/** Tasks sent as one batch: it is stopped once every task in it is cancelled. */
+interface Group {
+  readonly controller: AbortController;
+  live: number;
+}
+
 interface Pending {
   state: PendingState;
-  nats: NatsObjectRef | null;
+  group: Group | null;
   readonly ref: ObjectRef;
 }
+
+/** A task whose arguments are ready, waiting for the end of this tick to be batched. */
+interface Ready {
+  readonly id: string;
+  readonly fn: Function;
+  readonly args: readonly unknown[];
+  readonly entry: Pending;
+}
+
+/**
+ * Tasks per batch when `n` are ready in one tick: one each for a few (they spread over the
+ * workers' slots), up to MAX_BATCH for a burst (16 batches or more, so both workers stay busy).
+ */
+const MAX_BATCH = 256;
+const batchSize = (n: number) => Math.max(1, Math.min(MAX_BATCH, Math.floor(n / 16)));
 
 export class NatsEngine implements ClientEngine {
   readonly name = 'nats';
@@ -51,6 +72,7 @@ export class NatsEngine implements ClientEngine {
   /** put() refs: tasks receive the object-store reference, not the driver's copy. */
   private readonly stored = new WeakMap<ObjectRef, NatsObjectRef>();
   private readonly pending = new Map<string, Pending>();
+  private ready: Ready[] = [];
 
   private constructor(private readonly cluster: Cluster) {}
 
@@ -67,7 +89,7 @@ export class NatsEngine implements ClientEngine {
       task.ref.reject(error);
       return;
     }
-    const entry: Pending = { state: PendingState.WaitingForArgs, nats: null, ref: task.ref };
+    const entry: Pending = { state: PendingState.WaitingForArgs, group: null, ref: task.ref };
     this.pending.set(task.id, entry);
     whenArgsReady(
       task.args,
@@ -78,19 +100,46 @@ export class NatsEngine implements ClientEngine {
           const original = task.args[i];
           return isRef(original) ? (this.stored.get(original) ?? v) : v;
         });
-        try {
-          entry.nats = this.cluster.remote(task.fn as (...a: unknown[]) => unknown).remote(...args);
-        } catch (error) {
-          return this.settle(task.id, entry, () => task.ref.reject(error));
-        }
-        entry.nats.then(
-          (value) => this.settle(task.id, entry, () => task.ref.resolve(value)),
-          // the cluster's refs may reject with core's BatchFailure: the task's own error is inside
-          (error) =>
-            this.settle(task.id, entry, () => task.ref.reject(batchFailureOf(error)?.error ?? error)),
-        );
+        if (this.ready.length === 0) queueMicrotask(this.flush);
+        this.ready.push({ id: task.id, fn: task.fn, args, entry });
       },
       (error) => this.settle(task.id, entry, () => task.ref.reject(error)),
+    );
+  }
+
+  /** The remote() calls of one tick whose arguments are ready: a few batches, not a message each. */
+  private readonly flush = (): void => {
+    const ready = this.ready;
+    this.ready = [];
+    const size = batchSize(ready.length);
+    for (let i = 0; i < ready.length; i += size) this.send(ready.slice(i, i + size));
+  };
+
+  private send(tasks: readonly Ready[]): void {
+    const group: Group = { controller: new AbortController(), live: 0 };
+    const live = tasks.filter((t) => t.entry.state === PendingState.Submitted);
+    if (live.length === 0) return;
+    for (const t of live) t.entry.group = group;
+    group.live = live.length;
+    this.cluster.runMany(live, group.controller.signal).then(
+      (outcomes) => {
+        for (let i = 0; i < live.length; i++) {
+          const { id, entry } = live[i]!;
+          const outcome = outcomes[i]!;
+          this.settle(id, entry, () =>
+            outcome.ok ? entry.ref.resolve(outcome.value) : entry.ref.reject(outcome.error),
+          );
+        }
+      },
+      (error) => {
+        // one task whose arguments cannot be sent fails alone: its batch is sent again task by task
+        if (live.length > 1 && (error as Error)?.name === 'SerializationError') {
+          for (const t of live) this.send([t]);
+          return;
+        }
+        const cause = batchFailureOf(error)?.error ?? error;
+        for (const { id, entry } of live) this.settle(id, entry, () => entry.ref.reject(cause));
+      },
     );
   }
 
@@ -122,10 +171,12 @@ export class NatsEngine implements ClientEngine {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     this.pending.delete(id);
-    const nats = entry.nats;
     entry.state = PendingState.Cancelled;
-    entry.ref.reject(new TaskCancelledError(messages.cancelled(id)));
-    if (nats !== null) this.cluster.cancel(nats);
+    const error = new TaskCancelledError(messages.cancelled(id));
+    entry.ref.reject(error);
+    // a batch stops when its last live task is cancelled (the others' refs are not touched)
+    const group = entry.group;
+    if (group !== null && --group.live === 0) group.controller.abort(error);
   }
 
   createActor(_actor: ActorSubmission): Promise<void> {

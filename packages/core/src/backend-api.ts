@@ -9,7 +9,7 @@ import './index.js';
 export { AutoBatching, type AutoBatchingOptions } from './auto-batching.js';
 export type { BackendContext, NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 export { BackendBase } from './backend-base.js';
-export { type InProcessRunOptions, TaskBatch } from './batch.js';
+export { type InProcessRunOptions, TaskBatch, TaskFailure } from './batch.js';
 export { cpuCount, localNJobs } from './cpu-count.js';
 export {
   BatchFailure,
