@@ -60,7 +60,9 @@ export interface BatchedCall {
 }
 
 /** What a task of a `runMany` batch did. */
-export type BatchedOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+export type BatchedOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
 
 export class GetTimeoutError extends Error {
   override name = 'GetTimeoutError';
