@@ -18,18 +18,18 @@ import { TaskCancelledError } from './errors.js';
 import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
 import { isRef, type ObjectRef } from './object-ref.js';
-import { DEFAULT_TASK_OPTIONS } from './options.js';
+import { DEFAULT_TASK_OPTIONS, type ResolvedTaskOptions, retriesError, type WireTaskOptions } from './options.js';
 import { encodeRefs } from './ref-codec.js';
 
 export const NATS_SUPPORTS: EngineSupports = {
   actors: false,
   nested: false,
   generators: false,
-  retries: false,
+  retries: true,
   nestedRefs: false,
   resources: false,
   forceCancel: false,
-  errorClasses: false,
+  errorClasses: true,
 };
 
 enum PendingState {
@@ -48,6 +48,9 @@ interface Pending {
   state: PendingState;
   group: Group | null;
   readonly ref: ObjectRef;
+  /** Times it was sent (retries send it again, as a task of a later batch). */
+  attempts: number;
+  readonly options: ResolvedTaskOptions;
 }
 
 /** A task whose arguments are ready, waiting for the end of this tick to be batched. */
@@ -89,7 +92,13 @@ export class NatsEngine implements ClientEngine {
       task.ref.reject(error);
       return;
     }
-    const entry: Pending = { state: PendingState.WaitingForArgs, group: null, ref: task.ref };
+    const entry: Pending = {
+      state: PendingState.WaitingForArgs,
+      group: null,
+      ref: task.ref,
+      attempts: 0,
+      options: task.options,
+    };
     this.pending.set(task.id, entry);
     whenArgsReady(
       task.args,
@@ -100,11 +109,34 @@ export class NatsEngine implements ClientEngine {
           const original = task.args[i];
           return isRef(original) ? (this.stored.get(original) ?? v) : v;
         });
-        if (this.ready.length === 0) queueMicrotask(this.flush);
-        this.ready.push({ id: task.id, fn: task.fn, args, entry });
+        this.enqueue({ id: task.id, fn: task.fn, args, entry });
       },
       (error) => this.settle(task.id, entry, () => task.ref.reject(error)),
     );
+  }
+
+  private enqueue(ready: Ready): void {
+    if (this.ready.length === 0) queueMicrotask(this.flush);
+    ready.entry.attempts++;
+    this.ready.push(ready);
+  }
+
+  /**
+   * Ray's failure semantics, per task: a system failure (its worker died, or its batch ran out of
+   * deliveries) is retried up to maxRetries; an exception only when retryExceptions matches it.
+   */
+  private fail(task: Ready, error: unknown): void {
+    const { entry } = task;
+    if (entry.state !== PendingState.Submitted) return this.settle(task.id, entry, () => {});
+    const { maxRetries, retryExceptions } = entry.options;
+    const left = maxRetries === -1 || entry.attempts <= maxRetries;
+    const system = (error as Error)?.name === 'WorkerCrashedError';
+    if (left && (system || retriesError(retryExceptions as WireTaskOptions['retryExceptions'], error))) {
+      entry.group = null;
+      this.enqueue(task);
+      return;
+    }
+    this.settle(task.id, entry, () => entry.ref.reject(error));
   }
 
   /** The remote() calls of one tick whose arguments are ready: a few batches, not a message each. */
@@ -124,11 +156,10 @@ export class NatsEngine implements ClientEngine {
     this.cluster.runMany(live, group.controller.signal).then(
       (outcomes) => {
         for (let i = 0; i < live.length; i++) {
-          const { id, entry } = live[i]!;
+          const task = live[i]!;
           const outcome = outcomes[i]!;
-          this.settle(id, entry, () =>
-            outcome.ok ? entry.ref.resolve(outcome.value) : entry.ref.reject(outcome.error),
-          );
+          if (outcome.ok) this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
+          else this.fail(task, outcome.error);
         }
       },
       (error) => {
@@ -138,7 +169,7 @@ export class NatsEngine implements ClientEngine {
           return;
         }
         const cause = batchFailureOf(error)?.error ?? error;
-        for (const { id, entry } of live) this.settle(id, entry, () => entry.ref.reject(cause));
+        for (const task of live) this.fail(task, cause);
       },
     );
   }
@@ -147,7 +178,6 @@ export class NatsEngine implements ClientEngine {
     if (task.stream !== null) return 'generators';
     const o = task.options;
     if (Object.keys(o.resources).length > 0 || o.numCpus !== DEFAULT_TASK_OPTIONS.numCpus) return 'resources';
-    if (o.maxRetries !== DEFAULT_TASK_OPTIONS.maxRetries || o.retryExceptions !== false) return 'retries';
     for (const a of task.args) if (!isRef(a) && encodeRefs(a).refs) return 'nestedRefs';
     return undefined;
   }
