@@ -18,7 +18,12 @@ import { TaskCancelledError } from './errors.js';
 import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
 import { isRef, type ObjectRef } from './object-ref.js';
-import { DEFAULT_TASK_OPTIONS, type ResolvedTaskOptions, retriesError, type WireTaskOptions } from './options.js';
+import {
+  DEFAULT_TASK_OPTIONS,
+  type ResolvedTaskOptions,
+  retriesError,
+  type WireTaskOptions,
+} from './options.js';
 import { encodeRefs } from './ref-codec.js';
 
 export const NATS_SUPPORTS: EngineSupports = {
@@ -127,7 +132,10 @@ export class NatsEngine implements ClientEngine {
    */
   private fail(task: Ready, error: unknown): void {
     const { entry } = task;
-    if (entry.state !== PendingState.Submitted) return this.settle(task.id, entry, () => {});
+    if (entry.state !== PendingState.Submitted) {
+      this.settle(task.id, entry, () => {});
+      return;
+    }
     const { maxRetries, retryExceptions } = entry.options;
     const left = maxRetries === -1 || entry.attempts <= maxRetries;
     const system = (error as Error)?.name === 'WorkerCrashedError';

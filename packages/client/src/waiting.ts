@@ -90,17 +90,27 @@ let waitCalls = 0;
  * copy of the input with those few removed (a memcpy, not a per-element push), so a call with one
  * ready ref among 10 000 costs a few microseconds, however many refs are outstanding.
  */
-function partition<T>(refs: readonly ObjectRef<T>[], limit: number, mark: number) {
+function partition<T>(refs: readonly ObjectRef<T>[], limit: number): number[] {
   const at: number[] = [];
+  // the duplicate check stamps every ref (a write per ref): done once per list and length, since a
+  // wait loop passes the same list again and again; reading the states is all the later calls cost
+  const stamp = checkedLength.get(refs) !== refs.length;
+  const mark = stamp ? ++waitCalls : 0;
   for (let i = 0; i < refs.length; i++) {
     const r = refs[i];
     if (!(r instanceof ObjectRef)) throw new TypeError(messages.notRef(r));
-    if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
-    r.waitMark = mark;
+    if (stamp) {
+      if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
+      r.waitMark = mark;
+    }
     if (r.state !== RefState.Pending && at.length < limit) at.push(i);
   }
+  if (stamp) checkedLength.set(refs, refs.length);
   return at;
 }
+
+/** Lists whose refs were checked for duplicates, with the length they had then. */
+const checkedLength = new WeakMap<readonly ObjectRef<any>[], number>();
 
 function split<T>(refs: readonly ObjectRef<T>[], at: readonly number[]): WaitResult<T> {
   const ready = new Array<ObjectRef<T>>(at.length);
@@ -127,8 +137,8 @@ export async function wait<T>(
   if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
   const numReturns = options.numReturns ?? 1;
   const badNumReturns = !Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length;
-  // each call stamps its refs: a ref already stamped by this call is a duplicate (no Set to build)
-  let at = partition(refs, badNumReturns ? 0 : numReturns, ++waitCalls);
+  // a ref twice in one list is an error (checked once per list and length, see partition)
+  let at = partition(refs, badNumReturns ? 0 : numReturns);
   if (badNumReturns) {
     // Ray allows wait([]) with the default numReturns; everything else out of range raises
     if (!(refs.length === 0 && options.numReturns === undefined))
