@@ -12,6 +12,10 @@ export const RESOURCE_LIMIT_KEYS = [
 export const MIN_STACK_SIZE_MB = 0.5;
 
 export const messages = {
+  result: {
+    tooDeep: (index: number, path: string, max: number) =>
+      `task ${index} returned a value nested more than ${max} levels deep (at ${path.length > 120 ? `${path.slice(0, 120)}…` : path}): it cannot be sent between threads or processes; return a flatter structure`,
+  },
   options: {
     notObject: (v: unknown) =>
       `new WorkerThreadsBackend(options): options must be an object such as { resourceLimits, idleTimeoutMs }, got ${describe(v)}`,
