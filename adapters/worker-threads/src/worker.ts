@@ -12,6 +12,7 @@ import {
 } from '@parajob/core/backend';
 import { StrayErrors } from '@parajob/core/internal';
 import { messages } from './messages.js';
+import { overLimit, type RecycleTask, retire } from './recycle.js';
 import { cloneFailure, MAX_RESULT_DEPTH, TOO_DEEP, tooDeep } from './result-check.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -22,6 +23,8 @@ export interface WorkerTask {
   readonly timed: boolean;
   /** Remote workers only: false refuses functions shipped as source (absent: a local call, allowed). */
   readonly allowSource?: boolean;
+  /** Set when threads are recycled (maxTasksPerWorker, maxMemoryPerWorker). */
+  readonly recycle?: RecycleTask;
 }
 
 const strays = new StrayErrors();
@@ -45,7 +48,21 @@ export default async function runParajobBatch({
   status,
   timed,
   allowSource,
+  recycle,
 }: WorkerTask): Promise<WireResult> {
+  const answer = await runWire(wire, status, timed, allowSource);
+  if (recycle === undefined) return answer;
+  if (overLimit(recycle.limits, wire.size)) retire(recycle, answer);
+  recycle.port.close();
+  return answer;
+}
+
+async function runWire(
+  wire: WireBatch,
+  status: SharedArrayBuffer,
+  timed: boolean,
+  allowSource: boolean | undefined,
+): Promise<WireResult> {
   const slot = new StatusSlot(status);
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
