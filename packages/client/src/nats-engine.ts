@@ -33,7 +33,7 @@ export const NATS_SUPPORTS: EngineSupports = {
   retries: true,
   nestedRefs: false,
   resources: false,
-  forceCancel: false,
+  forceCancel: true,
   errorClasses: true,
 };
 
@@ -47,6 +47,8 @@ enum PendingState {
 interface Group {
   readonly controller: AbortController;
   live: number;
+  /** Stopped by a force cancel of one of its tasks: the others are sent again (not an attempt). */
+  resend: boolean;
 }
 
 interface Pending {
@@ -156,7 +158,7 @@ export class NatsEngine implements ClientEngine {
   };
 
   private send(tasks: readonly Ready[]): void {
-    const group: Group = { controller: new AbortController(), live: 0 };
+    const group: Group = { controller: new AbortController(), live: 0, resend: false };
     const live = tasks.filter((t) => t.entry.state === PendingState.Submitted);
     if (live.length === 0) return;
     for (const t of live) t.entry.group = group;
@@ -171,6 +173,15 @@ export class NatsEngine implements ClientEngine {
         }
       },
       (error) => {
+        if (group.resend) {
+          for (const t of live) {
+            if (t.entry.state !== PendingState.Submitted) continue;
+            t.entry.attempts--;
+            t.entry.group = null;
+            this.enqueue(t);
+          }
+          return;
+        }
         // one task whose arguments cannot be sent fails alone: its batch is sent again task by task
         if (live.length > 1 && (error as Error)?.name === 'SerializationError') {
           for (const t of live) this.send([t]);
@@ -205,16 +216,22 @@ export class NatsEngine implements ClientEngine {
   }
 
   cancel(id: string, options: CancelOptions): void {
-    if (options.force) throw new Error(messages.unsupported('forceCancel', this.name));
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     this.pending.delete(id);
     entry.state = PendingState.Cancelled;
     const error = new TaskCancelledError(messages.cancelled(id));
     entry.ref.reject(error);
-    // a batch stops when its last live task is cancelled (the others' refs are not touched)
+    // a batch stops when its last live task is cancelled (the others' refs are not touched); a
+    // force cancel stops it at once (its worker replaces the thread of a synchronous task) and
+    // sends its other tasks again
     const group = entry.group;
-    if (group !== null && --group.live === 0) group.controller.abort(error);
+    if (group === null) return;
+    if (--group.live === 0) group.controller.abort(error);
+    else if (options.force) {
+      group.resend = true;
+      group.controller.abort(error);
+    }
   }
 
   createActor(_actor: ActorSubmission): Promise<void> {
