@@ -3,7 +3,7 @@
  * batch's status slot (for timeouts counted from task start and for crash reports).
  */
 import { explainUnsendableResult, runBatch, type WireBatch, type WireResult } from '@parajob/core/backend';
-import { StrayErrors } from '@parajob/core/internal';
+import { preloadFunctions, StrayErrors } from '@parajob/core/internal';
 import { cloneFailure } from './result-check.js';
 import { StatusSlot } from './status-slot.js';
 
@@ -42,6 +42,8 @@ export default async function runParajobBatch({
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
     : (position: number) => slot.mark(position);
+  // task modules load outside the call's async context: much cheaper (see preloadFunctions)
+  await preloadFunctions(wire, { allowSource });
   const result = await strays.run(wire.call, () => runBatch(wire, { onTaskStart, allowSource }));
   const failure = cloneFailure(result.values);
   if (failure === undefined) return result;
