@@ -8,7 +8,7 @@
  * Prints the report and writes it to bench/RESULTS.md (with --quick, to a file in the OS temp
  * directory: a quick run must not overwrite the committed results of a full one).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -188,5 +188,10 @@ const lines = [
 const text = `${lines.join('\n').trimEnd()}\n`;
 const out =
   opts.out ?? (opts.quick ? join(tmpdir(), 'parajob-bench-quick.md') : join(benchDir, 'RESULTS.md'));
-writeFileSync(out, text);
+// the soak and recycling sections below this marker come from other scripts (bench/soak,
+// bench/recycle-rss.mjs): a new benchmark run keeps them
+const MARKER = '<!-- kept across bench runs: soak and recycling -->';
+const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+const kept = previous.includes(MARKER) ? `\n${previous.slice(previous.indexOf(MARKER))}` : '';
+writeFileSync(out, text + kept);
 process.stdout.write(`\n${text}\nwritten to ${out}\n`);
