@@ -98,6 +98,3 @@ function refuseTooDeep(wire: WireBatch, result: WireResult): WireResult | undefi
   }
   return errors.length > (result.errors?.length ?? 0) ? { ...result, values, errors } : undefined;
 }
-
-/** A no-op task: submitting it makes piscina start a thread for batches waiting in its queue (pool.ts keepStaffed). */
-export function wake(): void {}
