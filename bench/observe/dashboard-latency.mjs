@@ -27,7 +27,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const dashboard = await startDashboard({ port: 0 });
 const reader = spawn(
   process.execPath,
-  [new URL('./sse-latency-reader.mjs', import.meta.url).pathname, `${dashboard.url.replace(/\/(\?.*)?$/, '')}/events`],
+  [
+    new URL('./sse-latency-reader.mjs', import.meta.url).pathname,
+    `${dashboard.url.replace(/\/(\?.*)?$/, '')}/events`,
+  ],
   { stdio: ['pipe', 'pipe', 'inherit'] },
 );
 const lines = createInterface({ input: reader.stdout })[Symbol.asyncIterator]();

@@ -23,7 +23,8 @@ export interface CallListener {
   batchStarted?(callId: string, first: number, size: number, at: number): void;
   /**
    * `error` undefined when the batch succeeded; `failedTasks`: its tasks that failed in a
-   * `runSettled` call (each also reported to taskFailed first).
+   * `runSettled` call (each also reported to taskFailed first); `runMs`: how long the worker ran
+   * it, when its answer says (`ms - runMs` is then its queue wait and transport), else null.
    */
   batchEnded?(
     callId: string,
@@ -33,6 +34,7 @@ export interface CallListener {
     ms: number,
     error: unknown,
     failedTasks: number,
+    runMs: number | null,
   ): void;
   /** A task of a `runSettled` call failed inside a batch that otherwise completed. */
   taskFailed?(callId: string, taskIndex: number, at: number, error: unknown): void;
@@ -114,7 +116,8 @@ const hub: Instrumentation = {
                 failed++;
                 notify((l) => l.taskFailed?.(info.callId, first + i, at, v.error));
               }
-            notify((l) => l.batchEnded?.(info.callId, first, size, at, ms, error, failed));
+            const runMs = batch.runMs === undefined ? null : Math.min(batch.runMs, ms);
+            notify((l) => l.batchEnded?.(info.callId, first, size, at, ms, error, failed, runMs));
           },
         };
       },

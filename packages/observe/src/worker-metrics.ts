@@ -32,13 +32,18 @@ export function workerBatchWatcher(metrics: ParajobMetrics, kind: string): Batch
       metrics.batchStarted(kind, wire.size);
       if (arrival.attempt !== undefined && arrival.attempt > 1) metrics.redeliveries.inc({ backend: kind });
       // the queue's clock against this host's: a negative wait is clock skew, not time
-      if (arrival.queuedAt !== undefined)
-        metrics.queueWait.observe({ backend: kind }, Math.max(0, Date.now() - arrival.queuedAt) / 1000);
+      const queued = arrival.queuedAt === undefined ? null : Math.max(0, Date.now() - arrival.queuedAt);
       return (result) => {
+        const ms = performance.now() - started;
+        // then the wait for one of this worker's threads: its time minus the thread's run time
+        if (result.runMs !== undefined) {
+          const runMs = Math.min(result.runMs, ms);
+          metrics.batchSplit(kind, (queued ?? 0) + ms - runMs, runMs);
+        } else if (queued !== null) metrics.queueWait.observe({ backend: kind }, queued / 1000);
         const failed = failures(result);
         // not settled: the tasks before the failure completed, the rest never ran
         const completed = result.errors ? wire.size - failed : result.error ? result.error.pos : wire.size;
-        metrics.batchEnded(kind, wire.size, performance.now() - started, completed, failed);
+        metrics.batchEnded(kind, wire.size, ms, completed, failed);
       };
     },
   };
