@@ -47,11 +47,25 @@ export interface CallObserver {
   end(error: unknown): void;
 }
 
+/**
+ * Why a backend replaced one of its workers (the thread or process ended; a new one takes its
+ * place when needed): it crashed, it was stopped for a task's timeout or for the call's abort, or
+ * it was retired after its share of work (recycling).
+ */
+export type WorkerReplacement = 'crash' | 'timeout' | 'abort' | 'recycle';
+
+/** Why a driver sent a batch again: its worker was lost (gRPC `retries`), or the queue redelivered it. */
+export type BatchRetry = 'lost-worker' | 'redelivery';
+
 export interface Instrumentation {
   /** A Parallel call starts; return undefined to ignore it. */
   startCall(info: CallInfo): CallObserver | undefined;
   /** Worker side: a batch that carries a trace context runs (any backend's worker, via runBatch). */
   runWorkerBatch?(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
+  /** A backend replaced a worker (see reportWorkerReplaced). */
+  workerReplaced?(backend: string, reason: WorkerReplacement): void;
+  /** A driver sent a batch again (see reportBatchRetried). */
+  batchRetried?(backend: string, reason: BatchRetry): void;
 }
 
 let installed: Instrumentation | undefined;
@@ -65,6 +79,16 @@ export function setInstrumentation(next: Instrumentation | undefined): Instrumen
 
 export function currentInstrumentation(): Instrumentation | undefined {
   return installed;
+}
+
+/** For backends: one of `backend`'s workers (thread, process) ended and is replaced, and why. */
+export function reportWorkerReplaced(backend: string, reason: WorkerReplacement): void {
+  installed?.workerReplaced?.(backend, reason);
+}
+
+/** For backends: a batch is sent again (to another worker, or redelivered by the queue). */
+export function reportBatchRetried(backend: string, reason: BatchRetry): void {
+  installed?.batchRetried?.(backend, reason);
 }
 
 /**

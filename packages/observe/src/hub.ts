@@ -6,6 +6,7 @@
  */
 import {
   type BatchObserver,
+  type BatchRetry,
   batchFailureOf,
   type CallInfo,
   type CallObserver,
@@ -14,6 +15,7 @@ import {
   type TaskBatch,
   type WireBatch,
   type WireResult,
+  type WorkerReplacement,
 } from '@parajob/core/backend';
 import { TaskFailure } from '@parajob/core/internal';
 
@@ -39,6 +41,10 @@ export interface CallListener {
   /** A task of a `runSettled` call failed inside a batch that otherwise completed. */
   taskFailed?(callId: string, taskIndex: number, at: number, error: unknown): void;
   callEnded?(callId: string, at: number, error: unknown): void;
+  /** A backend of this process replaced a worker (thread, process): crash, timeout, abort, recycle. */
+  workerReplaced?(backend: string, reason: WorkerReplacement): void;
+  /** A backend of this process sent a batch again (a lost worker's batch, a queue's redelivery). */
+  batchRetried?(backend: string, reason: BatchRetry): void;
 }
 
 /** The tracing side (see tracing.ts): spans and context, absent until tracing is enabled. */
@@ -132,6 +138,12 @@ const hub: Instrumentation = {
   },
   runWorkerBatch(wire, run) {
     return tracer ? tracer.runWorkerBatch(wire, run) : run();
+  },
+  workerReplaced(backend, reason) {
+    notify((l) => l.workerReplaced?.(backend, reason));
+  },
+  batchRetried(backend, reason) {
+    notify((l) => l.batchRetried?.(backend, reason));
   },
 };
 

@@ -22,6 +22,8 @@ export class ParajobMetrics {
   readonly queueWait: client.Histogram<'backend'>;
   readonly batchRun: client.Histogram<'backend'>;
   readonly redeliveries: client.Counter<'backend'>;
+  readonly workerRestarts: client.Counter<'backend' | 'reason'>;
+  readonly retries: client.Counter<'backend' | 'reason'>;
 
   constructor(role: 'driver' | 'worker') {
     const registers = [this.registry];
@@ -96,6 +98,18 @@ export class ParajobMetrics {
       labelNames: ['backend'],
       registers,
     });
+    this.workerRestarts = new client.Counter({
+      name: 'parajob_worker_restarts_total',
+      help: "Threads or processes of this process's pools replaced, by reason (crash, timeout, abort: stopped while running a task; recycle)",
+      labelNames: ['backend', 'reason'],
+      registers,
+    });
+    this.retries = new client.Counter({
+      name: 'parajob_batch_retries_total',
+      help: 'Batches a driver sent again, by reason (lost-worker: gRPC retries; redelivery: the NATS queue delivered it again)',
+      labelNames: ['backend', 'reason'],
+      registers,
+    });
     // RSS, heap, event-loop delay (nodejs_eventloop_lag_*), GC: prom-client's process metrics
     client.collectDefaultMetrics({ register: this.registry });
   }
@@ -155,9 +169,18 @@ export function stopMetrics(): void {
   stopListening = undefined;
 }
 
+/** What every role counts about its pools and retries, whoever runs the calls. */
+export function poolListener(m: ParajobMetrics): CallListener {
+  return {
+    workerReplaced: (backend, reason) => m.workerRestarts.inc({ backend, reason }),
+    batchRetried: (backend, reason) => m.retries.inc({ backend, reason }),
+  };
+}
+
 function driverListener(m: ParajobMetrics): CallListener {
   const backends = new Map<string, string>();
   return {
+    ...poolListener(m),
     callStarted(info) {
       backends.set(info.callId, info.backend);
       m.callsInFlight.inc({ backend: info.backend });

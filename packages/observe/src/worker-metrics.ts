@@ -5,7 +5,8 @@
 import type { WireBatch, WireResult } from '@parajob/core/backend';
 import { type Address, parseAddress } from './address.js';
 import { type Listening, listenOn } from './http.js';
-import { ParajobMetrics } from './metrics.js';
+import { listen } from './hub.js';
+import { ParajobMetrics, poolListener } from './metrics.js';
 
 /** What `@parajob/remote`'s executor calls: at a batch's start, and the returned function at its end. */
 export interface BatchWatcher {
@@ -56,6 +57,8 @@ export async function serveWorkerMetrics(
 ): Promise<WorkerMetricsServer> {
   const where = typeof address === 'string' ? parseAddress(address, '--metrics') : address;
   const metrics = new ParajobMetrics('worker');
+  // the worker's own pool: threads replaced after a crash or a timeout
+  const stopListening = listen(poolListener(metrics));
   const listening = await listenOn('--metrics', where, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -66,6 +69,17 @@ export async function serveWorkerMetrics(
       (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
       (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
     );
+  }).catch((error: unknown) => {
+    stopListening();
+    throw error;
   });
-  return { ...listening, metrics, observer: workerBatchWatcher(metrics, kind) };
+  return {
+    ...listening,
+    stop: () => {
+      stopListening();
+      return listening.stop();
+    },
+    metrics,
+    observer: workerBatchWatcher(metrics, kind),
+  };
 }

@@ -1,5 +1,11 @@
 import { delayed, Parallel } from '@parajob/core';
-import { encodeBatch, runBatch, TaskBatch } from '@parajob/core/backend';
+import {
+  encodeBatch,
+  reportBatchRetried,
+  reportWorkerReplaced,
+  runBatch,
+  TaskBatch,
+} from '@parajob/core/backend';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   metrics,
@@ -77,6 +83,32 @@ describe('driver metrics()', () => {
     expect(e.samples.filter((s) => s.name === 'parajob_batch_run_seconds_count')).toEqual([]);
   });
 
+  it('counts the workers its backends replace and the batches they send again, by reason', async () => {
+    const registry = metrics();
+    registry.resetMetrics();
+    reportWorkerReplaced('worker-threads', 'crash');
+    reportWorkerReplaced('worker-threads', 'timeout');
+    reportWorkerReplaced('worker-threads', 'timeout');
+    reportBatchRetried('grpc', 'lost-worker');
+    const e = parseExposition(await registry.metrics());
+    const d = { role: 'driver' };
+    expect(e.types.get('parajob_worker_restarts_total')).toBe('counter');
+    expect(
+      value(e, 'parajob_worker_restarts_total', { ...d, backend: 'worker-threads', reason: 'crash' }),
+    ).toBe(1);
+    expect(
+      value(e, 'parajob_worker_restarts_total', { ...d, backend: 'worker-threads', reason: 'timeout' }),
+    ).toBe(2);
+    expect(value(e, 'parajob_batch_retries_total', { ...d, backend: 'grpc', reason: 'lost-worker' })).toBe(1);
+    // stopped: no longer counted
+    stopMetrics();
+    reportWorkerReplaced('worker-threads', 'crash');
+    const after = parseExposition(await registry.metrics());
+    expect(
+      value(after, 'parajob_worker_restarts_total', { ...d, backend: 'worker-threads', reason: 'crash' }),
+    ).toBe(1);
+  });
+
   it('counts the failed tasks of runSettled calls', async () => {
     const registry = metrics();
     registry.resetMetrics();
@@ -143,6 +175,29 @@ describe('worker metrics server', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("counts the worker's own threads replaced, until it stops", async () => {
+    const server = await serveWorkerMetrics('127.0.0.1:0', 'grpc');
+    try {
+      reportWorkerReplaced('worker-threads', 'timeout');
+      const e = parseExposition(await (await fetch(`${server.url}/metrics`)).text());
+      expect(
+        value(e, 'parajob_worker_restarts_total', {
+          role: 'worker',
+          backend: 'worker-threads',
+          reason: 'timeout',
+        }),
+      ).toBe(1);
+    } finally {
+      await server.stop();
+    }
+    reportWorkerReplaced('worker-threads', 'timeout');
+    expect(
+      value(parseExposition(await server.metrics.text()), 'parajob_worker_restarts_total', {
+        backend: 'worker-threads',
+      }),
+    ).toBe(1);
   });
 
   it('refuses a bad address with a message naming --metrics', async () => {
