@@ -79,7 +79,9 @@ export class NatsEngine implements ClientEngine {
           return isRef(original) ? (this.stored.get(original) ?? v) : v;
         });
         try {
-          entry.nats = this.cluster.remote(task.fn as (...a: unknown[]) => unknown).remote(...args);
+          // in the task's trace context: the cluster's batch span, carried on the wire, nests under it
+          const send = () => this.cluster.remote(task.fn as (...a: unknown[]) => unknown).remote(...args);
+          entry.nats = task.inContext ? task.inContext(send) : send();
         } catch (error) {
           return this.settle(task.id, entry, () => task.ref.reject(error));
         }

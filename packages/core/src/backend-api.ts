@@ -28,6 +28,7 @@ export {
   type Instrumentation,
   reportBatchRetried,
   reportWorkerReplaced,
+  runInTraceContext,
   setInstrumentation,
   type WorkerReplacement,
 } from './instrumentation.js';

@@ -51,9 +51,11 @@ export interface CallListener {
 export interface Tracer {
   startCall(info: CallInfo): TracedCall;
   runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
+  runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T>;
 }
 
 export interface TracedCall {
+  readonly traceparent: string;
   run<T>(fn: () => T): T;
   batch(batch: TaskBatch): { traceparent: string; run<T>(fn: () => T): T; end(error: unknown): void };
   end(error: unknown): void;
@@ -98,6 +100,7 @@ const hub: Instrumentation = {
     let ended = false;
     const settled = info.mode === 'settled';
     return {
+      traceparent: traced?.traceparent,
       run: traced ? (fn) => traced.run(fn) : plain,
       batch(batch: TaskBatch): BatchObserver {
         const first = batch.firstIndex;
@@ -138,6 +141,9 @@ const hub: Instrumentation = {
   },
   runWorkerBatch(wire, run) {
     return tracer ? tracer.runWorkerBatch(wire, run) : run();
+  },
+  runTraced(traceparent, taskId, run) {
+    return tracer ? tracer.runTraced(traceparent, taskId, run) : run();
   },
   workerReplaced(backend, reason) {
     notify((l) => l.workerReplaced?.(backend, reason));

@@ -13,6 +13,8 @@ export type ToWorker =
       readonly refs: boolean;
       /** Items the stream may run ahead of its consumer; 0 when not a stream. */
       readonly window: number;
+      /** The caller's task span when tracing is on (W3C traceparent). */
+      readonly traceparent?: string;
     }
   | {
       readonly t: 'actor';

@@ -5,7 +5,7 @@
  */
 import { SerializationError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
-import { serializeError } from '@parajob/core/backend';
+import { runInTraceContext, serializeError } from '@parajob/core/backend';
 import { findUncloneable, resolveFunction } from '@parajob/core/internal';
 import { Client } from '../client.js';
 import { taskContext } from '../context.js';
@@ -57,13 +57,18 @@ export class WorkerRuntime {
     switch (message.t) {
       case 'run': {
         const fn = this.functions.get(functionKey(message.fn));
+        // under the caller's task span when it sent one (looked up once the task's module is loaded)
+        const traced = (f: Function) =>
+          message.traceparent === undefined
+            ? f(...this.args(message))
+            : runInTraceContext(message.traceparent, message.id, async () => f(...this.args(message)));
         if (fn !== undefined)
-          void this.execute(message.id, message.fn.module, message.window, () => fn(...this.args(message)));
+          void this.execute(message.id, message.fn.module, message.window, () => traced(fn));
         else
           void this.execute(message.id, message.fn.module, message.window, async () => {
             const resolved = await resolveFunction(message.fn, {});
             this.functions.set(functionKey(message.fn), resolved);
-            return resolved(...this.args(message));
+            return traced(resolved);
           });
         return;
       }
