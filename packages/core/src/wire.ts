@@ -168,7 +168,9 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
  * result array once, instead of building an array per batch.
  */
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
-  batch.runMs = result.runMs;
+  // a remote worker's word: only a plausible duration is kept
+  const runMs: unknown = result.runMs;
+  batch.runMs = typeof runMs === 'number' && runMs >= 0 && runMs < Number.POSITIVE_INFINITY ? runMs : undefined;
   if (result.error !== undefined) {
     const { pos } = result.error;
     const error = withTaskIndex(
