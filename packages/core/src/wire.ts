@@ -170,7 +170,8 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
   // a remote worker's word: only a plausible duration is kept
   const runMs: unknown = result.runMs;
-  batch.runMs = typeof runMs === 'number' && runMs >= 0 && runMs < Number.POSITIVE_INFINITY ? runMs : undefined;
+  batch.runMs =
+    typeof runMs === 'number' && runMs >= 0 && runMs < Number.POSITIVE_INFINITY ? runMs : undefined;
   if (result.error !== undefined) {
     const { pos } = result.error;
     const error = withTaskIndex(
