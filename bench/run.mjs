@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
  * parajob benchmarks: `npm run bench` (root) or `node bench/run.mjs [--quick] [--runs N]
- * [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]`.
+ * [--cores N] [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]`.
  *
  * Every measurement is a fresh child process; runs are interleaved (each run measures every
  * subject once, in a rotated order) so ratios compare numbers taken under the same conditions.
  * Prints the report and writes it to bench/RESULTS.md (with --quick, to a file in the OS temp
  * directory: a quick run must not overwrite the committed results of a full one).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { cliBin, startCluster } from './lib/cluster.mjs';
 import { benchDir, describeMachine, findJoblibPython, findNatsServer, repoDir } from './lib/machine.mjs';
 import { measure, settle } from './lib/measure.mjs';
 import { buildPlan } from './lib/plan.mjs';
+import { findRedisServer, startRedis } from './lib/redis.mjs';
 import { evaluateGoals, renderGoals, renderWorkload } from './lib/report.mjs';
 import { fmtMs } from './lib/stats.mjs';
 
@@ -25,12 +26,13 @@ const { values: opts } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
+    cores: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opts.help) {
   console.log(
-    'usage: node bench/run.mjs [--quick] [--runs N] [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]',
+    'usage: node bench/run.mjs [--quick] [--runs N] [--cores N] [--only overhead,scaling,coldStart,largeData,distributed,client,clientNats] [--out FILE]',
   );
   process.exit(0);
 }
@@ -40,6 +42,7 @@ const started = Date.now();
 const machine = describeMachine();
 const python = findJoblibPython();
 const natsServer = findNatsServer();
+const redisServer = findRedisServer();
 const built = (...parts) => existsSync(join(repoDir, ...parts));
 
 async function calibrate(command) {
@@ -71,9 +74,11 @@ log(`~10 ms of CPU = burn(${nodeIters}) in Node${pythonIters ? `, burn(${pythonI
 const env = {
   quick: opts.quick,
   runs: opts.runs ? Number(opts.runs) : undefined,
-  cores: machine.availableParallelism,
+  // --cores N: the scaling workload's nJobs and its 1…N curve (default: what the machine has)
+  cores: opts.cores ? Math.max(1, Number.parseInt(opts.cores, 10) || 1) : machine.availableParallelism,
   python,
   natsServer,
+  redisServer,
   nodeIters,
   pythonIters,
   parajobBuilt: built('packages', 'parajob', 'dist', 'index.js'),
@@ -98,6 +103,21 @@ for (const w of plan) {
       w.note = `distributed workload skipped: could not start the local cluster: ${err.message}`;
       log(`  ${w.note}`);
       continue;
+    }
+  }
+  if (w.redis) {
+    try {
+      const redis = await startRedis(redisServer.bin);
+      ctx.redis = redis.redis;
+      const stopCluster = ctx.stop;
+      ctx.stop = async () => {
+        await redis.stop();
+        await stopCluster?.();
+      };
+    } catch (err) {
+      for (const s of w.subjects.filter((s) => s.id === 'bullmq'))
+        s.skip = `BullMQ skipped: could not start redis-server and its workers: ${err.message}`;
+      log(`  BullMQ skipped: ${err.message}`);
     }
   }
   try {
@@ -143,11 +163,14 @@ const lines = [
   '## Machine',
   '',
   `- CPU: ${machine.cpu}, ${machine.logicalCpus} logical CPUs (${machine.availableParallelism} usable by Node), ${machine.memoryGb} GB RAM, ${machine.os}`,
-  `- Node ${machine.node}; parajob ${v.parajob}, @parajob/core ${v['@parajob/core']}, @parajob/nats ${v['@parajob/nats'] ?? '—'}; piscina ${v.piscina}, tinypool ${v.tinypool}, workerpool ${v.workerpool}, p-map ${v['p-map']}`,
+  `- Node ${machine.node}; parajob ${v.parajob}, @parajob/core ${v['@parajob/core']}, @parajob/nats ${v['@parajob/nats'] ?? '—'}; piscina ${v.piscina}, poolifier ${v.poolifier ?? '—'}, tinypool ${v.tinypool}, workerpool ${v.workerpool}, p-map ${v['p-map']}, bullmq ${v.bullmq ?? '—'}`,
   python.python
     ? `- Python ${python.version} (${python.python}), joblib ${python.joblib}${python.numpy ? `, numpy ${python.numpy}` : ''}`
     : '- joblib: not available (install with `apt-get install python3-joblib`), joblib rows skipped',
   natsServer ? `- nats-server ${natsServer.version} (${natsServer.bin})` : '- nats-server: not available',
+  redisServer
+    ? `- ${redisServer.version} (${redisServer.bin})`
+    : '- redis-server: not available (BullMQ skipped)',
   `- ~10 ms task = \`burn(${nodeIters})\` in Node${pythonIters ? `, \`burn(${pythonIters})\` in Python` : ''} (calibrated at the start of the run)`,
   `- Load average before / after: ${machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} / ${machine.loadAfter.map((x) => x.toFixed(2)).join(' ')}. ` +
     'The machine is shared: each table says how much CPU other processes used while it ran. Compare within a table (same run), not with other machines.',
@@ -165,5 +188,10 @@ const lines = [
 const text = `${lines.join('\n').trimEnd()}\n`;
 const out =
   opts.out ?? (opts.quick ? join(tmpdir(), 'parajob-bench-quick.md') : join(benchDir, 'RESULTS.md'));
-writeFileSync(out, text);
+// the soak and recycling sections below this marker come from other scripts (bench/soak,
+// bench/recycle-rss.mjs): a new benchmark run keeps them
+const MARKER = '<!-- kept across bench runs: soak and recycling -->';
+const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+const kept = previous.includes(MARKER) ? `\n${previous.slice(previous.indexOf(MARKER))}` : '';
+writeFileSync(out, text + kept);
 process.stdout.write(`\n${text}\nwritten to ${out}\n`);

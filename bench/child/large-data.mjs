@@ -46,14 +46,16 @@ await main(async ({ kind, backend, shared = false, mb, n, nJobs }) => {
   } else {
     // piscina-shared: the array lives in a SharedArrayBuffer the caller made (hand-written sharing);
     // piscina-copy: a plain array passed per task, structured-cloned into the worker every time.
-    const pool = await openPeer('piscina', 'sliceSum', nJobs);
+    // kind is `${peer}-shared` or `${peer}-copy` (piscina, piscina-async, poolifier)
+    const peer = kind.replace(/-(shared|copy)$/, '');
+    const pool = await openPeer(peer, 'sliceSum', nJobs);
     const small = new Float64Array(4);
     await allAtOnce(2 * nJobs, () => pool.run({ data: small, start: 0, end: 4 }));
     const submit = (i) => {
       const [start, end] = bounds(i);
       return pool.run({ data, start, end });
     };
-    run = () => windowed(n, kind === 'piscina-copy' ? 2 * nJobs : n, submit);
+    run = () => windowed(n, kind.endsWith('-copy') ? 2 * nJobs : n, submit);
     close = () => pool.close();
   }
 

@@ -13,7 +13,7 @@ import { benchDir, repoDir } from './machine.mjs';
 
 export const cliBin = join(repoDir, 'packages', 'cli', 'dist', 'bin.js');
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -24,7 +24,7 @@ function freePort() {
   });
 }
 
-async function waitForPort(port, ms) {
+export async function waitForPort(port, ms) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
@@ -38,7 +38,7 @@ async function waitForPort(port, ms) {
     if (ok) return;
     await sleep(50);
   }
-  throw new Error(`nats-server did not listen on port ${port} within ${ms} ms`);
+  throw new Error(`nothing listened on port ${port} within ${ms} ms`);
 }
 
 /** Starts nats-server and `workers` CLI workers; resolves to `{ servers, stop() }`. */

@@ -94,10 +94,17 @@ export function describeMachine() {
     date: new Date().toISOString(),
     loadBefore: os.loadavg(),
     versions: Object.fromEntries(
-      ['parajob', '@parajob/core', '@parajob/nats', 'piscina', 'tinypool', 'workerpool', 'p-map'].map((n) => [
-        n,
-        packageVersion(n),
-      ]),
+      [
+        'parajob',
+        '@parajob/core',
+        '@parajob/nats',
+        'piscina',
+        'poolifier',
+        'tinypool',
+        'workerpool',
+        'p-map',
+        'bullmq',
+      ].map((n) => [n, packageVersion(n)]),
     ),
   };
 }

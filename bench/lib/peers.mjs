@@ -14,14 +14,37 @@ export const WINDOW_PER_WORKER = 32;
 /** A peer pool of `workers` threads whose `run(arg)` sends one task for `fnName`. */
 export async function openPeer(lib, fnName, workers) {
   // imported on demand: a cold-start measurement of one peer must not load the others
-  if (lib === 'piscina') {
+  if (lib === 'piscina' || lib === 'piscina-async') {
     const { default: Piscina } = await import('piscina');
     const pool = new Piscina({
       filename: peerUrl(`${kebab(fnName)}.mjs`),
       minThreads: workers,
       maxThreads: workers,
+      // piscina's default is atomics: 'sync' (an idle worker blocks in Atomics.wait); 'async'
+      // waits with Atomics.waitAsync, so a worker's event loop keeps running between tasks
+      atomics: lib === 'piscina-async' ? 'async' : 'sync',
     });
     return { run: (arg) => pool.run(arg), close: () => pool.destroy() };
+  }
+  if (lib === 'poolifier') {
+    const { FixedThreadPool } = await import('poolifier');
+    const pool = new FixedThreadPool(workers, fileUrlPath(peerUrl('poolifier-worker.mjs')));
+    // no wait for its 'ready' event: tasks submitted before it are queued (the warm-up does that)
+    // destroy() sometimes never settles on a loaded machine (poolifier 5.3.2): after 5 s the
+    // threads are terminated directly, so the measurement taken before stands and the process exits
+    const close = async () => {
+      let timer;
+      const stuck = new Promise((resolve) => {
+        timer = setTimeout(resolve, 5000, 'stuck');
+      });
+      const outcome = await Promise.race([pool.destroy(), stuck]);
+      clearTimeout(timer);
+      if (outcome === 'stuck') {
+        console.error('poolifier: pool.destroy() did not settle within 5 s; terminating its threads');
+        await Promise.all(pool.workerNodes.map((node) => node.worker.terminate()));
+      }
+    };
+    return { run: (arg) => pool.execute(arg, fnName), close };
   }
   if (lib === 'tinypool') {
     const { default: Tinypool } = await import('tinypool');

@@ -32,9 +32,16 @@ export const SIZES = {
 };
 
 const PARAJOB_BACKENDS = ['worker-threads', 'child-process', 'threads'];
-const PEERS = ['piscina', 'tinypool', 'workerpool'];
+const PEERS = ['piscina', 'piscina-async', 'poolifier', 'tinypool', 'workerpool'];
+const PEER_LABELS = {
+  piscina: "piscina (atomics 'sync', its default)",
+  'piscina-async': "piscina, atomics 'async'",
+  poolifier: 'poolifier (FixedThreadPool)',
+  tinypool: 'tinypool',
+  workerpool: 'workerpool',
+};
 
-/** `env`: { quick, runs?, cores, python, natsServer, nodeIters, pythonIters, parajobBuilt, natsBuilt, cliBuilt } */
+/** `env`: { quick, runs?, cores, python, natsServer, redisServer, nodeIters, pythonIters, parajobBuilt, natsBuilt, cliBuilt } */
 export function buildPlan(env) {
   const size = env.quick ? SIZES.quick : SIZES.full;
   const runs = (n) => env.runs ?? n;
@@ -57,9 +64,22 @@ export function buildPlan(env) {
         command: child('overhead.mjs', { kind: 'parajob', backend, n, nJobs }),
         skip: parajobNote,
       })),
+      {
+        // the README's idiom: an array built with map inside the timed section
+        id: 'parajob:worker-threads:array',
+        label: 'parajob worker-threads, `items.map((x) => delayed(f)(x))`',
+        command: child('overhead.mjs', {
+          kind: 'parajob',
+          backend: 'worker-threads',
+          shape: 'array',
+          n,
+          nJobs,
+        }),
+        skip: parajobNote,
+      },
       ...PEERS.map((lib) => ({
         id: `${lib}:window`,
-        label: `${lib}, 1 task/message, window ${32 * nJobs}`,
+        label: `${PEER_LABELS[lib]}, 1 task/message, window ${32 * nJobs}`,
         command: child('overhead.mjs', { kind: 'peer', lib, mode: 'window', n, nJobs }),
       })),
       {
@@ -74,10 +94,18 @@ export function buildPlan(env) {
       },
       ...['loky', 'threading'].map((backend) => ({
         id: `joblib:${backend}`,
-        label: `joblib ${backend} (Python)`,
+        label: `joblib ${backend} (Python), \`with Parallel(…)\` block`,
         command: env.python.python ? py(env, { workload: 'overhead', backend, n, nJobs }) : undefined,
         skip: joblibNote,
       })),
+      {
+        id: 'joblib:loky:fresh',
+        label: 'joblib loky (Python), a fresh `Parallel(…)` per call',
+        command: env.python.python
+          ? py(env, { workload: 'overhead', backend: 'loky', fresh: true, n, nJobs })
+          : undefined,
+        skip: joblibNote,
+      },
     ];
     workloads.push({
       id: 'overhead',
@@ -108,9 +136,17 @@ export function buildPlan(env) {
         skip: parajobNote,
         baseline: 'node:loop',
       })),
+      // the scaling curve: worker-threads at 1, 2, … cores (the full count is the row above)
+      ...Array.from({ length: nJobs - 1 }, (_, k) => k + 1).map((cores) => ({
+        id: `parajob:worker-threads:${cores}`,
+        label: `parajob worker-threads, nJobs = ${cores}`,
+        command: child('scaling.mjs', { kind: 'parajob', backend: 'worker-threads', n, iters, nJobs: cores }),
+        skip: parajobNote,
+        baseline: 'node:loop',
+      })),
       ...PEERS.map((lib) => ({
         id: lib,
-        label: `${lib}, 1 task/message, window ${32 * nJobs}`,
+        label: `${PEER_LABELS[lib]}, 1 task/message, window ${32 * nJobs}`,
         command: child('scaling.mjs', { kind: 'peer', lib, n, iters, nJobs }),
         baseline: 'node:loop',
       })),
@@ -168,7 +204,12 @@ export function buildPlan(env) {
         skip: parajobNote,
         baseline: 'node:bare',
       })),
-      ...PEERS.map((lib) => ({ id: lib, label: lib, command: cold('peer.mjs', lib), baseline: 'node:bare' })),
+      ...PEERS.map((lib) => ({
+        id: lib,
+        label: PEER_LABELS[lib],
+        command: cold('peer.mjs', lib),
+        baseline: 'node:bare',
+      })),
       {
         id: 'python:bare',
         label: "bare `python3 -c ''`",
@@ -231,11 +272,11 @@ export function buildPlan(env) {
         command: spec({ kind: 'parajob', backend: 'threads' }),
         skip: parajobNote,
       },
-      {
-        id: 'piscina:shared',
-        label: 'piscina, hand-made SharedArrayBuffer',
-        command: spec({ kind: 'piscina-shared' }),
-      },
+      ...['piscina', 'piscina-async', 'poolifier'].map((lib) => ({
+        id: lib === 'piscina' ? 'piscina:shared' : `${lib}:shared`,
+        label: `${PEER_LABELS[lib]}, hand-made SharedArrayBuffer`,
+        command: spec({ kind: `${lib}-shared` }),
+      })),
       ...(env.quick
         ? []
         : [
@@ -296,16 +337,40 @@ export function buildPlan(env) {
         skip: natsNote,
         compareWith: { workload: 'scaling', id: 'node:loop', speedup: true },
       },
+      ...(env.quick
+        ? []
+        : [
+            {
+              // one call of a million tasks: the driver's memory must not grow with the input
+              id: 'nats:million',
+              label: `NATS, ${fmtInt(1_000_000)} trivial tasks from a generator in one call (one run)`,
+              spec: { task: 'square', n: 1_000_000, generator: true },
+              skip: natsNote,
+              maxRuns: 1,
+            },
+          ]),
     ].map((s) => ({ ...s, command: (ctx) => child('distributed.mjs', { ...s.spec, servers: ctx.servers }) }));
+    const redisNote = env.redisServer
+      ? undefined
+      : 'BullMQ skipped: redis-server not found (`apt-get install redis-server`, or set PARAJOB_BENCH_REDIS_SERVER)';
+    subjects.push({
+      id: 'bullmq',
+      label: `BullMQ on a local Redis, ${fmtInt(n)} jobs (addBulk), 2 worker processes × concurrency 32`,
+      command: (ctx) => child('bullmq.mjs', { ...ctx.redis, n }),
+      skip: redisNote,
+    });
     workloads.push({
       id: 'distributed',
-      title: '5. Distributed: overhead and scaling through NATS JetStream, 2 local workers (--concurrency 1)',
+      title:
+        '5. Distributed: overhead and scaling through NATS JetStream, 2 local workers (--concurrency 1); BullMQ on Redis beside it',
       runs: runs(size.distributed.runs),
       subjects,
       metric: (m) => m.result?.ms,
       unit: 'ms',
       cluster: !natsNote,
+      redis: !redisNote,
       note: natsNote,
+      timeoutMs: 900_000,
     });
   }
   workloads.push(...clientWorkloads(env, size.client, runs(size.client.runs)));

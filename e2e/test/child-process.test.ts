@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alive } from '../helpers/processes.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/child-process/', import.meta.url));
 const e2eRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -39,15 +40,6 @@ async function waitFor(output: () => string, pattern: RegExp, ms = 30_000): Prom
     if (m) return m;
     if (Date.now() > end) throw new Error(`timed out waiting for ${pattern} in:\n${output()}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type TaskBatch,
   type WireBatch,
 } from '@parajob/core/backend';
-import { workerEnv, workerExecArgv } from './env.js';
+import { withHeapCap, workerEnv, workerExecArgv } from './env.js';
 import { Job } from './job.js';
 import { BACKEND_NAME, messages } from './messages.js';
 import { type ChildProcessBackendOptions, type NormalizedOptions, normalizeOptions } from './options.js';
@@ -50,10 +50,13 @@ export class ChildProcessBackend extends BackendBase {
   override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
     const n = this.effectiveNJobs(requestedNJobs);
     const spec: WorkerSpec = {
-      execArgv: workerExecArgv(this.options.execArgv, this.options.inheritExecArgv),
+      execArgv: withHeapCap(
+        workerExecArgv(this.options.execArgv, this.options.inheritExecArgv),
+        this.options.maxMemoryMb,
+      ),
       env: workerEnv(n, context.innerMaxNumThreads, this.options.env),
     };
-    const key = poolKey(spec, this.options.idleTimeout);
+    const key = poolKey(spec, this.options.idleTimeout, this.options.limits);
     this.configured = { spec, key, maxNbytes: context.maxNbytes, tempFolder: context.tempFolder };
     const pool = this.pool();
     pool.resize(n);
@@ -116,7 +119,7 @@ export class ChildProcessBackend extends BackendBase {
   /** The pool for this configuration (re-created on demand, e.g. after shutdownPools()). */
   private pool(): ProcessPool {
     const c = this.configured!;
-    const pool = acquirePool(c.spec, this.options.idleTimeout, c.key);
+    const pool = acquirePool(c.spec, this.options.idleTimeout, c.key, this.options.limits);
     pool.users.add(this);
     this.usedPools.add(pool);
     return pool;

@@ -18,6 +18,7 @@ import type { ChildMessage, ParentMessage } from './protocol.js';
 import { STATUS_FD } from './protocol.js';
 import { SharedBufferCache } from './shared-buffers.js';
 import { StatusWriter } from './status.js';
+import { removeOwnerFolders, tempFolderBases } from './temp-folder.js';
 import { watchParent } from './watchdog.js';
 
 const reportPath = process.argv[2];
@@ -31,8 +32,12 @@ if (reportPath) {
 }
 
 const status = new StatusWriter(STATUS_FD);
-const buffers = new SharedBufferCache();
+const parent = process.ppid;
+const watchdog = watchParent(parent);
+const buffers = new SharedBufferCache(watchdog);
 let dying = false;
+/** How long a disconnected worker waits to see its parent gone before it leaves without sweeping. */
+const ORPHAN_CHECK_MS = 2000;
 const strays = new StrayErrors();
 
 /** Errors of a channel whose other end is gone: the parent was killed (e.g. SIGINT to it alone). */
@@ -67,15 +72,16 @@ async function run(seq: number, wire: WireBatch): Promise<void> {
   // a fatal error raised while the batch ran: the worker is going down, the parent reports a crash
   if (dying) return;
   try {
-    send({ type: 'result', seq, result });
+    send({ type: 'result', seq, result, rss: process.memoryUsage.rss() });
   } catch (error) {
     // a value that structured clone refuses: the task fails with a SerializationError naming the path
     const explained: WireResult = explainUnsendableResult(wire, result, error);
     try {
-      send({ type: 'result', seq, result: explained });
+      send({ type: 'result', seq, result: explained, rss: process.memoryUsage.rss() });
     } catch (again) {
       // not even the explanation crosses: the batch still gets an answer, never silence
-      send({ type: 'result', seq, result: { values: [], error: { pos: 0, error: serializeError(again) } } });
+      const answer: WireResult = { values: [], error: { pos: 0, error: serializeError(again) } };
+      send({ type: 'result', seq, result: answer, rss: process.memoryUsage.rss() });
     }
   }
 }
@@ -90,6 +96,7 @@ process.on('message', (message: ParentMessage) => {
           type: 'result',
           seq,
           result: { values: [], error: { pos: 0, error: serializeError(error) } },
+          rss: process.memoryUsage.rss(),
         });
     });
   } else if (message.type === 'release') buffers.release(message.call);
@@ -99,7 +106,15 @@ process.on('message', (message: ParentMessage) => {
 // the parent exited or died (the kernel closes the channel even on SIGKILL): leave no orphan
 process.on('disconnect', () => {
   buffers.removeFolders();
-  process.exit(0);
+  // once the parent is really gone (re-parented: the kernel closes the channel first), also the
+  // folders of its calls this worker never read; bounded, a parent alive after all keeps them
+  const deadline = Date.now() + ORPHAN_CHECK_MS;
+  const leave = () => {
+    if (process.ppid !== parent) removeOwnerFolders(parent, tempFolderBases());
+    else if (Date.now() < deadline) return void setTimeout(leave, 20);
+    process.exit(0);
+  };
+  leave();
 });
 
 // an error thrown outside any task (a timer, an unhandled rejection) by the call now running: tell
@@ -124,5 +139,4 @@ function onStray(error: unknown): void {
 process.on('uncaughtException', onStray);
 process.on('unhandledRejection', onStray);
 
-watchParent();
 send({ type: 'ready' });

@@ -75,3 +75,10 @@ export function workerExecArgv(
   out.push(...own);
   return out;
 }
+
+/** maxMemoryPerWorker also caps the heap (a task over it dies OUT_OF_MEMORY), unless the flags already set a cap. */
+export function withHeapCap(execArgv: readonly string[], maxMemoryMb: number | null): readonly string[] {
+  if (maxMemoryMb === null || execArgv.some((flag) => flag.startsWith('--max-old-space-size')))
+    return execArgv;
+  return [...execArgv, `--max-old-space-size=${Math.max(Math.floor(maxMemoryMb), 16)}`];
+}

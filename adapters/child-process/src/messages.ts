@@ -8,7 +8,7 @@ export const messages = {
     notObject: (v: unknown) =>
       `new ChildProcessBackend(options): options must be an object, got ${describe(v)}`,
     unknown: (name: string) =>
-      `ChildProcessBackend: '${name}' is not an option; known options are execArgv, inheritExecArgv, env and idleTimeout`,
+      `ChildProcessBackend: '${name}' is not an option; known options are execArgv, inheritExecArgv, env, idleTimeout, maxTasksPerWorker and maxMemoryPerWorker`,
     execArgv: (v: unknown) =>
       `ChildProcessBackend option execArgv must be an array of Node flags such as ['--max-old-space-size=512'], got ${describe(v)}`,
     inheritExecArgv: (v: unknown) =>
@@ -17,6 +17,10 @@ export const messages = {
       `ChildProcessBackend option env must be an object of string values (extra environment variables for the workers), got ${describe(v)}`,
     envValue: (key: string, v: unknown) =>
       `ChildProcessBackend option env.${key} must be a string (environment variables are strings), got ${describe(v)}`,
+    maxTasksPerWorker: (v: unknown) =>
+      `ChildProcessBackend option maxTasksPerWorker must be a positive integer (tasks a worker runs before it is replaced) or Infinity, got ${describe(v)}`,
+    maxMemoryPerWorker: (v: unknown) =>
+      `ChildProcessBackend option maxMemoryPerWorker must be a positive number of megabytes (each worker's memory limit), got ${describe(v)}`,
     idleTimeout: (v: unknown) =>
       `ChildProcessBackend option idleTimeout must be a non-negative number of milliseconds an idle worker is kept (0: stop at once), got ${describe(v)}`,
   },

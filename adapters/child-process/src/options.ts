@@ -13,17 +13,46 @@ export interface ChildProcessBackendOptions {
   env?: Readonly<Record<string, string>>;
   /** Milliseconds an idle worker is kept for reuse before it exits; default 300 000 (joblib's 300 s). */
   idleTimeout?: number;
+  /** A worker that has run this many tasks is replaced after its batch (never mid-task); default Infinity. */
+  maxTasksPerWorker?: number;
+  /**
+   * Memory limit of each worker, in MB: a worker whose resident memory (RSS) exceeds it after a batch
+   * is replaced before the next one, and its heap is capped there (`--max-old-space-size`, unless
+   * execArgv sets one) so a single task over it fails with WorkerCrashedError OUT_OF_MEMORY. Default: none.
+   */
+  maxMemoryPerWorker?: number;
 }
+
+/** When a worker is replaced between batches (Infinity: never). */
+export interface WorkerLimits {
+  readonly maxTasks: number;
+  readonly maxRssBytes: number;
+}
+
+export const NO_LIMITS: WorkerLimits = {
+  maxTasks: Number.POSITIVE_INFINITY,
+  maxRssBytes: Number.POSITIVE_INFINITY,
+};
 
 export interface NormalizedOptions {
   readonly execArgv: readonly string[];
   readonly inheritExecArgv: boolean;
   readonly env: Readonly<Record<string, string>>;
   readonly idleTimeout: number;
+  readonly limits: WorkerLimits;
+  /** maxMemoryPerWorker in MB, or null. */
+  readonly maxMemoryMb: number | null;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
-const KNOWN = new Set(['execArgv', 'inheritExecArgv', 'env', 'idleTimeout']);
+const KNOWN = new Set([
+  'execArgv',
+  'inheritExecArgv',
+  'env',
+  'idleTimeout',
+  'maxTasksPerWorker',
+  'maxMemoryPerWorker',
+]);
 
 export function normalizeOptions(options: unknown): NormalizedOptions {
   if (options === undefined || options === null) options = {};
@@ -49,10 +78,24 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
   if (typeof idleTimeout !== 'number' || !(idleTimeout >= 0) || !Number.isFinite(idleTimeout)) {
     throw new RangeError(messages.option.idleTimeout(idleTimeout));
   }
+  const maxTasks = o.maxTasksPerWorker ?? Number.POSITIVE_INFINITY;
+  if (
+    typeof maxTasks !== 'number' ||
+    !(maxTasks === Number.POSITIVE_INFINITY || (Number.isInteger(maxTasks) && maxTasks >= 1))
+  )
+    throw new RangeError(messages.option.maxTasksPerWorker(maxTasks));
+  const maxMemory = o.maxMemoryPerWorker ?? null;
+  if (maxMemory !== null && (typeof maxMemory !== 'number' || !Number.isFinite(maxMemory) || maxMemory <= 0))
+    throw new RangeError(messages.option.maxMemoryPerWorker(maxMemory));
   return {
     execArgv: [...(execArgv as string[])],
     inheritExecArgv,
     env: { ...(env as Record<string, string>) },
     idleTimeout,
+    limits: {
+      maxTasks,
+      maxRssBytes: maxMemory === null ? Number.POSITIVE_INFINITY : maxMemory * 1024 * 1024,
+    },
+    maxMemoryMb: maxMemory,
   };
 }

@@ -7,6 +7,7 @@
 import type { WorkerCrashedError } from '@parajob/core/backend';
 import { RoundRobinQueue } from '@parajob/core/internal';
 import type { Job } from './job.js';
+import { NO_LIMITS, type WorkerLimits } from './options.js';
 import { WorkerProcess, type WorkerSpec } from './worker.js';
 
 export class ProcessPool {
@@ -23,6 +24,7 @@ export class ProcessPool {
     private readonly spec: WorkerSpec,
     private readonly idleTimeout: number,
     private readonly onEmpty: (pool: ProcessPool) => void,
+    private readonly limits: WorkerLimits = NO_LIMITS,
   ) {}
 
   get workerCount(): number {
@@ -125,6 +127,13 @@ export class ProcessPool {
     if (worker.state === 'dead') return;
     if (this.workers.size > this.size) {
       worker.retire();
+      return;
+    }
+    if (worker.tasksRun >= this.limits.maxTasks || worker.rss > this.limits.maxRssBytes) {
+      // over a limit: replaced now, between two batches (retire's 'gone' hands queued jobs to the new one)
+      worker.retire();
+      if (this.workers.size < this.size) this.spawn();
+      this.updateRefs();
       return;
     }
     const job = this.queue.shift();

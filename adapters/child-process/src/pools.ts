@@ -4,26 +4,41 @@
  */
 import { CallCancelledError } from '@parajob/core/backend';
 import { messages } from './messages.js';
+import { NO_LIMITS, type WorkerLimits } from './options.js';
 import { ProcessPool } from './pool.js';
 import type { WorkerSpec } from './worker.js';
 
 const pools = new Map<string, ProcessPool>();
 
-export function poolKey(spec: WorkerSpec, idleTimeout: number): string {
+export function poolKey(spec: WorkerSpec, idleTimeout: number, limits: WorkerLimits = NO_LIMITS): string {
   const env = Object.entries(spec.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([spec.execArgv, env, idleTimeout]);
+  // Infinity is not JSON: the limits enter the key as strings
+  return JSON.stringify([
+    spec.execArgv,
+    env,
+    idleTimeout,
+    String(limits.maxTasks),
+    String(limits.maxRssBytes),
+  ]);
 }
 
 export function acquirePool(
   spec: WorkerSpec,
   idleTimeout: number,
   key = poolKey(spec, idleTimeout),
+  limits: WorkerLimits = NO_LIMITS,
 ): ProcessPool {
   let pool = pools.get(key);
   if (pool === undefined) {
-    pool = new ProcessPool(key, spec, idleTimeout, (empty) => {
-      if (pools.get(empty.key) === empty) pools.delete(empty.key);
-    });
+    pool = new ProcessPool(
+      key,
+      spec,
+      idleTimeout,
+      (empty) => {
+        if (pools.get(empty.key) === empty) pools.delete(empty.key);
+      },
+      limits,
+    );
     pools.set(key, pool);
   }
   return pool;

@@ -26,6 +26,8 @@ export interface ResultMessage {
   readonly type: 'result';
   readonly seq: number;
   readonly result: WireResult;
+  /** The worker's resident memory after the batch (bytes), for maxMemoryPerWorker. */
+  readonly rss: number;
 }
 /** An error thrown outside any task (a timer, an unhandled rejection): the worker exits right after. */
 export interface FatalMessage {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { type BufferLike, replaceLargeBuffers, restoreBuffers } from '@parajob/core/backend';
 import { messages } from './messages.js';
-import { resolveTempFolder } from './temp-folder.js';
+import { removeDeadOwnersFolders, resolveTempFolder } from './temp-folder.js';
 
 /** The key that marks a reference; long enough not to collide with user data. */
 export const SHARED_REF = '@@parajob/child-process/shared';
@@ -98,6 +98,10 @@ export class CallBuffers {
     if (this.folder === undefined) {
       const base = resolveTempFolder(this.tempFolder, neededBytes);
       mkdirSync(base, { recursive: true });
+      if (!swept.has(base)) {
+        swept.add(base);
+        removeDeadOwnersFolders(base);
+      }
       this.folder = mkdtempSync(join(base, `parajob-${process.pid}-`));
       live.add(this.folder);
     }
@@ -113,6 +117,9 @@ export class CallBuffers {
     live.delete(this.folder);
   }
 }
+
+/** Temp folders this parent already swept of dead parents' call folders. */
+const swept = new Set<string>();
 
 /** Folders of calls still running: removed synchronously if the parent exits first. */
 const live = new Set<string>();
@@ -147,6 +154,9 @@ export class SharedBufferCache {
   /** Folder of each call not released yet: removed if the parent disappears without cleaning up. */
   private readonly folders = new Map<string, string>();
 
+  /** `watch` learns each folder read from, so it can delete it if the parent dies while a task spins. */
+  constructor(private readonly watch?: { watchFolder(f: string): void; forgetFolder(f: string): void }) {}
+
   restore(args: readonly unknown[]): readonly unknown[] {
     return restoreBuffers(args, isRef, (ref: SharedRef) => this.load(ref)) as readonly unknown[];
   }
@@ -169,7 +179,9 @@ export class SharedBufferCache {
       let ids = this.byCall.get(ref.call);
       if (ids === undefined) this.byCall.set(ref.call, (ids = new Set()));
       ids.add(ref.id);
-      this.folders.set(ref.call, join(ref.path, '..'));
+      const folder = join(ref.path, '..');
+      if (!this.folders.has(ref.call)) this.watch?.watchFolder(folder);
+      this.folders.set(ref.call, folder);
     }
     return value;
   }
@@ -177,6 +189,8 @@ export class SharedBufferCache {
   release(callId: string): void {
     for (const id of this.byCall.get(callId) ?? []) this.byId.delete(id);
     this.byCall.delete(callId);
+    const folder = this.folders.get(callId);
+    if (folder !== undefined) this.watch?.forgetFolder(folder);
     this.folders.delete(callId);
   }
 

@@ -66,6 +66,9 @@ export class WorkerProcess {
   /** Calls whose shared buffers this worker may have cached (told to release them when they end). */
   readonly calls = new Set<string>();
   idleTimer: NodeJS.Timeout | undefined;
+  /** Tasks this worker has run, and its resident memory after the last batch: what its limits are checked against. */
+  tasksRun = 0;
+  rss = 0;
   private readonly status = new StatusFile();
   private readonly reportPath = join(tmpdir(), `parajob-fatal-${process.pid}-${workerIds++}.json`);
   private job: Job | undefined;
@@ -177,8 +180,9 @@ export class WorkerProcess {
   /** Graceful exit (idle timeout, shrink): the worker exits on its own. */
   retire(): void {
     if (this.state === 'dead') return;
-    this.markDead();
+    // told before it is marked dead: post() sends nothing to a dead worker (it would linger until the grace kill)
     this.post({ type: 'retire' });
+    this.markDead();
     setTimeout(() => this.kill(), RETIRE_GRACE_MS).unref();
     this.events.gone(this, undefined);
   }
@@ -247,6 +251,8 @@ export class WorkerProcess {
       this.watch = undefined;
       this.job = undefined;
       this.state = 'idle';
+      this.tasksRun += job.batch.size;
+      this.rss = message.rss;
       job.succeed(message.result);
       this.events.free(this);
     } else if (message.type === 'fatal') {

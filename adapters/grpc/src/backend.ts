@@ -299,9 +299,12 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
   }
 
   onLost(link: WorkerLink, reason: string, code: grpc.status | undefined): void {
-    const tooLarge = code === 8; // RESOURCE_EXHAUSTED: a message over the worker's limit, not a dead worker
-    if (!tooLarge) link.markDown(reason);
     const lost = [...link.inflight.values()] as Pending[];
+    // RESOURCE_EXHAUSTED on a session carrying batches: a message over the worker's limit, not a
+    // dead worker. On a session with none (refused as it opened) the worker is unusable: reopening
+    // it at once would loop forever
+    const tooLarge = code === 8 && lost.length > 0;
+    if (!tooLarge) link.markDown(reason);
     link.inflight.clear();
     this.inflightCount -= lost.length;
     const requeue: Pending[] = [];

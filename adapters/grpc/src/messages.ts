@@ -52,7 +52,11 @@ export const messages = {
   },
   worker: {
     listen: (v: string) => `--listen must be PORT or HOST:PORT (e.g. 50051 or 0.0.0.0:50051), got '${v}'`,
-    concurrency: (v: string) => `--concurrency must be a positive integer, got '${v}'`,
+    concurrency: (v: string, max: number) =>
+      `--concurrency must be a positive integer, at most ${max}, got '${v}'`,
+    maxSessions: (v: string) => `--max-sessions must be a positive integer, got '${v}'`,
+    tooManySessions: (max: number) =>
+      `this worker already serves ${max} sessions (--max-sessions ${max}); try again when one ends, or start the worker with a higher --max-sessions`,
     maxMessageBytes: (v: string) =>
       `--max-message-bytes must be a positive integer number of bytes, got '${v}'`,
     tlsClientAuth: () =>
@@ -62,12 +66,15 @@ export const messages = {
     overCredit: (id: number, slots: number) =>
       `batch ${id} was sent beyond the credit this worker granted (${slots} slot(s) per session); it is refused, not queued. Use the same @parajob/grpc version on driver and worker.`,
     shuttingDown: () => 'the worker is shutting down',
+    abuse: (max: number) =>
+      `this session sent more than ${max} batches beyond its credit or with ids already running; a driver never does, so the worker ends it. Use the same @parajob/grpc version on driver and worker.`,
     bind: (address: string, reason: string) =>
       `--listen ${address}: could not listen there (${reason}); is the port taken, or the address not one of this host?`,
     notLoopback: (address: string) =>
       `listening on ${address}, beyond loopback: anyone who can reach it can run the allowed task modules. Use TLS with client certificates (--tls-cert --tls-key --tls-ca --tls-require-client-cert) on untrusted networks.`,
     protocol: (theirs: number, ours: number) =>
       `driver speaks protocol ${theirs}, this worker speaks ${ours}: install the same @parajob/grpc version on both`,
+    unanswerable: (id: number, reason: string) => `the worker could not answer batch ${id} (${reason})`,
     badPayload: (reason: string) => `the batch could not be decoded on the worker (${reason})`,
   },
 } as const;

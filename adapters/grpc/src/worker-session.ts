@@ -7,14 +7,8 @@
  */
 import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
-import {
-  explainUnsendableResult,
-  type SerializedError,
-  serializeError,
-  type WireBatch,
-  type WireResult,
-} from '@parajob/core/backend';
-import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
+import { type SerializedError, serializeError, type WireBatch, type WireResult } from '@parajob/core/backend';
+import { failedBatch, type Lifecycle, type RemoteExecutor, unsendableResult } from '@parajob/remote';
 import { messages } from './messages.js';
 import type { DriverMessage, WorkerMessage } from './proto.js';
 
@@ -28,12 +22,21 @@ export interface SessionHost {
   readonly maxMessageBytes: number;
 }
 
+/**
+ * Batches beyond the credit (or with a running id) a session may send before it is closed. A
+ * driver never sends one; each refusal is an answer written to a client that need not read it.
+ */
+export const MAX_REFUSALS = 64;
+
 /** Why a running batch was stopped: the driver cancelled it, or the worker hands it back. */
 type StopReason = 'cancelled' | 'shutdown';
 
 export class WorkerSession {
   private readonly running = new Map<number, AbortController>();
   private credit: number;
+  /** Credit earned while the driver was not reading our answers: granted once it reads them. */
+  private owed = 0;
+  private refusals = 0;
   private state: 'open' | 'ending' | 'closed' = 'open';
 
   constructor(
@@ -69,21 +72,22 @@ export class WorkerSession {
           ? undefined
           : messages.worker.shuttingDown();
     if (refusal !== undefined) {
-      this.refuse(id, refusal);
+      if (this.host.lifecycle.state === 'serving' && ++this.refusals > MAX_REFUSALS) this.abuse();
+      else this.refuse(id, refusal);
       return;
     }
     this.credit--;
     const controller = new AbortController();
     this.running.set(id, controller);
-    void this.run(id, batch.payload, Number(batch.timeoutMs), controller.signal).finally(() => {
-      this.running.delete(id);
-      this.host.lifecycle.end();
-      if (this.host.lifecycle.state === 'serving') {
-        this.credit++;
-        this.send({ credit: { slots: 1 } });
-      }
-      this.endIfDone();
-    });
+    void this.run(id, batch.payload, Number(batch.timeoutMs), controller.signal)
+      // run() answers every outcome; should anything still throw, the driver gets it, not the process
+      .catch((error: unknown) => this.refuse(id, messages.worker.unanswerable(id, String(error))))
+      .finally(() => {
+        this.running.delete(id);
+        this.host.lifecycle.end();
+        if (this.host.lifecycle.state === 'serving') this.restoreCredit();
+        this.endIfDone();
+      });
   }
 
   private async run(id: number, payload: unknown, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -111,6 +115,37 @@ export class WorkerSession {
       const error = new Error(messages.size.resultTooLarge(id, bytes.length, this.host.maxMessageBytes));
       this.send({ result: { id, failure: encodeFailure(serializeError(error)) } });
     } else this.send({ result: { id, payload: bytes } });
+  }
+
+  /**
+   * One more slot for the driver — unless it is not reading what we send: answers would pile up
+   * in this process without bound, so the slot is owed until the stream drains.
+   */
+  private restoreCredit(): void {
+    if (this.call.writableNeedDrain) {
+      if (this.owed++ === 0) this.call.once('drain', () => this.payOwed());
+      return;
+    }
+    this.credit++;
+    this.send({ credit: { slots: 1 } });
+  }
+
+  private payOwed(): void {
+    const slots = this.owed;
+    this.owed = 0;
+    if (slots === 0 || this.state === 'closed' || this.host.lifecycle.state !== 'serving') return;
+    this.credit += slots;
+    this.send({ credit: { slots } });
+  }
+
+  /** A client that keeps sending beyond its credit is not a driver: its session ends. */
+  private abuse(): void {
+    if (this.state === 'closed') return;
+    this.call.emit('error', {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: messages.worker.abuse(MAX_REFUSALS),
+    });
+    this.closed();
   }
 
   private refuse(id: number, message: string): void {
@@ -157,12 +192,14 @@ function encodeFailure(error: SerializedError): Buffer {
   }
 }
 
-/** A result that cannot be cloned becomes a SerializationError naming the task and the path (`result.cb`). */
+/**
+ * A result that cannot be encoded becomes a SerializationError naming the task and the path
+ * (`result.cb`), or saying the results could not be sent (@parajob/remote): never a throw.
+ */
 function encodeResult(wire: WireBatch | null, result: WireResult): Buffer {
   try {
     return v8.serialize(result);
   } catch (error) {
-    if (wire === null) throw error;
-    return v8.serialize(explainUnsendableResult(wire, result, error));
+    return v8.serialize(unsendableResult(wire, result, error));
   }
 }

@@ -6,8 +6,14 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { cpuCount } from '@parajob/core/backend';
-import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
-import { DEFAULT_MAX_MESSAGE_BYTES, ENVELOPE_BYTES } from './limits.js';
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  Lifecycle,
+  MAX_CONCURRENCY,
+  RemoteExecutor,
+  WorkerPolicy,
+} from '@parajob/remote';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SESSIONS, ENVELOPE_BYTES } from './limits.js';
 import { bindTarget, isLoopback, parseListen } from './listen.js';
 import { messages } from './messages.js';
 import {
@@ -35,6 +41,8 @@ export interface GrpcWorkerOptions {
   tls?: WorkerTls;
   /** Largest batch received or result sent; default 64 MiB. */
   maxMessageBytes?: number;
+  /** Sessions (driver streams) served at once; one more is refused (UNAVAILABLE, naming --max-sessions). Default 256. */
+  maxSessions?: number;
   /** On close(), how long running batches may finish before they are handed back. Default 10 000 ms. */
   shutdownGraceMs?: number;
   /** Where the worker reports (default: stderr). */
@@ -53,11 +61,15 @@ export interface GrpcWorker {
 export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<GrpcWorker> {
   const listen = parseListen(options.listen ?? '127.0.0.1:50051');
   const concurrency = options.concurrency ?? cpuCount();
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw new RangeError(messages.worker.concurrency(String(options.concurrency)));
+  // bounded: it is also the credit every session is granted
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+    throw new RangeError(messages.worker.concurrency(String(options.concurrency), MAX_CONCURRENCY));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
     throw new RangeError(messages.worker.maxMessageBytes(String(maxMessageBytes)));
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  if (!Number.isSafeInteger(maxSessions) || maxSessions < 1)
+    throw new RangeError(messages.worker.maxSessions(String(maxSessions)));
   const credentials = serverCredentials(options.tls);
   const policy = new WorkerPolicy({
     root: options.root,
@@ -71,6 +83,7 @@ export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<
       concurrency,
       maxMessageBytes,
     },
+    maxSessions,
     policy,
     options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
   );
@@ -94,6 +107,7 @@ class GrpcWorkerServer {
 
   constructor(
     private readonly host: SessionHost,
+    private readonly maxSessions: number,
     private readonly policy: WorkerPolicy,
     private readonly graceMs: number,
   ) {
@@ -164,6 +178,15 @@ class GrpcWorkerServer {
     }
     // a stream error after the session ended must not become an uncaught 'error' event
     call.on('error', () => {});
+    // every session may hold --concurrency batches: without a bound, streams alone could fill memory.
+    // UNAVAILABLE, not RESOURCE_EXHAUSTED: drivers read the latter as "a message over the limit"
+    if (this.sessions.size >= this.maxSessions) {
+      call.emit('error', {
+        code: grpc.status.UNAVAILABLE,
+        details: messages.worker.tooManySessions(this.maxSessions),
+      });
+      return;
+    }
     this.sessions.add(new WorkerSession(call, this.host, (s) => this.sessions.delete(s)));
   }
 

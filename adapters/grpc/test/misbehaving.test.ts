@@ -21,8 +21,11 @@ import { startWorkerProcess, stopAllWorkers } from './helpers.js';
 
 type Answer = (id: number) => WorkerMessage;
 
-/** A fake worker with one slot that answers each batch with `answer(id)`, then grants the slot again. */
-async function fakeWorker(answer: Answer): Promise<{ address: string; stop(): void }> {
+/**
+ * A fake worker with one slot that answers each batch with `answer(id)`, then grants the slot
+ * again — or, with `refuse`, ends every session as it opens with that status.
+ */
+async function fakeWorker(answer: Answer, refuse?: grpc.status): Promise<{ address: string; stop(): void }> {
   const server = new grpc.Server();
   server.addService(workerService().service, {
     Hello: (_call: unknown, callback: grpc.sendUnaryData<HelloReply>) =>
@@ -37,6 +40,10 @@ async function fakeWorker(answer: Answer): Promise<{ address: string; stop(): vo
       }),
     Session: (call: grpc.ServerDuplexStream<DriverMessage, WorkerMessage>) => {
       call.on('error', () => {});
+      if (refuse !== undefined) {
+        call.emit('error', { code: refuse, details: 'no more sessions here' });
+        return;
+      }
       call.write({ credit: { slots: 1 } });
       call.on('data', (m: DriverMessage) => {
         if (!m.batch) return;
@@ -59,8 +66,8 @@ afterAll(async () => {
   await stopAllWorkers();
 });
 
-const run = async (answer: Answer) => {
-  const fake = await fakeWorker(answer);
+const run = async (answer: Answer, refuse?: grpc.status) => {
+  const fake = await fakeWorker(answer, refuse);
   fakes.push(fake);
   const backend = new GrpcBackend({ workers: [fake.address] });
   try {
@@ -81,6 +88,15 @@ describe('a misbehaving worker', () => {
     await expect(run((id) => ({ result: { id, payload: v8.serialize({ values: [2] }) } }))).rejects.toThrow(
       /sent a result this driver cannot use \(1 values for 2 tasks\)/,
     );
+  });
+
+  it('refusing every session as it opens with RESOURCE_EXHAUSTED fails the call (no reopen loop)', async () => {
+    await expect(
+      run(
+        (id) => ({ result: { id, payload: v8.serialize({ values: [2, 4] }) } }),
+        grpc.status.RESOURCE_EXHAUSTED,
+      ),
+    ).rejects.toThrow(/no more sessions here/);
   });
 
   it('bytes that are not a result fail the call too', async () => {

@@ -32,6 +32,14 @@ export function valueRef(name: string): object {
 
 const isBlobRef = (v: object): boolean => typeof (v as Record<string, unknown>)[BLOB] === 'string';
 
+/**
+ * A blob that is not there (deleted, expired, never uploaded) or whose bytes are not what its
+ * reference says: a fault of the message, not of the server, so retrying it elsewhere cannot help.
+ */
+export class BlobError extends Error {
+  override name = 'BlobError';
+}
+
 function bytesOf(buffer: BufferLike): Uint8Array {
   if (ArrayBuffer.isView(buffer))
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength).slice();
@@ -59,7 +67,8 @@ function rebuild(type: string, bytes: Uint8Array): unknown {
 
 /** Per-call memory of uploaded buffers, so a buffer shared by many tasks is uploaded once. */
 export class BlobUploads {
-  private readonly seen = new Map<unknown, BlobRef>();
+  /** Each buffer's reference and its upload: a batch that reuses it must wait for that upload too. */
+  private readonly seen = new Map<unknown, { ref: BlobRef; upload: Promise<unknown> }>();
   private counter = 0;
   readonly names: string[] = [];
   constructor(private readonly prefix: string) {}
@@ -68,18 +77,19 @@ export class BlobUploads {
   async offload(value: unknown, minBytes: number, store: () => Promise<ObjectStore>): Promise<unknown> {
     const uploads: Array<Promise<unknown>> = [];
     const out = replaceLargeBuffers(value, minBytes, (buffer) => {
-      const key = buffer;
-      let ref = this.seen.get(key);
-      if (ref === undefined) {
+      let seen = this.seen.get(buffer);
+      if (seen === undefined) {
         const name = `${this.prefix}.${this.counter++}`;
         const type = Buffer.isBuffer(buffer) ? 'Buffer' : (buffer as object).constructor.name;
-        ref = { [BLOB]: name, type };
-        this.seen.set(key, ref);
-        this.names.push(name);
         const bytes = bytesOf(buffer);
-        uploads.push(store().then((os) => os.putBlob({ name }, bytes)));
+        seen = { ref: { [BLOB]: name, type }, upload: store().then((os) => os.putBlob({ name }, bytes)) };
+        this.seen.set(buffer, seen);
+        this.names.push(name);
       }
-      return ref;
+      // a batch encoded while another batch's upload of the same buffer runs must not be sent
+      // before that upload is done: a worker would find no such value
+      uploads.push(seen.upload);
+      return seen.ref;
     });
     await Promise.all(uploads);
     return out;
@@ -109,22 +119,28 @@ export async function restoreBlobs(
     [...refs.keys()].map(async (name) => {
       const data = await os.getBlob(name);
       if (data === null)
-        throw new Error(
+        throw new BlobError(
           `parajob: the large value '${name}' is missing from the object store (deleted or expired)`,
         );
       bytes.set(name, data);
     }),
   );
-  const restored = restoreBuffers(value, isBlobRef, (ref: BlobRef) =>
-    rebuild(ref.type, bytes.get(ref[BLOB])!),
-  );
+  const restored = restoreBuffers(value, isBlobRef, (ref: BlobRef) => {
+    try {
+      return rebuild(ref.type, bytes.get(ref[BLOB])!);
+    } catch (error) {
+      throw new BlobError(
+        `parajob: the large value '${ref[BLOB]}' cannot be read as ${String(ref.type)} (${(error as Error).message})`,
+      );
+    }
+  });
   return { value: restored, names: [...refs.keys()] };
 }
 
 export async function fetchBody(name: string, store: () => Promise<ObjectStore>): Promise<Uint8Array> {
   const data = await (await store()).getBlob(name);
   if (data === null)
-    throw new Error(
+    throw new BlobError(
       `parajob: the message body '${name}' is missing from the object store (deleted or expired)`,
     );
   return data;

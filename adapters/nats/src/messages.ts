@@ -10,7 +10,8 @@ export const messages = {
     userWithoutPass: () => "NATS options: 'user' needs 'pass' (and 'pass' needs 'user')",
     positive: (name: string, v: unknown) =>
       `NATS option '${name}' must be a positive number, got ${JSON.stringify(v)}`,
-    concurrency: (v: unknown) => `--concurrency must be a positive integer, got ${JSON.stringify(v)}`,
+    concurrency: (v: unknown, max: number) =>
+      `--concurrency must be a positive integer, at most ${max}, got ${JSON.stringify(v)}`,
   },
   connect: {
     authorization: (servers: string, detail: string) =>

@@ -10,7 +10,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import type { WireBatch } from '@parajob/core/backend';
 import { failedBatch, type Lifecycle, type RemoteExecutor } from '@parajob/remote';
-import { fetchBody, restoreBlobs, unpack } from './codec.js';
+import { BlobError, fetchBody, restoreBlobs, unpack } from './codec.js';
 import type { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names } from './names.js';
@@ -146,7 +146,10 @@ export class BatchHandler {
     }
     const { signal, done } = this.ctx.running.start(e.call);
     // tells the server the batch is alive, so a long batch is not redelivered after the ack wait
-    const working = setInterval(() => m.working(), Math.max(this.ctx.ackWaitMs / 3, 100));
+    const working = setInterval(
+      () => m.working(),
+      Math.min(Math.max(this.ctx.ackWaitMs / 3, 100), 2 ** 31 - 1),
+    );
     try {
       const result = await this.ctx.executor.run(task.wire, {
         signal,
@@ -168,23 +171,31 @@ export class BatchHandler {
     }
   }
 
-  /** The task body with its large values restored, or an Error for a body this worker cannot read. */
+  /**
+   * The task body with its large values restored, or an Error for a body this worker cannot read
+   * (a missing or unreadable blob included: no other delivery could read it either). Only a
+   * failure to reach the object store rejects, so the batch is handed back.
+   */
   private async decode(m: JsMsg, e: Envelope): Promise<{ wire: unknown; timeout: number | null } | Error> {
-    // fetching from the object store may fail for server reasons: that rejects (the batch is handed back)
-    const bytes = e.bodyBlob === undefined ? m.data : await fetchBody(e.bodyBlob, this.ctx.store);
-    let body: TaskBody;
     try {
-      body = unpack<TaskBody>(bytes);
+      const bytes = e.bodyBlob === undefined ? m.data : await fetchBody(e.bodyBlob, this.ctx.store);
+      let body: TaskBody;
+      try {
+        body = unpack<TaskBody>(bytes);
+      } catch (error) {
+        return new Error(messages.worker.badBody((error as Error).message));
+      }
+      if (body === null || typeof body !== 'object' || body.wire === null || typeof body.wire !== 'object')
+        return new Error(messages.worker.badBody('no batch in the message'));
+      const timeout =
+        typeof body.timeout === 'number' && Number.isFinite(body.timeout) && body.timeout > 0
+          ? body.timeout
+          : null;
+      const args = (await restoreBlobs((body.wire as { args?: unknown }).args, this.ctx.store)).value;
+      return { wire: { ...body.wire, args }, timeout };
     } catch (error) {
-      return new Error(messages.worker.badBody((error as Error).message));
+      if (error instanceof BlobError) return new Error(messages.worker.badBody(error.message));
+      throw error;
     }
-    if (body === null || typeof body !== 'object' || body.wire === null || typeof body.wire !== 'object')
-      return new Error(messages.worker.badBody('no batch in the message'));
-    const timeout =
-      typeof body.timeout === 'number' && Number.isFinite(body.timeout) && body.timeout > 0
-        ? body.timeout
-        : null;
-    const args = (await restoreBlobs((body.wire as { args?: unknown }).args, this.ctx.store)).value;
-    return { wire: { ...body.wire, args }, timeout };
   }
 }

@@ -7,7 +7,8 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
-import { explainUnsendableResult, type WireBatch } from '@parajob/core/backend';
+import type { WireBatch } from '@parajob/core/backend';
+import { unsendableResult } from '@parajob/remote';
 import { BlobUploads, HEADROOM, pack } from './codec.js';
 import { H } from './names.js';
 import type { ResultBody } from './result.js';
@@ -15,6 +16,17 @@ import type { ResultBody } from './result.js';
 /** A server restart takes seconds; 240 tries 250 ms apart cover a minute, then the batch goes back. */
 const MAX_TRIES = 240;
 const RETRY_MS = 250;
+
+/** The answer itself does not encode (v8.serialize threw): the message's fault, not the server's. */
+class EncodeError extends Error {}
+
+function encode(body: unknown): Uint8Array {
+  try {
+    return pack(body);
+  } catch (error) {
+    throw new EncodeError(String(error), { cause: error });
+  }
+}
 
 export interface Answer {
   readonly subject: string;
@@ -35,18 +47,16 @@ export class ResultPublisher {
     this.maxPayload = nc.info?.max_payload ?? 1024 * 1024;
   }
 
-  /** Publishes; a result that cannot be cloned is published as the SerializationError that explains it. */
+  /**
+   * Publishes; a result that cannot be encoded is published as the SerializationError that
+   * explains it (@parajob/remote). Only a failure to reach the server rejects.
+   */
   async publish(answer: Answer, wire?: WireBatch): Promise<void> {
     try {
       await this.send(answer);
     } catch (error) {
-      if (
-        wire === undefined ||
-        answer.body.kind !== 'result' ||
-        !/DataCloneError|could not be cloned/i.test(String(error))
-      )
-        throw error;
-      const result = explainUnsendableResult(wire, answer.body.result, error);
+      if (!(error instanceof EncodeError) || answer.body.kind !== 'result') throw error;
+      const result = unsendableResult(wire ?? null, answer.body.result, error.cause);
       await this.send({ ...answer, body: { kind: 'result', result } });
     }
   }
@@ -62,8 +72,8 @@ export class ResultPublisher {
         Math.floor(this.maxPayload / 4),
         this.store,
       )) as unknown[];
-      payload = pack({ ...body, result: { ...body.result, values } });
-    } else payload = pack(body);
+      payload = encode({ ...body, result: { ...body.result, values } });
+    } else payload = encode(body);
     const h = natsHeaders();
     h.set(H.batch, batchId);
     h.set(H.attempt, String(attempt));

@@ -16,7 +16,13 @@ import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
 import { cpuCount } from '@parajob/core/backend';
-import { DEFAULT_SHUTDOWN_GRACE_MS, Lifecycle, RemoteExecutor, WorkerPolicy } from '@parajob/remote';
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  Lifecycle,
+  MAX_CONCURRENCY,
+  RemoteExecutor,
+  WorkerPolicy,
+} from '@parajob/remote';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { BlobJanitor } from './janitor.js';
 import { SessionCheck } from './liveness.js';
@@ -159,8 +165,9 @@ async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerO
 
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
   const concurrency = options.concurrency ?? cpuCount();
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new RangeError(messages.option.concurrency(concurrency));
+  // bounded before connecting: one pull loop and one thread per slot must be allocatable
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+    throw new RangeError(messages.option.concurrency(concurrency, MAX_CONCURRENCY));
   // checked before connecting: a bad --root or --allow never leaves a connection open
   const policy = new WorkerPolicy({
     root: options.root,

@@ -2,6 +2,8 @@
  * The worker-threads backend (parajob's default): batches run on a shared piscina pool of worker
  * threads; a timeout or an abort stops the thread running the task and piscina replaces it.
  */
+
+import { MessageChannel } from 'node:worker_threads';
 import {
   BackendBase,
   type BackendContext,
@@ -21,7 +23,8 @@ import { coreMessages } from '@parajob/core/internal';
 import { explainFailure } from './failures.js';
 import { messages } from './messages.js';
 import { type ResolvedOptions, resolveOptions, type WorkerThreadsOptions } from './options.js';
-import { markProven, onPoolBroken, queueOf, sharedPool, type WorkerPool } from './pool.js';
+import { keepStaffed, markProven, onPoolBroken, queueOf, sharedPool, type WorkerPool } from './pool.js';
+import { answerOf } from './recycle.js';
 import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 import type { WorkerTask } from './worker.js';
@@ -50,7 +53,7 @@ export class WorkerThreadsBackend extends BackendBase {
     this.pool = await sharedPool({
       threads,
       resourceLimits: this.options.resourceLimits,
-      idleTimeoutMs: this.options.idleTimeoutMs,
+      idleTimeout: this.options.idleTimeout,
     });
     this.buffers = new LargeBufferSharing(context.maxNbytes);
     return threads;
@@ -140,23 +143,39 @@ export class WorkerThreadsBackend extends BackendBase {
     this.running.add(stop);
     // a pool whose workers cannot even start would keep this batch queued forever
     const unwatchPool = onPoolBroken(pool, stop);
+    const recycle = this.options.recycle;
+    // a thread that may retire after this batch answers on this port (see recycle.ts)
+    const channel = recycle === null ? undefined : new MessageChannel();
     try {
-      const task: WorkerTask = { wire, status: status.buffer, timed: timeout !== null, ...extra };
+      const task: WorkerTask = {
+        wire,
+        status: status.buffer,
+        timed: timeout !== null,
+        ...extra,
+        ...(channel && recycle ? { recycle: { limits: recycle, port: channel.port2 } } : {}),
+      };
+      const runOptions = channel
+        ? { signal: controller.signal, transferList: [channel.port2] }
+        : { signal: controller.signal };
       // through the fair queue: this call's batches take turns with other calls' on the shared pool
-      const result = await queueOf(pool).run(wire.call, controller.signal, () =>
-        pool.run(task, { signal: controller.signal }),
-      );
+      const result = await queueOf(pool).run(wire.call, controller.signal, () => pool.run(task, runOptions));
       markProven(pool);
       return { kind: 'done', result };
     } catch (error) {
       noteReplacement(stopReason, error, status);
       if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
+      // the thread retired after answering (a limit reached): its exit is not a crash
+      const answer = channel && answerOf(channel.port1);
+      if (answer !== undefined) return { kind: 'done', result: answer };
       return { kind: 'failed', error, status };
     } finally {
       unwatchPool();
+      channel?.port1.close();
       watch?.stop();
       callBatches.delete(stop);
       this.running.delete(stop);
+      // a stop or a crash may have taken the last thread while other batches wait in the pool
+      keepStaffed(pool);
     }
   }
 

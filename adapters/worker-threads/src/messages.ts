@@ -12,12 +12,16 @@ export const RESOURCE_LIMIT_KEYS = [
 export const MIN_STACK_SIZE_MB = 0.5;
 
 export const messages = {
+  result: {
+    tooDeep: (index: number, path: string, max: number) =>
+      `task ${index} returned a value nested more than ${max} levels deep (at ${path.length > 120 ? `${path.slice(0, 120)}…` : path}): it cannot be sent between threads or processes; return a flatter structure`,
+  },
   options: {
     notObject: (v: unknown) =>
-      `new WorkerThreadsBackend(options): options must be an object such as { resourceLimits, idleTimeoutMs }, got ${describe(v)}`,
+      `new WorkerThreadsBackend(options): options must be an object such as { idleTimeout, maxTasksPerWorker, maxMemoryPerWorker }, got ${describe(v)}`,
     unknown: (key: string, hint: string | undefined) =>
       `WorkerThreadsBackend: '${key}' is not an option${hint ? `; did you mean '${hint}'?` : ''}. ` +
-      'The options are resourceLimits and idleTimeoutMs.',
+      'The options are idleTimeout, maxTasksPerWorker, maxMemoryPerWorker and resourceLimits.',
     resourceLimits: (v: unknown) =>
       `WorkerThreadsBackend: options.resourceLimits must be an object with some of ${RESOURCE_LIMIT_KEYS.join(', ')}, got ${describe(v)}`,
     resourceLimitKey: (key: string) =>
@@ -27,8 +31,16 @@ export const messages = {
     stackTooSmall: (v: number) =>
       `WorkerThreadsBackend: options.resourceLimits.stackSizeMb ${v} is too small for a worker thread to start ` +
       `(below ${MIN_STACK_SIZE_MB} MB, V8 aborts the whole process); use at least ${MIN_STACK_SIZE_MB} (Node's default is 4)`,
-    idleTimeoutMs: (v: unknown) =>
-      `WorkerThreadsBackend: options.idleTimeoutMs must be a non-negative number of milliseconds (Infinity keeps idle workers), got ${describe(v)}`,
+    idleTimeout: (v: unknown) =>
+      `WorkerThreadsBackend: options.idleTimeout must be a non-negative number of milliseconds (Infinity keeps idle workers), got ${describe(v)}`,
+    idleTimeoutMsDeprecated: () =>
+      "WorkerThreadsBackend: the option 'idleTimeoutMs' is now spelled 'idleTimeout' (the same name on every backend); 'idleTimeoutMs' still works for now",
+    bothIdleTimeouts: () =>
+      "WorkerThreadsBackend: give 'idleTimeout' only ('idleTimeoutMs' is its deprecated old spelling), not both",
+    maxTasksPerWorker: (v: unknown) =>
+      `WorkerThreadsBackend: options.maxTasksPerWorker must be a positive integer (tasks a thread runs before it is replaced) or Infinity, got ${describe(v)}`,
+    maxMemoryPerWorker: (v: unknown) =>
+      `WorkerThreadsBackend: options.maxMemoryPerWorker must be a positive number of megabytes (each thread's heap limit), got ${describe(v)}`,
   },
   notConfigured: () =>
     'WorkerThreadsBackend.submit() was called before configure(): a Parallel instance configures its backend at its first call; ' +

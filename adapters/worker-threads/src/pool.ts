@@ -16,10 +16,12 @@ export type WorkerPool = Piscina<WorkerTask, WireResult>;
 export interface PoolConfig {
   readonly threads: number;
   readonly resourceLimits: ResourceLimits | null;
-  readonly idleTimeoutMs: number;
+  readonly idleTimeout: number;
 }
 
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+/** The worker's no-op export run by keepStaffed. */
+const WAKE = 'wake';
 
 const pools = new Map<string, WorkerPool>();
 const queues = new WeakMap<WorkerPool, FairQueue>();
@@ -70,14 +72,14 @@ let piscina: ReturnType<typeof loadPiscina> | undefined;
 export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
   const { Piscina } = await (piscina ??= loadPiscina());
   // execArgv is part of the identity: a pool started under other flags (e.g. a loader) is another pool
-  const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeoutMs, process.execArgv]);
+  const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeout, process.execArgv]);
   let pool = pools.get(key);
   if (pool === undefined) {
     pool = new Piscina<WorkerTask, WireResult>({
       filename: WORKER_FILE,
       minThreads: 0,
       maxThreads: config.threads,
-      idleTimeout: config.idleTimeoutMs,
+      idleTimeout: config.idleTimeout,
       // Left undefined on purpose: node:worker_threads then inherits the parent's execArgv (so
       // `--import tsx` preloads run in workers) while skipping process-wide flags such as
       // --max-old-space-size, which an explicit execArgv list would reject (ERR_WORKER_INVALID_EXEC_ARGV).
@@ -109,6 +111,19 @@ export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
     pools.set(key, pool);
   }
   return pool;
+}
+
+/**
+ * Gives batches waiting in `pool`'s queue a thread again. piscina (minThreads 0) does not replace a
+ * thread it stopped for an abort or lost to a crash; when every thread went at once, a batch still
+ * in its queue (another call's, on the shared pool) would wait forever. piscina starts a thread
+ * only when a task is submitted, so a no-op task submitted while work waits makes it start one,
+ * and that thread, once ready, starts as many more as the queue needs.
+ */
+export function keepStaffed(pool: WorkerPool): void {
+  if (pool.queueSize === 0 || pool.threads.length >= pool.options.maxThreads) return;
+  // the no-op cannot fail but for a pool destroyed meanwhile, which has nothing left to staff
+  pool.run(undefined as unknown as WorkerTask, { name: WAKE }).catch(() => {});
 }
 
 /** Stops every shared pool's workers (tests, explicit cleanup). Running batches fail; later calls start new pools. */

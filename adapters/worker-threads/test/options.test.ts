@@ -7,7 +7,9 @@ describe('WorkerThreadsBackend options', () => {
   it('accepts its options and reports its capabilities', () => {
     const backend = new WorkerThreadsBackend({
       resourceLimits: { maxOldGenerationSizeMb: 64 },
-      idleTimeoutMs: 1000,
+      idleTimeout: 1000,
+      maxTasksPerWorker: 100,
+      maxMemoryPerWorker: 256,
     });
     // core sets the nesting level of the backends it creates; it is not an option
     backend.nestingLevel = 2;
@@ -25,11 +27,15 @@ describe('WorkerThreadsBackend options', () => {
   });
 
   it('rejects bad options with messages naming the option', () => {
-    expect(() => new WorkerThreadsBackend({ idleTimeout: 5 } as never)).toThrow(
-      /'idleTimeout' is not an option; did you mean 'idleTimeoutMs'/,
+    expect(() => new WorkerThreadsBackend({ idleTimout: 5 } as never)).toThrow(
+      /'idleTimout' is not an option; did you mean 'idleTimeout'/,
     );
-    expect(() => new WorkerThreadsBackend({ idleTimeoutMs: -1 })).toThrow(RangeError);
-    expect(() => new WorkerThreadsBackend({ idleTimeoutMs: -1 })).toThrow(/options.idleTimeoutMs/);
+    expect(() => new WorkerThreadsBackend({ idleTimeout: -1 })).toThrow(RangeError);
+    expect(() => new WorkerThreadsBackend({ idleTimeout: -1 })).toThrow(/options.idleTimeout/);
+    expect(() => new WorkerThreadsBackend({ idleTimeout: 1, idleTimeoutMs: 1 })).toThrow(/not both/);
+    expect(() => new WorkerThreadsBackend({ maxTasksPerWorker: 0 })).toThrow(/options.maxTasksPerWorker/);
+    expect(() => new WorkerThreadsBackend({ maxTasksPerWorker: 1.5 })).toThrow(RangeError);
+    expect(() => new WorkerThreadsBackend({ maxMemoryPerWorker: -5 })).toThrow(/options.maxMemoryPerWorker/);
     expect(() => new WorkerThreadsBackend({ nestingLevel: 1 } as never)).toThrow(
       /'nestingLevel' is not an option/,
     );
@@ -40,6 +46,17 @@ describe('WorkerThreadsBackend options', () => {
       /resourceLimits.heapMb is not a worker resource limit/,
     );
     expect(() => new WorkerThreadsBackend('fast' as never)).toThrow(TypeError);
+  });
+
+  it("accepts the old spelling 'idleTimeoutMs' with one deprecation warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    new WorkerThreadsBackend({ idleTimeoutMs: 10 });
+    new WorkerThreadsBackend({ idleTimeoutMs: 10 });
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/now spelled 'idleTimeout'/)]);
   });
 
   it('maps nJobs like joblib: negative counts from the CPU count, 0 is an error', () => {

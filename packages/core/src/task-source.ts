@@ -6,6 +6,8 @@ import type { TaskTable } from './task-table.js';
 export class TaskSource {
   private readonly sync: Iterator<unknown> | undefined;
   private readonly async: AsyncIterator<unknown> | undefined;
+  /** An array input, read by index: no iterator step object per task. */
+  private readonly array: readonly unknown[] | undefined;
   /** Tasks taken so far (the index of the next one). */
   taken = 0;
   exhausted = false;
@@ -17,7 +19,9 @@ export class TaskSource {
       throw new TypeError(
         'Parallel: tasks must be an iterable or async iterable of delayed(fn)(...args) calls',
       );
-    if (typeof (tasks as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    if (Array.isArray(tasks)) {
+      this.array = tasks;
+    } else if (typeof (tasks as Iterable<unknown>)[Symbol.iterator] === 'function') {
       this.sync = (tasks as Iterable<unknown>)[Symbol.iterator]();
     } else if (typeof (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
       this.async = (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator]();
@@ -43,6 +47,7 @@ export class TaskSource {
    * that pulls 100 000 tiny tasks: kept flat, since it runs unoptimized until V8 catches up.
    */
   fillSync(table: TaskTable, n: number): number {
+    if (this.array !== undefined) return this.fillFromArray(table, n);
     const it = this.sync!;
     let added = 0;
     while (added < n && !this.exhausted) {
@@ -57,9 +62,19 @@ export class TaskSource {
     return added;
   }
 
+  /** `fillSync` for an array: its first `knownLength` elements, by index. */
+  private fillFromArray(table: TaskTable, n: number): number {
+    const array = this.array!;
+    const end = Math.min(this.taken + n, this.knownLength!);
+    const start = this.taken;
+    for (let i = start; i < end; i++) this.take(array[i], table);
+    if (this.taken === this.knownLength) this.exhausted = true;
+    return end - start;
+  }
+
   /** Adds up to `n` tasks to `table`; returns how many. */
   async fill(table: TaskTable, n: number): Promise<number> {
-    if (this.sync) return this.fillSync(table, n);
+    if (!this.async) return this.fillSync(table, n);
     const it = this.async!;
     let added = 0;
     while (added < n && !this.exhausted && this.put(await it.next(), table)) added++;
@@ -78,7 +93,7 @@ export class TaskSource {
     if (!(value instanceof Delayed)) throw new TypeError(messages.delayed.notDelayed(this.taken, value));
     // an array is known to be exhausted at its last element, without one more next()
     if (++this.taken === this.knownLength) this.exhausted = true;
-    table.add(value.fn, value.args);
+    table.addDelayed(value);
   }
 
   /** Lets a generator run its finally blocks when the call stops early. */

@@ -51,7 +51,7 @@ export class TaskTable {
 
   static of(tasks: readonly Delayed[]): TaskTable {
     const table = new TaskTable(tasks.length);
-    for (let i = 0; i < tasks.length; i++) table.add(tasks[i]!.fn, tasks[i]!.args);
+    for (let i = 0; i < tasks.length; i++) table.addDelayed(tasks[i]!);
     return table.seal();
   }
 
@@ -98,6 +98,26 @@ export class TaskTable {
       else if ((value | 0) === value && (value !== 0 || 1 / value > 0)) (column as Int32Array)[i] = value;
       else this.store(k, i, value);
     }
+  }
+
+  /** Adds a captured call, without building an argument array for a one-argument call. */
+  addDelayed(call: Delayed): void {
+    if (call.list !== null) this.add(call.fn, call.list);
+    else if (this.arity !== 1 || this.columns === null) this.add(call.fn, [call.one]);
+    else this.addOne(call.fn, call.one);
+  }
+
+  /** `add(fn, [value])` once the table has one column: the idiom `items.map((x) => delayed(f)(x))`. */
+  private addOne(fn: Function, value: unknown): void {
+    const i = this.length++;
+    if (fn !== this.fns[0] || this.fnOf !== null) this.addFunction(fn, i);
+    const column = this.columns![0]!;
+    const kind = this.kinds[0];
+    if (kind === VALUES) (column as unknown[]).push(value);
+    else if (typeof value !== 'number' || i >= column.length) this.store(0, i, value);
+    else if (kind === FLOAT64) (column as Float64Array)[i] = value;
+    else if ((value | 0) === value && (value !== 0 || 1 / value > 0)) (column as Int32Array)[i] = value;
+    else this.store(0, i, value);
   }
 
   /** Task i calls `fn`, which is not the only function so far. */

@@ -11,6 +11,12 @@ export interface RunningTask {
   readonly startedAt: number;
 }
 
+/**
+ * Longest delay setTimeout honours; a longer one fires after 1 ms (with a TimeoutOverflowWarning
+ * each time), which would re-arm in a 1 ms loop for the whole task. Longer limits wait in steps.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface TimeoutWatch {
   stop(): void;
 }
@@ -36,9 +42,9 @@ export function watchTaskTimeout(
       return;
     }
     const wait = running === undefined ? timeoutMs : running.startedAt + timeoutMs - now;
-    timer = setTimeout(check, Math.max(1, wait));
+    timer = setTimeout(check, Math.min(MAX_TIMER_MS, Math.max(1, wait)));
   };
-  timer = setTimeout(check, timeoutMs);
+  timer = setTimeout(check, Math.min(MAX_TIMER_MS, timeoutMs));
   return {
     stop() {
       stopped = true;

@@ -60,8 +60,11 @@ export async function runWorkerCommand(
     return 1;
   }
   if (metrics) log(`metrics on ${metrics.url}/metrics`);
+  if (values['allow-source'] === true) log(messages.flags.allowSourceWarning());
+  // listening before the ready line: a supervisor may signal the moment it reads it
+  const signalled = untilSignal();
   io.stdout.write(`${worker.ready}\n`);
-  const signal = await untilSignal();
+  const signal = await signalled;
   log(`${signal}: finishing running batches, then stopping`);
   try {
     await worker.stop();

@@ -5,6 +5,7 @@
  * `--tls-cert`/`--tls-key` are this worker's own identity, `--tls-ca` is the CA this worker
  * trusts for its peer (the NATS server; on gRPC, the drivers' client certificates).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpuCount } from '@parajob/core';
 import { messages } from './messages.js';
@@ -21,6 +22,11 @@ export interface FlagSpec {
 }
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * Most batches a worker runs at once (one thread each): far above any host's cores, and low enough
+ * that a typo cannot make a worker grant drivers unbounded credit or fail to allocate its slots.
+ */
+export const MAX_CONCURRENCY = 1024;
 
 /** The flags of every worker command, in help order. */
 export const WORKER_FLAGS: readonly FlagSpec[] = [
@@ -28,7 +34,8 @@ export const WORKER_FLAGS: readonly FlagSpec[] = [
     name: 'root',
     value: 'DIR',
     help: 'the project whose task modules this worker runs; names resolve under it',
-    default: 'the nearest directory with a package.json at or above the working directory',
+    default:
+      "the nearest directory with a package.json at or above the working directory (none there: a startup error, unless --allow leaves out '.')",
   },
   {
     name: 'allow',
@@ -149,12 +156,21 @@ export function workerFlags(values: FlagValues): WorkerFlags {
     root: stringFlag(values, 'root'),
     allow: (values.allow as string[] | undefined) ?? [],
     allowSource: values['allow-source'] === true,
-    concurrency: positiveFlag(values, 'concurrency') ?? cpuCount(),
+    concurrency: concurrencyFlag(values) ?? cpuCount(),
     shutdownGraceMs: nonNegativeFlag(values, 'shutdown-grace') ?? DEFAULT_SHUTDOWN_GRACE_MS,
     tlsCert,
     tlsKey,
     tlsCa: stringFlag(values, 'tls-ca'),
   };
+}
+
+function concurrencyFlag(values: FlagValues): number | undefined {
+  const text = stringFlag(values, 'concurrency');
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_CONCURRENCY)
+    throw new FlagError(messages.flags.concurrency(text, MAX_CONCURRENCY));
+  return n;
 }
 
 function nonNegativeFlag(values: FlagValues, name: string): number | undefined {
@@ -174,4 +190,40 @@ export function readFlagFile(flag: string, path: string): Buffer {
       messages.flags.readFile(flag, path, (error as NodeJS.ErrnoException).code ?? String(error)),
     );
   }
+}
+
+/** This worker's TLS material, read and checked: each PEM parses, and the key belongs to the certificate. */
+export interface TlsFiles {
+  readonly cert: Buffer | undefined;
+  readonly key: Buffer | undefined;
+  readonly ca: Buffer | undefined;
+}
+
+/**
+ * Reads `--tls-cert`, `--tls-key` and `--tls-ca` before anything listens or connects, so a file
+ * that is not what its flag says is a startup error naming that flag — not a bind or handshake
+ * failure blamed on `--listen` or `--servers` later.
+ */
+export function readTlsFlags(flags: Pick<WorkerFlags, 'tlsCert' | 'tlsKey' | 'tlsCa'>): TlsFiles {
+  const read = (flag: string, path: string | undefined) =>
+    path === undefined ? undefined : readFlagFile(flag, path);
+  const cert = read('--tls-cert', flags.tlsCert);
+  const key = read('--tls-key', flags.tlsKey);
+  const ca = read('--tls-ca', flags.tlsCa);
+  const parse = <T>(flag: string, path: string, what: string, make: () => T): T => {
+    try {
+      return make();
+    } catch (error) {
+      throw new FlagError(messages.flags.badPem(flag, path, what, (error as Error).message));
+    }
+  };
+  if (cert !== undefined && key !== undefined) {
+    const x509 = parse('--tls-cert', flags.tlsCert!, 'a PEM certificate', () => new X509Certificate(cert));
+    const privateKey = parse('--tls-key', flags.tlsKey!, 'a PEM private key', () => createPrivateKey(key));
+    if (!x509.checkPrivateKey(privateKey))
+      throw new FlagError(messages.flags.keyMismatch(flags.tlsKey!, flags.tlsCert!));
+  }
+  if (ca !== undefined)
+    parse('--tls-ca', flags.tlsCa!, 'a PEM CA certificate', () => new X509Certificate(ca));
+  return { cert, key, ca };
 }

@@ -5,6 +5,7 @@
  * worker command's flags. See docs/security.md.
  */
 export { AllowList, allowMatcher, ROOT_PROJECT } from './allow.js';
+export { unsendableResult } from './answer.js';
 export { type CommandIo, runWorkerCommand, type WorkerCommand } from './command.js';
 export {
   type BatchArrival,
@@ -20,10 +21,13 @@ export {
   type FlagSpec,
   type FlagValues,
   helpText,
+  MAX_CONCURRENCY,
   parseFlags,
   positiveFlag,
   readFlagFile,
+  readTlsFlags,
   stringFlag,
+  type TlsFiles,
   WORKER_FLAGS,
   type WorkerFlags,
   workerFlags,

@@ -74,7 +74,8 @@ export class Lifecycle {
     if (this.inFlight > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
+        // setTimeout fires at once beyond 2^31-1 ms: a longer grace is, in practice, "wait for them"
+        timer = setTimeout(resolve, Math.min(graceMs, 2 ** 31 - 1));
       });
       await Promise.race([this.idle(), grace]);
       clearTimeout(timer);

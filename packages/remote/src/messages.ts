@@ -33,6 +33,8 @@ export const messages = {
       `this worker refuses function '${name}', shipped as source (rule: source): start the worker with --allow-source, or define the function with task(import.meta.url, fn) in a module the worker allows`,
   },
   batch: {
+    unsendable: (first: number, last: number, reason: string) =>
+      `the results of tasks ${first}..${last} could not be encoded to be sent back from the worker (${reason}); return plain data, and no structure nested thousands of levels deep`,
     notWire: (reason: string) =>
       `the worker received a batch it cannot read (${reason}); driver and worker must run the same parajob version`,
   },
@@ -47,9 +49,18 @@ export const messages = {
   flags: {
     root: (root: string, reason: string) =>
       `--root ${root} is not a usable directory (${reason}): give the directory of the project whose task modules this worker runs`,
+    allowSourceWarning: () =>
+      'warning: --allow-source is on: anyone who can submit a batch to this worker runs any code they send, as this user; use it only when every submitter is trusted and authenticated',
+    noProject: (cwd: string) =>
+      `--root: no package.json at or above ${cwd}, so this worker cannot tell which project's task modules it runs (with '--allow .', the default, every file below ${cwd} would be one); start it in the project or give --root DIR`,
     allowEntry: (entry: string) =>
       `--allow ${JSON.stringify(entry)} is not '.' (the project under --root) or a package name pattern ('my-tasks', '@acme/*'); paths are not --allow entries`,
-    concurrency: (v: string) => `--concurrency must be a positive integer, got '${v}'`,
+    concurrency: (v: string, max: number) =>
+      `--concurrency must be a positive integer, at most ${max} (batches run at once, one thread each), got '${v}'`,
+    badPem: (flag: string, path: string, what: string, reason: string) =>
+      `${flag} ${path} is not ${what} (${reason})`,
+    keyMismatch: (key: string, cert: string) =>
+      `--tls-key ${key} is not the private key of --tls-cert ${cert}: give the key the certificate was issued for`,
     positive: (flag: string, v: string) => `${flag} must be a positive integer, got '${v}'`,
     nonNegative: (flag: string, v: string) => `${flag} must be a non-negative integer, got '${v}'`,
     pair: () => "--tls-cert and --tls-key go together (this worker's certificate and its key)",

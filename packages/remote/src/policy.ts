@@ -64,7 +64,14 @@ export class WorkerPolicy {
 
   /** Throws a RangeError naming `--root` or `--allow` when they are unusable. */
   constructor(options: PolicyOptions = {}) {
-    const root = options.root ?? nearestPackageDir(process.cwd()) ?? process.cwd();
+    this.allow = new AllowList(options.allow ?? []);
+    let root = options.root ?? nearestPackageDir(process.cwd());
+    if (root === undefined) {
+      // no project here: with '.' allowed, the working directory (`/` under many supervisors)
+      // would make every file below it a task module; only packages by name are safe to serve
+      if (this.allow.rootProject) throw new RangeError(messages.flags.noProject(process.cwd()));
+      root = process.cwd();
+    }
     let real: string;
     try {
       real = realpathSync(resolve(root));
@@ -73,7 +80,6 @@ export class WorkerPolicy {
       throw new RangeError(messages.flags.root(root, (error as NodeJS.ErrnoException).code ?? String(error)));
     }
     this.root = real;
-    this.allow = new AllowList(options.allow ?? []);
     this.allowSource = options.allowSource ?? false;
     const name = readPackage(real)?.name;
     this.rootName = typeof name === 'string' && name.length > 0 ? name : undefined;

@@ -8,7 +8,7 @@ import {
   type FlagSpec,
   type FlagValues,
   positiveFlag,
-  readFlagFile,
+  readTlsFlags,
   runWorkerCommand,
   stringFlag,
   WORKER_FLAGS,
@@ -25,6 +25,7 @@ interface GrpcWorkerModule {
     allowSource?: boolean;
     tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert?: boolean };
     maxMessageBytes?: number;
+    maxSessions?: number;
     shutdownGraceMs?: number;
     log?: (message: string) => void;
   }): Promise<{ address: string; capacity: number; close(): Promise<void> }>;
@@ -51,6 +52,12 @@ const FLAGS: readonly FlagSpec[] = [
     default: 'off',
   },
   { name: 'max-message-bytes', value: 'N', help: 'largest batch or result, in bytes', default: '67108864' },
+  {
+    name: 'max-sessions',
+    value: 'N',
+    help: 'driver sessions served at once (each may hold --concurrency batches); one more is refused',
+    default: '256',
+  },
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 
@@ -63,15 +70,12 @@ async function start(values: FlagValues, log: (line: string) => void) {
     throw new FlagError('--tls-ca and --tls-require-client-cert need --tls-cert and --tls-key');
   if ((common.tlsCa === undefined) !== !requireClientCert)
     throw new FlagError('--tls-ca and --tls-require-client-cert go together on a gRPC worker (mTLS)');
+  // read and checked now: a file that is not what its flag says is named here, not at bind time
+  const files = readTlsFlags(common);
   const tls =
-    common.tlsCert === undefined || common.tlsKey === undefined
+    files.cert === undefined || files.key === undefined
       ? undefined
-      : {
-          cert: readFlagFile('--tls-cert', common.tlsCert),
-          key: readFlagFile('--tls-key', common.tlsKey),
-          ca: common.tlsCa === undefined ? undefined : readFlagFile('--tls-ca', common.tlsCa),
-          requireClientCert,
-        };
+      : { cert: files.cert, key: files.key, ca: files.ca, requireClientCert };
   const { startGrpcWorker } = (await import(GRPC_PACKAGE)) as GrpcWorkerModule;
   const worker = await startGrpcWorker({
     listen,
@@ -81,6 +85,7 @@ async function start(values: FlagValues, log: (line: string) => void) {
     allowSource: common.allowSource,
     tls,
     maxMessageBytes: positiveFlag(values, 'max-message-bytes'),
+    maxSessions: positiveFlag(values, 'max-sessions'),
     shutdownGraceMs: common.shutdownGraceMs,
     log,
   });

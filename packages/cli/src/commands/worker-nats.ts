@@ -9,6 +9,7 @@ import {
   type FlagValues,
   positiveFlag,
   readFlagFile,
+  readTlsFlags,
   runWorkerCommand,
   stringFlag,
   WORKER_FLAGS,
@@ -54,14 +55,9 @@ async function start(values: FlagValues, log: (line: string) => void) {
   if ((user === undefined) !== (pass === undefined)) throw new FlagError('--user and --pass go together');
   if ([token, user, creds].filter((v) => v !== undefined).length > 1)
     throw new FlagError('give one of --token, --user/--pass or --creds');
-  // read now, so a bad file names its flag before anything connects
-  const files: Array<[string, string | undefined]> = [
-    ['--tls-cert', common.tlsCert],
-    ['--tls-key', common.tlsKey],
-    ['--tls-ca', common.tlsCa],
-    ['--creds', creds],
-  ];
-  for (const [flag, path] of files) if (path !== undefined) readFlagFile(flag, path);
+  // read and checked now, so a bad file names its flag before anything connects
+  readTlsFlags(common);
+  if (creds !== undefined) readFlagFile('--creds', creds);
   const tls =
     common.tlsCa === undefined && common.tlsCert === undefined
       ? undefined
