@@ -79,18 +79,32 @@ export class Cluster {
   }
 
   remote<F extends (...args: any[]) => any>(fn: F): RemoteFunction<F> {
-    return {
-      remote: (...args) => {
-        if (this.closed) throw new Error(messages.client.closed());
-        const id = nuid.next();
-        const controller = new AbortController();
-        this.controllers.set(id, controller);
-        return new ObjectRef(id, this.run(id, fn, args as unknown[], controller.signal));
-      },
-    };
+    return { remote: (...args) => this.launch(fn, args as unknown[], undefined) };
   }
 
-  private async run(id: string, fn: Function, args: unknown[], signal: AbortSignal): Promise<any> {
+  /**
+   * For @parajob/client's NATS engine: one task like `remote(fn).remote(...args)`, carrying the
+   * caller's task span (W3C `traceparent`) on the wire so the task runs under it on its worker.
+   */
+  remoteTraced(fn: Function, args: readonly unknown[], traceparent: string | undefined): ObjectRef<any> {
+    return this.launch(fn, [...args], traceparent);
+  }
+
+  private launch(fn: Function, args: unknown[], traceparent: string | undefined): ObjectRef<any> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const id = nuid.next();
+    const controller = new AbortController();
+    this.controllers.set(id, controller);
+    return new ObjectRef(id, this.run(id, fn, args, controller.signal, traceparent));
+  }
+
+  private async run(
+    id: string,
+    fn: Function,
+    args: unknown[],
+    signal: AbortSignal,
+    traceparent: string | undefined,
+  ): Promise<any> {
     try {
       // refs of other tasks are awaited here; stored values travel by reference and are read by the worker
       const ready = await Promise.all(
@@ -104,6 +118,7 @@ export class Cluster {
         depth: 1,
         settle: false,
       });
+      batch.traceparent = traceparent;
       return (await this.backend.submit(batch, { signal, timeout: null }))[0];
     } catch (error) {
       // a one-task batch: the ref rejects with the task's own error, not the backend's BatchFailure wrapper

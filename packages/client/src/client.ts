@@ -96,10 +96,7 @@ export class Client {
     if (observed) {
       ref.listen(() => observed.end(ref.state === RefState.Failed ? ref.error : undefined));
       const { traceparent } = observed;
-      const inContext = <T>(work: () => T): T => observed.run(work);
-      observed.run(() =>
-        this.engine.submit({ id, fn, args, options, ref, stream: null, traceparent, inContext }),
-      );
+      observed.run(() => this.engine.submit({ id, fn, args, options, ref, stream: null, traceparent }));
     } else this.engine.submit({ id, fn, args, options, ref, stream: null });
     return options.numReturns === 1 ? ref : this.split(ref, options.numReturns as number);
   }

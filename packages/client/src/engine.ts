@@ -37,8 +37,6 @@ export interface TaskSubmission {
   readonly stream: ObjectRefGenerator | null;
   /** The task's span as W3C traceparent when tracing is on: what the engine carries to its worker. */
   readonly traceparent?: string;
-  /** Runs `fn` in the task's trace context (an engine's work started later, e.g. once args are ready). */
-  readonly inContext?: <T>(fn: () => T) => T;
 }
 
 export interface ActorSubmission {

@@ -79,9 +79,8 @@ export class NatsEngine implements ClientEngine {
           return isRef(original) ? (this.stored.get(original) ?? v) : v;
         });
         try {
-          // in the task's trace context: the cluster's batch span, carried on the wire, nests under it
-          const send = () => this.cluster.remote(task.fn as (...a: unknown[]) => unknown).remote(...args);
-          entry.nats = task.inContext ? task.inContext(send) : send();
+          // the task's span travels on the wire: the task runs under it on its worker
+          entry.nats = this.cluster.remoteTraced(task.fn, args, task.traceparent);
         } catch (error) {
           return this.settle(task.id, entry, () => task.ref.reject(error));
         }
