@@ -19,7 +19,8 @@ export interface PoolConfig {
   readonly idleTimeout: number;
 }
 
-const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+// a CommonJS entry that import()s worker.js: see worker-entry.cjs for why piscina must not require() it
+const WORKER_FILE = new URL('./worker-entry.cjs', import.meta.url).href;
 /** The worker's no-op export run by keepStaffed. */
 const WAKE = 'wake';
 
