@@ -96,18 +96,32 @@ export class Cluster {
   }
 
   remote<F extends (...args: any[]) => any>(fn: F): RemoteFunction<F> {
-    return {
-      remote: (...args) => {
-        if (this.closed) throw new Error(messages.client.closed());
-        const id = nuid.next();
-        const controller = new AbortController();
-        this.controllers.set(id, controller);
-        return new ObjectRef(id, this.run(id, fn, args as unknown[], controller.signal));
-      },
-    };
+    return { remote: (...args) => this.launch(fn, args as unknown[], undefined) };
   }
 
-  private async run(id: string, fn: Function, args: unknown[], signal: AbortSignal): Promise<any> {
+  /**
+   * For @parajob/client's NATS engine: one task like `remote(fn).remote(...args)`, carrying the
+   * caller's task span (W3C `traceparent`) on the wire so the task runs under it on its worker.
+   */
+  remoteTraced(fn: Function, args: readonly unknown[], traceparent: string | undefined): ObjectRef<any> {
+    return this.launch(fn, [...args], traceparent);
+  }
+
+  private launch(fn: Function, args: unknown[], traceparent: string | undefined): ObjectRef<any> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const id = nuid.next();
+    const controller = new AbortController();
+    this.controllers.set(id, controller);
+    return new ObjectRef(id, this.run(id, fn, args, controller.signal, traceparent));
+  }
+
+  private async run(
+    id: string,
+    fn: Function,
+    args: unknown[],
+    signal: AbortSignal,
+    traceparent: string | undefined,
+  ): Promise<any> {
     try {
       // refs of other tasks are awaited here; stored values travel by reference and are read by the worker
       const ready = await Promise.all(
@@ -121,6 +135,7 @@ export class Cluster {
         depth: 1,
         settle: false,
       });
+      batch.traceparent = traceparent;
       return (await this.backend.submit(batch, { signal, timeout: null }))[0];
     } catch (error) {
       // a one-task batch: the ref rejects with the task's own error, not the backend's BatchFailure wrapper
@@ -135,9 +150,14 @@ export class Cluster {
   /**
    * Runs many small tasks as one batch: one message to a worker and one back, whatever their
    * number (the client coalesces the remote() calls of one tick into these). Each task's outcome
-   * comes back on its own (a failing task does not fail the others); `signal` stops the whole batch.
+   * comes back on its own (a failing task does not fail the others); `signal` stops the whole batch;
+   * `traceparent`, the caller's span, goes to the worker with the batch.
    */
-  async runMany(calls: readonly BatchedCall[], signal: AbortSignal): Promise<BatchedOutcome[]> {
+  async runMany(
+    calls: readonly BatchedCall[],
+    signal: AbortSignal,
+    traceparent?: string,
+  ): Promise<BatchedOutcome[]> {
     if (this.closed) throw new Error(messages.client.closed());
     const id = nuid.next();
     try {
@@ -158,6 +178,7 @@ export class Cluster {
         depth: 1,
         settle: true,
       });
+      batch.traceparent = traceparent;
       const values = await this.backend.submit(batch, { signal, timeout: null });
       return Array.from(values, (value) =>
         value instanceof TaskFailure ? { ok: false, error: value.error } : { ok: true, value },

@@ -66,6 +66,8 @@ interface Ready {
   readonly fn: Function;
   readonly args: readonly unknown[];
   readonly entry: Pending;
+  /** The caller's task span when tracing is on. */
+  readonly traceparent?: string;
 }
 
 /**
@@ -116,7 +118,7 @@ export class NatsEngine implements ClientEngine {
           const original = task.args[i];
           return isRef(original) ? (this.stored.get(original) ?? v) : v;
         });
-        this.enqueue({ id: task.id, fn: task.fn, args, entry });
+        this.enqueue({ id: task.id, fn: task.fn, args, entry, traceparent: task.traceparent });
       },
       (error) => this.settle(task.id, entry, () => task.ref.reject(error)),
     );
@@ -151,7 +153,12 @@ export class NatsEngine implements ClientEngine {
 
   /** The remote() calls of one tick whose arguments are ready: a few batches, not a message each. */
   private readonly flush = (): void => {
-    const ready = this.ready;
+    const ready: Ready[] = [];
+    for (const task of this.ready) {
+      // a traced task travels alone: its batch carries its span to the worker
+      if (task.traceparent === undefined) ready.push(task);
+      else this.send([task]);
+    }
     this.ready = [];
     const size = batchSize(ready.length);
     for (let i = 0; i < ready.length; i += size) this.send(ready.slice(i, i + size));
@@ -163,34 +170,36 @@ export class NatsEngine implements ClientEngine {
     if (live.length === 0) return;
     for (const t of live) t.entry.group = group;
     group.live = live.length;
-    this.cluster.runMany(live, group.controller.signal).then(
-      (outcomes) => {
-        for (let i = 0; i < live.length; i++) {
-          const task = live[i]!;
-          const outcome = outcomes[i]!;
-          if (outcome.ok) this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
-          else this.fail(task, outcome.error);
-        }
-      },
-      (error) => {
-        if (group.resend) {
-          for (const t of live) {
-            if (t.entry.state !== PendingState.Submitted) continue;
-            t.entry.attempts--;
-            t.entry.group = null;
-            this.enqueue(t);
+    this.cluster
+      .runMany(live, group.controller.signal, live.length === 1 ? live[0]!.traceparent : undefined)
+      .then(
+        (outcomes) => {
+          for (let i = 0; i < live.length; i++) {
+            const task = live[i]!;
+            const outcome = outcomes[i]!;
+            if (outcome.ok) this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
+            else this.fail(task, outcome.error);
           }
-          return;
-        }
-        // one task whose arguments cannot be sent fails alone: its batch is sent again task by task
-        if (live.length > 1 && (error as Error)?.name === 'SerializationError') {
-          for (const t of live) this.send([t]);
-          return;
-        }
-        const cause = batchFailureOf(error)?.error ?? error;
-        for (const task of live) this.fail(task, cause);
-      },
-    );
+        },
+        (error) => {
+          if (group.resend) {
+            for (const t of live) {
+              if (t.entry.state !== PendingState.Submitted) continue;
+              t.entry.attempts--;
+              t.entry.group = null;
+              this.enqueue(t);
+            }
+            return;
+          }
+          // one task whose arguments cannot be sent fails alone: its batch is sent again task by task
+          if (live.length > 1 && (error as Error)?.name === 'SerializationError') {
+            for (const t of live) this.send([t]);
+            return;
+          }
+          const cause = batchFailureOf(error)?.error ?? error;
+          for (const task of live) this.fail(task, cause);
+        },
+      );
   }
 
   private unsupportedIn(task: TaskSubmission): keyof EngineSupports | undefined {

@@ -21,11 +21,16 @@ export {
 } from './errors.js';
 export {
   type BatchObserver,
+  type BatchRetry,
   type CallInfo,
   type CallObserver,
   currentInstrumentation,
   type Instrumentation,
+  reportBatchRetried,
+  reportWorkerReplaced,
+  runInTraceContext,
   setInstrumentation,
+  type WorkerReplacement,
 } from './instrumentation.js';
 export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';
 export { type BackendFactory, registerBackend } from './registry.js';

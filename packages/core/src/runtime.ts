@@ -148,6 +148,7 @@ function scopeOf(wire: WireBatch): Scope {
 
 /** Runs a batch in a worker and answers in the wire format. Never throws for a task's error. */
 export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): Promise<WireResult> {
+  const started = performance.now();
   let fns: Function[];
   try {
     fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
@@ -156,8 +157,8 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
   }
   // checked after the imports above: a task module may be what installs the hook in this worker
   const hook = wire.traceparent === undefined ? undefined : currentInstrumentation()?.runWorkerBatch;
-  if (hook) return hook(wire, () => runTasks(wire, fns, options));
-  return runTasks(wire, fns, options);
+  const result = await (hook ? hook(wire, () => runTasks(wire, fns, options)) : runTasks(wire, fns, options));
+  return { ...result, runMs: performance.now() - started };
 }
 
 function runTasks(wire: WireBatch, fns: Function[], options: RunBatchOptions): Promise<WireResult> {

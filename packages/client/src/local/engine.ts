@@ -118,7 +118,7 @@ export class LocalEngine implements ClientEngine {
       task.ref.reject(error);
       return;
     }
-    this.accept(task.id, fn, task.args, task.options, task.ref, task.stream, undefined);
+    this.accept(task.id, fn, task.args, task.options, task.ref, task.stream, undefined, task.traceparent);
   }
 
   put(ref: ObjectRef, value: unknown): void {
@@ -185,6 +185,7 @@ export class LocalEngine implements ClientEngine {
     ref: ObjectRef,
     stream: StreamSink | null,
     parent: string | undefined,
+    traceparent?: string,
   ): void {
     const { needs, shape } = needsOf(options);
     if (!this.pool.feasible(needs)) {
@@ -194,6 +195,7 @@ export class LocalEngine implements ClientEngine {
       return;
     }
     const task = new TaskRecord(id, fn, args, options, ref, stream, parent, needs, shape);
+    task.traceparent = traceparent;
     this.tasks.set(id, task);
     if (parent !== undefined) {
       const owner = this.tasks.get(parent);
@@ -266,7 +268,8 @@ export class LocalEngine implements ClientEngine {
     const { value, refs } = this.objects.encode(task.values);
     const window = task.stream === null ? 0 : task.options.generatorBackpressure;
     const fn = worker.functionId(task.fn);
-    worker.post({ t: 'run', id: task.id, fn, args: value as unknown[], refs, window, queued });
+    const { traceparent } = task;
+    worker.post({ t: 'run', id: task.id, fn, args: value as unknown[], refs, window, queued, traceparent });
   }
 
   private leastBusy(): WorkerHandle {

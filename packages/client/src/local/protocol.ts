@@ -21,6 +21,8 @@ export type ToWorker =
        * previous one answered or blocked in get), without a round trip to the main thread.
        */
       readonly queued: boolean;
+      /** The caller's task span when tracing is on (W3C traceparent). */
+      readonly traceparent?: string;
     }
   | {
       readonly t: 'actor';

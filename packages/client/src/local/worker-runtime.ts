@@ -5,7 +5,7 @@
  */
 import { SerializationError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
-import { serializeError } from '@parajob/core/backend';
+import { runInTraceContext, serializeError } from '@parajob/core/backend';
 import { findUncloneable, resolveFunction } from '@parajob/core/internal';
 import { Client } from '../client.js';
 import { taskContext } from '../context.js';
@@ -111,13 +111,17 @@ export class WorkerRuntime {
     this.holding.add(message.id);
     const wire = this.defined[message.fn]!;
     const fn = this.functions.get(functionKey(wire));
-    if (fn !== undefined)
-      void this.execute(message.id, wire.module, message.window, () => fn(...this.args(message)));
+    // under the caller's task span when it sent one (looked up once the task's module is loaded)
+    const call = (f: Function) =>
+      message.traceparent === undefined
+        ? f(...this.args(message))
+        : runInTraceContext(message.traceparent, message.id, async () => f(...this.args(message)));
+    if (fn !== undefined) void this.execute(message.id, wire.module, message.window, () => call(fn));
     else
       void this.execute(message.id, wire.module, message.window, async () => {
         const resolved = await resolveFunction(wire, {});
         this.functions.set(functionKey(wire), resolved);
-        return resolved(...this.args(message));
+        return call(resolved);
       });
   }
 
