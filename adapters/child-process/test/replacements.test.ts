@@ -33,6 +33,14 @@ describe('child-process tells the instrumentation when a process is replaced', (
     expect(replaced.filter(([, reason]) => reason === 'abort').length).toBeLessThanOrEqual(1);
   });
 
+  it('a recycle: a process that reached maxTasksPerWorker is replaced between batches', async () => {
+    const tasks = [0, 1, 2, 3, 4, 5].map(() => delayed(pid)());
+    const pids = await parallel({ batchSize: 1 }, { maxTasksPerWorker: 2 }).run(tasks);
+    expect(new Set(pids).size).toBeGreaterThanOrEqual(3); // 6 tasks, 2 per process
+    expect(replaced.length).toBeGreaterThan(0);
+    expect(replaced.every(([b, reason]) => b === 'child-process' && reason === 'recycle')).toBe(true);
+  });
+
   it('no replacement for calls that succeed', async () => {
     await parallel({ batchSize: 1 }).run([delayed(pid)(), delayed(pid)()]);
     expect(replaced).toEqual([]);

@@ -162,11 +162,14 @@ export class WorkerThreadsBackend extends BackendBase {
       markProven(pool);
       return { kind: 'done', result };
     } catch (error) {
+      // the thread retired after answering (a limit reached): its exit is not a crash
+      const answer = stopReason === undefined && channel ? answerOf(channel.port1) : undefined;
+      if (answer !== undefined) {
+        reportWorkerReplaced(BACKEND_NAME, 'recycle');
+        return { kind: 'done', result: answer };
+      }
       noteReplacement(stopReason, error, status);
       if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
-      // the thread retired after answering (a limit reached): its exit is not a crash
-      const answer = channel && answerOf(channel.port1);
-      if (answer !== undefined) return { kind: 'done', result: answer };
       return { kind: 'failed', error, status };
     } finally {
       unwatchPool();

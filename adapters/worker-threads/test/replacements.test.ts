@@ -35,6 +35,14 @@ describe('worker-threads tells the instrumentation when a thread is replaced', (
     expect(replaced.filter(([, reason]) => reason === 'abort').length).toBeLessThanOrEqual(1);
   });
 
+  it('a recycle: a thread that reached maxTasksPerWorker is replaced between batches', async () => {
+    const backend = new WorkerThreadsBackend({ maxTasksPerWorker: 2 });
+    const tasks = [1, 2, 3, 4, 5, 6].map((x) => delayed(square)(x));
+    expect(await new Parallel({ nJobs: 2, backend, batchSize: 1 }).run(tasks)).toEqual([1, 4, 9, 16, 25, 36]);
+    expect(replaced.length).toBeGreaterThan(0);
+    expect(replaced.every(([b, reason]) => b === 'worker-threads' && reason === 'recycle')).toBe(true);
+  });
+
   it('no replacement for calls that succeed', async () => {
     expect(await parallel().run([delayed(square)(2), delayed(square)(3)])).toEqual([4, 9]);
     expect(replaced).toEqual([]);
