@@ -56,6 +56,26 @@ describe.skipIf(!natsServerAvailable())('worker startup errors name the flag and
     [['grpc', '--listen', '0', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together', 2],
     [['grpc', '--listen', 'nowhere'], '--listen must be PORT or HOST:PORT', 2],
     [['grpc', '--listen', '0', '--bogus'], "unknown option '--bogus'", 2],
+    [
+      ['grpc', '--listen', '0', '--max-tasks-per-worker', '0'],
+      "--max-tasks-per-worker must be a positive integer, got '0'",
+      2,
+    ],
+    [
+      ['nats', '--servers', 'URL', '--max-memory-per-worker', '1.5'],
+      "--max-memory-per-worker must be a positive integer, got '1.5'",
+      2,
+    ],
+    [
+      ['nats', '--servers', 'URL', '--idle-timeout', '-1'],
+      "--idle-timeout must be a non-negative integer, got '-1'",
+      2,
+    ],
+    [
+      ['grpc', '--listen', '0', '--idle-timeout=-1'],
+      "--idle-timeout must be a non-negative integer, got '-1'",
+      2,
+    ],
     [['grpc', '--listen', '192.0.2.1:0'], '--listen 192.0.2.1:0: could not listen there', 1],
   ])('%j', async (args, message, code) => {
     const r = await worker(args.map((a) => (a === 'URL' ? server.url : a)));

@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delayed, Parallel, WorkerCrashedError } from '@parajob/core';
+import { setInstrumentation } from '@parajob/core/backend';
 import { GrpcBackend } from '@parajob/grpc';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { failAt, markedSquare, overQuota, QuotaError, square } from '../fixtures/grpc/tasks.mjs';
@@ -102,11 +103,19 @@ describe('grpc end to end', () => {
       batchSize: 1,
       backend: new GrpcBackend({ workers: [a!.address, b!.address], retries: 1 }),
     });
-    const results = await parallel.run(
-      Array.from({ length: 6 }, (_, i) => delayed(markedSquare)(i, 300, dir)),
-    );
+    // what an observer's batch retry metric is told
+    const retried: string[] = [];
+    setInstrumentation({
+      startCall: () => undefined,
+      batchRetried: (backend, why) => retried.push(`${backend} ${why}`),
+    });
+    const results = await parallel
+      .run(Array.from({ length: 6 }, (_, i) => delayed(markedSquare)(i, 300, dir)))
+      .finally(() => setInstrumentation(undefined));
     expect(results).toEqual([0, 1, 4, 9, 16, 25]);
     expect(await b!.exited).toBeNull();
+    expect(retried.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(retried)).toEqual(new Set(['grpc lost-worker']));
   });
 
   it('reports an unreachable worker by address and runs on the others; none reachable is a clear error', async () => {

@@ -1,6 +1,7 @@
 /**
  * Tracing of the Ray-like client (@parajob/client, local engine): one `parajob task` span per
- * `.remote()` call, from submit until its ref settles, with the task's error when it fails.
+ * `.remote()` call, from submit until its ref settles, with the task's error when it fails; the
+ * task runs on its worker thread under that span.
  */
 import { context, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -50,5 +51,29 @@ describe('tracing the Ray-like client', () => {
       expect(t.attributes['parajob.tasks.total']).toBe(1);
     }
     expect(tasks.filter((t) => t.status.code === SpanStatusCode.ERROR)).toHaveLength(1);
+  });
+
+  it("a task runs on its worker thread under the caller's task span", async () => {
+    exporter.reset();
+    // importing the module turns tracing on in the client's worker threads (they import it)
+    const { traceContext } = await import('../fixtures/observe/traced-tasks.mjs');
+    // (and here, with the global provider: back to the recording one)
+    await enableTracing({ tracerProvider: provider });
+    const client = await connect();
+    let out: Array<{ i: number; traceId: string | null; spanId: string | null }>;
+    try {
+      out = await client.get([0, 1, 2].map((i) => client.remote(traceContext).remote(i)));
+    } finally {
+      await client.close();
+    }
+    const tasks = exporter.getFinishedSpans().filter((s) => s.name === 'parajob task');
+    expect(tasks).toHaveLength(3);
+    for (const r of out) {
+      // the worker has no SDK: its process span is non-recording and carries the caller's task span
+      const task = tasks.find((t) => t.spanContext().spanId === r.spanId);
+      expect(task, `task ${r.i} runs under a parajob task span`).toBeDefined();
+      expect(r.traceId).toBe(task!.spanContext().traceId);
+    }
+    expect(new Set(out.map((r) => r.spanId)).size).toBe(3);
   });
 });

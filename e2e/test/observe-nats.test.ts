@@ -12,9 +12,11 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { connect } from '@parajob/client';
 import { delayed, Parallel } from '@parajob/core';
 import { NatsBackend } from '@parajob/nats';
 import { natsServerAvailable } from '@parajob/nats/testing';
+import { disableTracing, enableTracing } from '@parajob/observe';
 import { parseExposition, value } from '@parajob/observe/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +144,34 @@ describe.runIf(natsServerAvailable() && hasChromium)('parajob dashboard on a NAT
       expect(r.traceId).toBe(call.spanContext().traceId);
       expect(sends).toContain(r.spanId);
     }
+  });
+
+  it("a Ray-like client task's span reaches its NATS worker on the wire", async () => {
+    const ns = 'traced-client';
+    await env.worker(ns, ['--concurrency', '2']);
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const { natsTraceContext } = await import('../fixtures/nats/traced-tasks.mjs');
+    // the module turned tracing on with the global provider: this test records into its own
+    await enableTracing({ tracerProvider: provider });
+    const client = await connect({ servers: env.server.url, namespace: ns });
+    let out: Array<{ i: number; traceId: string | null; spanId: string | null }>;
+    try {
+      out = await client.get([0, 1, 2].map((i) => client.remote(natsTraceContext).remote(i)));
+    } finally {
+      await client.close();
+      disableTracing();
+    }
+    const spans = exporter.getFinishedSpans();
+    const tasks = spans.filter((s) => s.name === 'parajob task');
+    expect(tasks).toHaveLength(3);
+    for (const r of out) {
+      // the worker has no SDK: its process span is non-recording and carries the caller's task span
+      const task = tasks.find((t) => t.spanContext().spanId === r.spanId);
+      expect(task, `task ${r.i} runs under a parajob task span`).toBeDefined();
+      expect(r.traceId).toBe(task!.spanContext().traceId);
+    }
+    expect(new Set(out.map((r) => r.spanId)).size).toBe(3);
   });
 
   it('refuses to listen beyond loopback without --token', async () => {

@@ -12,7 +12,7 @@ import {
   type WireBatch,
   type WireResult,
 } from '@parajob/core/backend';
-import { StrayErrors } from '@parajob/core/internal';
+import { preloadFunctions, StrayErrors } from '@parajob/core/internal';
 import './register.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { STATUS_FD } from './protocol.js';
@@ -63,6 +63,8 @@ function send(message: ChildMessage, done: (error: Error | null) => void = onSen
 }
 
 async function run(seq: number, wire: WireBatch): Promise<void> {
+  // task modules load outside the call's async context: much cheaper (see preloadFunctions)
+  await preloadFunctions(wire);
   const result = await strays.run(wire.call, () =>
     runBatch(wire, {
       onTaskStart: (position) => status.write(seq, position),

@@ -4,9 +4,10 @@
  * timeout), resized to the latest configure()'s nJobs, and never what keeps the parent alive:
  * workers are referenced only while they run a job.
  */
-import type { WorkerCrashedError } from '@parajob/core/backend';
+import { reportWorkerReplaced, type WorkerCrashedError } from '@parajob/core/backend';
 import { RoundRobinQueue } from '@parajob/core/internal';
 import type { Job } from './job.js';
+import { BACKEND_NAME } from './messages.js';
 import { NO_LIMITS, type WorkerLimits } from './options.js';
 import { WorkerProcess, type WorkerSpec } from './worker.js';
 
@@ -132,6 +133,7 @@ export class ProcessPool {
     if (worker.tasksRun >= this.limits.maxTasks || worker.rss > this.limits.maxRssBytes) {
       // over a limit: replaced now, between two batches (retire's 'gone' hands queued jobs to the new one)
       worker.retire();
+      reportWorkerReplaced(BACKEND_NAME, 'recycle');
       if (this.workers.size < this.size) this.spawn();
       this.updateRefs();
       return;

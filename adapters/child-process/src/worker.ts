@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import {
   deserializeError,
   explainUnsendableBatch,
+  reportWorkerReplaced,
   type SerializedError,
   TaskTimeoutError,
   type TimeoutWatch,
@@ -20,7 +21,7 @@ import {
   watchTaskTimeout,
 } from '@parajob/core/backend';
 import type { Job } from './job.js';
-import { messages } from './messages.js';
+import { BACKEND_NAME, messages } from './messages.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { StatusFile } from './status.js';
 
@@ -149,6 +150,7 @@ export class WorkerProcess {
           if (this.job !== job) return;
           const index = job.batch.firstIndex + position;
           this.stop();
+          reportWorkerReplaced(BACKEND_NAME, 'timeout');
           job.fail(
             new TaskTimeoutError(messages.timedOut(index, limit), { taskIndex: index, timeoutMs: limit }),
           );
@@ -161,6 +163,7 @@ export class WorkerProcess {
   abort(job: Job, reason: unknown): void {
     if (this.job !== job) return;
     this.stop();
+    reportWorkerReplaced(BACKEND_NAME, 'abort');
     job.fail(reason);
   }
 
@@ -285,6 +288,7 @@ export class WorkerProcess {
       cause,
     });
     this.markDead();
+    reportWorkerReplaced(BACKEND_NAME, 'crash');
     job?.fail(crash);
     // a worker that died idle fails nothing; one that died starting fails a job waiting for it
     this.events.gone(this, wasStarting ? crash : undefined);

@@ -14,6 +14,7 @@ import {
   deserializeError,
   encodeBatch,
   explainUnsendableBatch,
+  reportBatchRetried,
   type SerializedError,
   type SubmitOptions,
   type TaskBatch,
@@ -312,6 +313,7 @@ export class GrpcBackend extends BackendBase implements LinkEvents {
       if (tooLarge) this.fail(p, new RangeError(messages.size.rejectedByPeer(link.address, reason)));
       else if (p.attempts < this.options.retries) {
         p.attempts++;
+        reportBatchRetried('grpc', 'lost-worker');
         p.link = undefined;
         p.id = undefined;
         requeue.push(p);

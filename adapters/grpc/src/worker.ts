@@ -7,6 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { cpuCount } from '@parajob/core/backend';
 import {
+  checkWorkerLimits,
   DEFAULT_SHUTDOWN_GRACE_MS,
   Lifecycle,
   MAX_CONCURRENCY,
@@ -45,6 +46,12 @@ export interface GrpcWorkerOptions {
   maxSessions?: number;
   /** On close(), how long running batches may finish before they are handed back. Default 10 000 ms. */
   shutdownGraceMs?: number;
+  /** A pool thread that has run this many tasks is replaced after its batch (never mid-task). Default: never. */
+  maxTasksPerWorker?: number;
+  /** Heap limit of each pool thread, in MB (a task over it fails with OUT_OF_MEMORY; a thread near it is replaced). Default: none. */
+  maxMemoryPerWorker?: number;
+  /** How long an idle pool thread is kept, in ms. Default 30 000. */
+  idleTimeout?: number;
   /** Where the worker reports (default: stderr). */
   log?: (message: string) => void;
 }
@@ -70,6 +77,7 @@ export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   if (!Number.isSafeInteger(maxSessions) || maxSessions < 1)
     throw new RangeError(messages.worker.maxSessions(String(maxSessions)));
+  const limits = checkWorkerLimits(options);
   const credentials = serverCredentials(options.tls);
   const policy = new WorkerPolicy({
     root: options.root,
@@ -78,7 +86,7 @@ export async function startGrpcWorker(options: GrpcWorkerOptions = {}): Promise<
   });
   const server = new GrpcWorkerServer(
     {
-      executor: new RemoteExecutor(concurrency, policy),
+      executor: new RemoteExecutor(concurrency, policy, limits),
       lifecycle: new Lifecycle(),
       concurrency,
       maxMessageBytes,

@@ -1,6 +1,6 @@
 import { getActiveBackend, parallelConfig } from '@parajob/core';
 import { describe, expect, it } from 'vitest';
-import { GrpcBackend, parseListen, register } from '../src/index.js';
+import { GrpcBackend, parseListen, register, startGrpcWorker } from '../src/index.js';
 
 describe('--listen', () => {
   it('binds a bare port to loopback, any other host only when written', () => {
@@ -36,5 +36,28 @@ describe('GrpcBackend options', () => {
     );
     expect(active.backend).toBeInstanceOf(GrpcBackend);
     expect(active.backend.name).toBe('grpc');
+  });
+});
+
+describe('startGrpcWorker limits', () => {
+  it.each([
+    [{ maxTasksPerWorker: 0 }, /maxTasksPerWorker \(--max-tasks-per-worker\) must be a positive integer/],
+    [{ maxMemoryPerWorker: -64 }, /maxMemoryPerWorker \(--max-memory-per-worker\)/],
+    [{ idleTimeout: 1.5 }, /idleTimeout \(--idle-timeout\)/],
+  ])('refuses %j before listening, naming the option', async (limits, message) => {
+    await expect(startGrpcWorker({ listen: 0, allow: ['@parajob/core'], ...limits })).rejects.toThrow(
+      message,
+    );
+  });
+
+  it('starts with valid limits', async () => {
+    const worker = await startGrpcWorker({
+      listen: 0,
+      allow: ['@parajob/core'],
+      maxTasksPerWorker: 2,
+      maxMemoryPerWorker: 128,
+      idleTimeout: 0,
+    });
+    await worker.close();
   });
 });

@@ -12,6 +12,7 @@ import {
   decodeResult,
   encodeBatch,
   explainUnsendableBatch,
+  reportBatchRetried,
   type SubmitOptions,
   type TaskBatch,
   WorkerCrashedError,
@@ -25,9 +26,13 @@ import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { H } from './names.js';
 import { ServerOutage, untilServerBack } from './outage.js';
+
 import type { ConsumerSettings } from './resources.js';
 import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
+
+/** A header's attempt number is a worker's word: at most this many redeliveries are counted from it. */
+const MAX_REPORTED_ATTEMPTS = 100;
 
 export interface NatsBackendOptions extends NatsConnectionOptions, ConsumerSettings {
   /** How long `nJobs: -1` waits for a live worker before failing; default 10 000 ms. */
@@ -267,6 +272,9 @@ export class NatsBackend extends BackendBase {
       const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
       const sent = session.send(token, out.batchId, out.body, out.extra, signal);
       const delivery = await Promise.race([sent, state.aborted]);
+      // the answer says which delivery ran: the ones before it were lost with their worker
+      const attempt = delivery.kind === 'message' ? Number(delivery.headers?.get(H.attempt)) : 1;
+      for (let i = 1; i < attempt && i < MAX_REPORTED_ATTEMPTS; i++) reportBatchRetried('nats', 'redelivery');
       // reading a result's large values is repeatable: ride out a restart (outage.ts)
       const decoded = await untilServerBack(
         `reading the result of batch ${out.batchId}`,

@@ -10,7 +10,13 @@
 
 import { nuid } from '@nats-io/transport-node';
 import { delayed } from '@parajob/core';
-import { batchFailureOf, CallCancelledError, nestedBackendOf, TaskBatch } from '@parajob/core/backend';
+import {
+  batchFailureOf,
+  CallCancelledError,
+  nestedBackendOf,
+  TaskBatch,
+  TaskFailure,
+} from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
 import { messages } from './messages.js';
 
@@ -47,6 +53,17 @@ export interface RemoteFunction<F extends (...args: any[]) => any> {
   remote(...args: RemoteArgs<Parameters<F>>): ObjectRef<Awaited<ReturnType<F>>>;
 }
 
+/** One task of a `runMany` batch. */
+export interface BatchedCall {
+  readonly fn: Function;
+  readonly args: readonly unknown[];
+}
+
+/** What a task of a `runMany` batch did. */
+export type BatchedOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
 export class GetTimeoutError extends Error {
   override name = 'GetTimeoutError';
 }
@@ -79,18 +96,32 @@ export class Cluster {
   }
 
   remote<F extends (...args: any[]) => any>(fn: F): RemoteFunction<F> {
-    return {
-      remote: (...args) => {
-        if (this.closed) throw new Error(messages.client.closed());
-        const id = nuid.next();
-        const controller = new AbortController();
-        this.controllers.set(id, controller);
-        return new ObjectRef(id, this.run(id, fn, args as unknown[], controller.signal));
-      },
-    };
+    return { remote: (...args) => this.launch(fn, args as unknown[], undefined) };
   }
 
-  private async run(id: string, fn: Function, args: unknown[], signal: AbortSignal): Promise<any> {
+  /**
+   * For @parajob/client's NATS engine: one task like `remote(fn).remote(...args)`, carrying the
+   * caller's task span (W3C `traceparent`) on the wire so the task runs under it on its worker.
+   */
+  remoteTraced(fn: Function, args: readonly unknown[], traceparent: string | undefined): ObjectRef<any> {
+    return this.launch(fn, [...args], traceparent);
+  }
+
+  private launch(fn: Function, args: unknown[], traceparent: string | undefined): ObjectRef<any> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const id = nuid.next();
+    const controller = new AbortController();
+    this.controllers.set(id, controller);
+    return new ObjectRef(id, this.run(id, fn, args, controller.signal, traceparent));
+  }
+
+  private async run(
+    id: string,
+    fn: Function,
+    args: unknown[],
+    signal: AbortSignal,
+    traceparent: string | undefined,
+  ): Promise<any> {
     try {
       // refs of other tasks are awaited here; stored values travel by reference and are read by the worker
       const ready = await Promise.all(
@@ -104,6 +135,7 @@ export class Cluster {
         depth: 1,
         settle: false,
       });
+      batch.traceparent = traceparent;
       return (await this.backend.submit(batch, { signal, timeout: null }))[0];
     } catch (error) {
       // a one-task batch: the ref rejects with the task's own error, not the backend's BatchFailure wrapper
@@ -111,6 +143,48 @@ export class Cluster {
     } finally {
       this.controllers.delete(id);
       // the ref settles now; its cleanup (blob deletes) runs after, and close() waits for it
+      void this.backend.stopCall(id).catch(() => {});
+    }
+  }
+
+  /**
+   * Runs many small tasks as one batch: one message to a worker and one back, whatever their
+   * number (the client coalesces the remote() calls of one tick into these). Each task's outcome
+   * comes back on its own (a failing task does not fail the others); `signal` stops the whole batch;
+   * `traceparent`, the caller's span, goes to the worker with the batch.
+   */
+  async runMany(
+    calls: readonly BatchedCall[],
+    signal: AbortSignal,
+    traceparent?: string,
+  ): Promise<BatchedOutcome[]> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const id = nuid.next();
+    try {
+      const tasks = new Array(calls.length);
+      for (let i = 0; i < calls.length; i++) {
+        const { fn, args } = calls[i]!;
+        // stored values travel by reference and are read by the worker
+        const ready = args.some((a) => a instanceof ObjectRef)
+          ? await Promise.all(args.map((a) => (a instanceof ObjectRef ? (a.stored ?? a.promise) : a)))
+          : args;
+        tasks[i] = delayed(fn as (...a: unknown[]) => unknown)(...ready);
+      }
+      const batch = new TaskBatch({
+        callId: id,
+        firstIndex: 0,
+        tasks,
+        nested: nestedBackendOf(this.backend),
+        depth: 1,
+        settle: true,
+      });
+      batch.traceparent = traceparent;
+      const values = await this.backend.submit(batch, { signal, timeout: null });
+      return Array.from(values, (value) =>
+        value instanceof TaskFailure ? { ok: false, error: value.error } : { ok: true, value },
+      );
+    } finally {
+      // its cleanup (blob deletes) runs after, and close() waits for it
       void this.backend.stopCall(id).catch(() => {});
     }
   }

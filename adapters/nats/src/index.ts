@@ -7,6 +7,8 @@ import { NatsBackend, type NatsBackendOptions } from './backend.js';
 
 export { NatsBackend, type NatsBackendOptions } from './backend.js';
 export {
+  type BatchedCall,
+  type BatchedOutcome,
   Cluster,
   type ClusterOptions,
   connect,

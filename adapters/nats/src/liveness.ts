@@ -93,8 +93,18 @@ export class SessionBeacon {
 
 export type Verdict = 'run' | 'gone' | 'cancelled';
 
+/** How long a worker trusts a driver's record it read (see SessionCheck.recent). */
+const RECORD_CACHE_MS = 500;
+
 /** The worker's side: should a pulled batch run? */
 export class SessionCheck {
+  /**
+   * Records read in the last RECORD_CACHE_MS, by session: a burst of small batches of one driver
+   * costs one read, not one round trip each. A call cancelled meanwhile is still caught by the
+   * cancel subject (RunningBatches) and by the driver, which drops a result it no longer waits for.
+   */
+  private readonly recent = new Map<string, { readonly at: number; readonly record: SessionRecord }>();
+
   constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, names: Names): Promise<SessionCheck> {
@@ -125,6 +135,20 @@ export class SessionCheck {
 
   /** null: no record (gone); undefined: present but unreadable, or the bucket could not be read. */
   private async record(session: string): Promise<SessionRecord | null | undefined> {
+    const now = Date.now();
+    const cached = this.recent.get(session);
+    if (cached !== undefined && now - cached.at < RECORD_CACHE_MS) return cached.record;
+    const record = await this.read(session);
+    if (record === null || record === undefined) this.recent.delete(session);
+    else {
+      // bounded: entries of sessions gone quiet are dropped as others are added
+      if (this.recent.size >= 256) this.recent.clear();
+      this.recent.set(session, { at: now, record });
+    }
+    return record;
+  }
+
+  private async read(session: string): Promise<SessionRecord | null | undefined> {
     let entry: Awaited<ReturnType<KV['get']>>;
     try {
       entry = await this.kv.get(keyOf(session));

@@ -174,7 +174,15 @@ export class BatchHandler {
       else if (stopped === 'cancelled') m.term();
       else {
         await this.ctx.publisher.publish(answer({ kind: 'result', result }), task.wire as WireBatch);
-        await m.ackAck().catch(() => m.ack());
+        // the result is stored (its message id dedupes a rerun): the slot pulls its next batch
+        // while the ack travels, instead of waiting one more round trip
+        void m.ackAck().catch(() => {
+          try {
+            m.ack();
+          } catch {
+            // the connection is closed: the server redelivers; the rerun's result is a duplicate the driver drops
+          }
+        });
       }
     } finally {
       done();

@@ -17,10 +17,12 @@ import type { ObjectStore } from '@nats-io/obj';
 import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
 import { cpuCount } from '@parajob/core/backend';
 import {
+  checkWorkerLimits,
   DEFAULT_SHUTDOWN_GRACE_MS,
   Lifecycle,
   MAX_CONCURRENCY,
   RemoteExecutor,
+  type WorkerLimits,
   WorkerPolicy,
 } from '@parajob/remote';
 import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
@@ -40,7 +42,7 @@ import { BatchHandler } from './worker-batch.js';
 import { RunningBatches } from './worker-cancels.js';
 import { ResultPublisher } from './worker-publish.js';
 
-export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings {
+export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings, WorkerLimits {
   /** Batches run at once (threads of the local pool); default: all CPUs. */
   readonly concurrency?: number;
   /** The project task modules resolve under; default: the nearest package.json above the working directory. */
@@ -168,7 +170,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   // bounded before connecting: one pull loop and one thread per slot must be allocatable
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
     throw new RangeError(messages.option.concurrency(concurrency, MAX_CONCURRENCY));
-  // checked before connecting: a bad --root or --allow never leaves a connection open
+  // checked before connecting: a bad --root, --allow or limit never leaves a connection open
+  const limits = checkWorkerLimits(options);
   const policy = new WorkerPolicy({
     root: options.root,
     allow: options.allow,
@@ -190,7 +193,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     await nc.close().catch(() => {});
     throw error;
   }
-  const executor = new RemoteExecutor(concurrency, policy);
+  const executor = new RemoteExecutor(concurrency, policy, limits);
   let blobs: Promise<ObjectStore> | undefined;
   const store = () => (blobs ??= openBlobs(nc, names));
   const janitor = new BlobJanitor(store, opened.sessions, log);

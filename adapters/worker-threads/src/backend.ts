@@ -10,6 +10,7 @@ import {
   CallCancelledError,
   decodeResult,
   encodeBatch,
+  reportWorkerReplaced,
   type SubmitOptions,
   serializeError,
   type TaskBatch,
@@ -28,9 +29,11 @@ import { LargeBufferSharing } from './shared-buffers.js';
 import { StatusSlot } from './status-slot.js';
 import type { WorkerTask } from './worker.js';
 
+const BACKEND_NAME = 'worker-threads';
+
 /** Worker threads do not share the caller's memory: for prefer/require they count as "processes" (BackendBase's defaults). */
 export class WorkerThreadsBackend extends BackendBase {
-  readonly name = 'worker-threads';
+  readonly name = BACKEND_NAME;
   override readonly supportsTimeout = true;
   private readonly options: ResolvedOptions;
   private pool: WorkerPool | undefined;
@@ -159,10 +162,14 @@ export class WorkerThreadsBackend extends BackendBase {
       markProven(pool);
       return { kind: 'done', result };
     } catch (error) {
-      if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
       // the thread retired after answering (a limit reached): its exit is not a crash
-      const answer = channel && answerOf(channel.port1);
-      if (answer !== undefined) return { kind: 'done', result: answer };
+      const answer = stopReason === undefined && channel ? answerOf(channel.port1) : undefined;
+      if (answer !== undefined) {
+        reportWorkerReplaced(BACKEND_NAME, 'recycle');
+        return { kind: 'done', result: answer };
+      }
+      noteReplacement(stopReason, error, status);
+      if (stopReason !== undefined) return { kind: 'stopped', reason: stopReason };
       return { kind: 'failed', error, status };
     } finally {
       unwatchPool();
@@ -213,4 +220,19 @@ type Posted =
 
 function cancelReason(signal: AbortSignal): unknown {
   return signal.reason ?? new CallCancelledError(coreMessages.call.cancelled());
+}
+
+/**
+ * A batch that did not answer cost its thread when it was stopped while running (piscina
+ * terminates the thread for a timeout or an abort) or when the thread died: tell the observer.
+ */
+function noteReplacement(stopReason: unknown, error: unknown, status: StatusSlot): void {
+  if (stopReason instanceof TaskTimeoutError) reportWorkerReplaced(BACKEND_NAME, 'timeout');
+  else if (stopReason !== undefined) {
+    if (status.current >= 0) reportWorkerReplaced(BACKEND_NAME, 'abort');
+  } else {
+    const name = (error as { name?: unknown } | null)?.name;
+    // an argument that could not be posted, or the pool being destroyed, costs no thread
+    if (name !== 'DataCloneError' && name !== 'AbortError') reportWorkerReplaced(BACKEND_NAME, 'crash');
+  }
 }

@@ -10,7 +10,7 @@ import {
   type WireBatch,
   type WireResult,
 } from '@parajob/core/backend';
-import { StrayErrors } from '@parajob/core/internal';
+import { preloadFunctions, StrayErrors } from '@parajob/core/internal';
 import { messages } from './messages.js';
 import { overLimit, type RecycleTask, retire } from './recycle.js';
 import { cloneFailure, MAX_RESULT_DEPTH, TOO_DEEP, tooDeep } from './result-check.js';
@@ -67,6 +67,8 @@ async function runWire(
   const onTaskStart = timed
     ? (position: number) => slot.start(position)
     : (position: number) => slot.mark(position);
+  // task modules load outside the call's async context: much cheaper (see preloadFunctions)
+  await preloadFunctions(wire, { allowSource });
   const result = await strays.run(wire.call, () => runBatch(wire, { onTaskStart, allowSource }));
   const failure = cloneFailure(result.values);
   if (failure === undefined) return result;

@@ -95,7 +95,8 @@ export class Client {
     });
     if (observed) {
       ref.listen(() => observed.end(ref.state === RefState.Failed ? ref.error : undefined));
-      observed.run(() => this.engine.submit({ id, fn, args, options, ref, stream: null }));
+      const { traceparent } = observed;
+      observed.run(() => this.engine.submit({ id, fn, args, options, ref, stream: null, traceparent }));
     } else this.engine.submit({ id, fn, args, options, ref, stream: null });
     return options.numReturns === 1 ? ref : this.split(ref, options.numReturns as number);
   }

@@ -35,6 +35,8 @@ export interface TaskSubmission {
   /** Settled with the task's return value (for a stream: settled when the stream ends). */
   readonly ref: ObjectRef;
   readonly stream: ObjectRefGenerator | null;
+  /** The task's span as W3C traceparent when tracing is on: what the engine carries to its worker. */
+  readonly traceparent?: string;
 }
 
 export interface ActorSubmission {

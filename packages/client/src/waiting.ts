@@ -1,7 +1,7 @@
 /** get() and wait() over ObjectRefs, the same for every engine (refs settle locally, whoever computes them). */
 import { GetTimeoutError } from './errors.js';
 import { messages } from './messages.js';
-import { isRef, type ObjectRef, RefState } from './object-ref.js';
+import { isRef, ObjectRef, RefState } from './object-ref.js';
 
 export interface GetOptions {
   /** Milliseconds before get() rejects with GetTimeoutError; default: wait forever. */
@@ -84,44 +84,73 @@ export async function get(
 
 let waitCalls = 0;
 
+/**
+ * The refs of `refs` that are ready, in input order, at most `limit` of them, and the rest. One
+ * pass stamps the refs (duplicates), checks them and picks the ready ones; the not-ready list is a
+ * copy of the input with those few removed (a memcpy, not a per-element push), so a call with one
+ * ready ref among 10 000 costs a few microseconds, however many refs are outstanding.
+ */
+function partition<T>(refs: readonly ObjectRef<T>[], limit: number): number[] {
+  const at: number[] = [];
+  // the duplicate check stamps every ref (a write per ref): done once per list and length, since a
+  // wait loop passes the same list again and again; reading the states is all the later calls cost
+  const stamp = checkedLength.get(refs) !== refs.length;
+  const mark = stamp ? ++waitCalls : 0;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    if (!(r instanceof ObjectRef)) throw new TypeError(messages.notRef(r));
+    if (stamp) {
+      if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
+      r.waitMark = mark;
+    }
+    if (r.state !== RefState.Pending && at.length < limit) at.push(i);
+  }
+  if (stamp) checkedLength.set(refs, refs.length);
+  return at;
+}
+
+/** Lists whose refs were checked for duplicates, with the length they had then. */
+const checkedLength = new WeakMap<readonly ObjectRef<any>[], number>();
+
+function split<T>(refs: readonly ObjectRef<T>[], at: readonly number[]): WaitResult<T> {
+  const ready = new Array<ObjectRef<T>>(at.length);
+  for (let k = 0; k < at.length; k++) ready[k] = refs[at[k]!]!;
+  if (at.length <= 64) {
+    const notReady = refs.slice();
+    for (let k = at.length - 1; k >= 0; k--) notReady.splice(at[k]!, 1);
+    return { ready, notReady };
+  }
+  const notReady = new Array<ObjectRef<T>>(refs.length - at.length);
+  let n = 0;
+  let k = 0;
+  for (let i = 0; i < refs.length; i++) {
+    if (k < at.length && at[k] === i) k++;
+    else notReady[n++] = refs[i]!;
+  }
+  return { ready, notReady };
+}
+
 export async function wait<T>(
   refs: readonly ObjectRef<T>[],
   options: WaitOptions = {},
 ): Promise<WaitResult<T>> {
   if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
-  // each call stamps its refs: a ref already stamped by this call is a duplicate (no Set to build)
-  const mark = ++waitCalls;
-  let done = 0;
-  for (let i = 0; i < refs.length; i++) {
-    const r = refs[i];
-    if (!isRef(r)) throw new TypeError(messages.notRef(r));
-    if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
-    r.waitMark = mark;
-    if (r.state !== RefState.Pending) done++;
-  }
   const numReturns = options.numReturns ?? 1;
-  if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length) {
+  const badNumReturns = !Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length;
+  // a ref twice in one list is an error (checked once per list and length, see partition)
+  let at = partition(refs, badNumReturns ? 0 : numReturns);
+  if (badNumReturns) {
     // Ray allows wait([]) with the default numReturns; everything else out of range raises
     if (!(refs.length === 0 && options.numReturns === undefined))
       throw new RangeError(messages.numReturns(options.numReturns, refs.length));
   }
   const timeout = checkTimeout('wait', options.timeout);
-  // the common case (enough refs ready already) costs these two passes and nothing else
-  if (done < numReturns) {
+  // the common case (enough refs ready already) costs one pass and one copy
+  if (at.length < numReturns && refs.length > 0) {
     await settledCount(refs, Math.min(numReturns, refs.length), timeout);
-    done = 0;
-    for (let i = 0; i < refs.length; i++) if (refs[i]!.state !== RefState.Pending) done++;
+    at = [];
+    for (let i = 0; i < refs.length && at.length < numReturns; i++)
+      if (refs[i]!.state !== RefState.Pending) at.push(i);
   }
-  // both lists sized up front: filling them costs a fraction of growing them by push
-  const take = Math.min(done, numReturns);
-  const ready = new Array<ObjectRef<T>>(take);
-  const notReady = new Array<ObjectRef<T>>(refs.length - take);
-  let r = 0;
-  let n = 0;
-  for (let i = 0; i < refs.length; i++) {
-    const ref = refs[i]!;
-    if (r < take && ref.state !== RefState.Pending) ready[r++] = ref;
-    else notReady[n++] = ref;
-  }
-  return { ready, notReady };
+  return split(refs, at);
 }

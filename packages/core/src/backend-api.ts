@@ -9,7 +9,7 @@ import './index.js';
 export { AutoBatching, type AutoBatchingOptions } from './auto-batching.js';
 export type { BackendContext, NestedBackend, ParallelBackend, SubmitOptions } from './backend.js';
 export { BackendBase } from './backend-base.js';
-export { type InProcessRunOptions, TaskBatch } from './batch.js';
+export { type InProcessRunOptions, TaskBatch, TaskFailure } from './batch.js';
 export { cpuCount, localNJobs } from './cpu-count.js';
 export {
   BatchFailure,
@@ -21,11 +21,16 @@ export {
 } from './errors.js';
 export {
   type BatchObserver,
+  type BatchRetry,
   type CallInfo,
   type CallObserver,
   currentInstrumentation,
   type Instrumentation,
+  reportBatchRetried,
+  reportWorkerReplaced,
+  runInTraceContext,
   setInstrumentation,
+  type WorkerReplacement,
 } from './instrumentation.js';
 export { type BufferLike, replaceLargeBuffers, restoreBuffers } from './large-buffers.js';
 export { type BackendFactory, registerBackend } from './registry.js';

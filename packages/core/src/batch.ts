@@ -45,6 +45,8 @@ export class TaskBatch {
   readonly depth: number;
   /** W3C trace context of the batch's span when tracing is on (set by the instrumentation hook). */
   traceparent: string | undefined = undefined;
+  /** How long the worker ran it (ms), when its answer says (`WireResult.runMs`; set by decodeResult). */
+  runMs: number | undefined = undefined;
   readonly settle: boolean;
   private delayed: readonly Delayed[] | undefined;
 

@@ -39,6 +39,11 @@ export interface BatchObserver {
 }
 
 export interface CallObserver {
+  /**
+   * W3C `traceparent` of the call's span when tracing is on: what an engine that sends the work
+   * itself carries to its worker (the Ray-like client's task messages; see runInTraceContext).
+   */
+  readonly traceparent?: string;
   /** Runs the call's start (so its async work inherits the call's trace context). */
   run<T>(fn: () => T): T;
   /** One batch is submitted to the backend (not called for calls run in the caller). */
@@ -47,11 +52,27 @@ export interface CallObserver {
   end(error: unknown): void;
 }
 
+/**
+ * Why a backend replaced one of its workers (the thread or process ended; a new one takes its
+ * place when needed): it crashed, it was stopped for a task's timeout or for the call's abort, or
+ * it was retired after its share of work (recycling).
+ */
+export type WorkerReplacement = 'crash' | 'timeout' | 'abort' | 'recycle';
+
+/** Why a driver sent a batch again: its worker was lost (gRPC `retries`), or the queue redelivered it. */
+export type BatchRetry = 'lost-worker' | 'redelivery';
+
 export interface Instrumentation {
   /** A Parallel call starts; return undefined to ignore it. */
   startCall(info: CallInfo): CallObserver | undefined;
   /** Worker side: a batch that carries a trace context runs (any backend's worker, via runBatch). */
   runWorkerBatch?(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
+  /** Worker side: a client task that carries a trace context runs (see runInTraceContext). */
+  runTraced?<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T>;
+  /** A backend replaced a worker (see reportWorkerReplaced). */
+  workerReplaced?(backend: string, reason: WorkerReplacement): void;
+  /** A driver sent a batch again (see reportBatchRetried). */
+  batchRetried?(backend: string, reason: BatchRetry): void;
 }
 
 let installed: Instrumentation | undefined;
@@ -65,6 +86,30 @@ export function setInstrumentation(next: Instrumentation | undefined): Instrumen
 
 export function currentInstrumentation(): Instrumentation | undefined {
   return installed;
+}
+
+/**
+ * Worker side of an engine that carries `CallObserver.traceparent` itself: runs `run` under the
+ * caller's span (a task's own spans nest under it) when tracing is on in this worker. Look the
+ * hook up after importing the task's module: importing it may be what turns tracing on.
+ */
+export function runInTraceContext<T>(
+  traceparent: string | undefined,
+  taskId: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  const hook = traceparent === undefined ? undefined : installed?.runTraced;
+  return hook ? hook(traceparent!, taskId, run) : run();
+}
+
+/** For backends: one of `backend`'s workers (thread, process) ended and is replaced, and why. */
+export function reportWorkerReplaced(backend: string, reason: WorkerReplacement): void {
+  installed?.workerReplaced?.(backend, reason);
+}
+
+/** For backends: a batch is sent again (to another worker, or redelivered by the queue). */
+export function reportBatchRetried(backend: string, reason: BatchRetry): void {
+  installed?.batchRetried?.(backend, reason);
 }
 
 /**

@@ -276,7 +276,8 @@ export class Parallel {
   private async begin(tasks: TaskInput<unknown>, mode: OutputMode): Promise<Call> {
     if (this.closed) throw new Error(messages.call.closed());
     if (this.running) throw new Error(messages.call.alreadyRunning());
-    const importing = taskModuleBeingImported();
+    // only a Parallel made outside any task (depth 0) can come from a task module's top level
+    const importing = this.depth === 0 ? taskModuleBeingImported() : undefined;
     if (importing !== undefined) throw new Error(messages.task.parallelWhileImporting(importing));
     if (this.depth + 1 > MAX_NESTING_DEPTH)
       throw new RangeError(messages.backend.nestedTooDeep(this.depth + 1, MAX_NESTING_DEPTH));

@@ -20,6 +20,7 @@ import type { CallState, ProgressReporter } from './progress.js';
 import { type OutputMode, ResultBuffer } from './results.js';
 import { TaskSource } from './task-source.js';
 import { TaskTable } from './task-table.js';
+import { giveWay, TimeSlice } from './time-slice.js';
 
 export interface CallParams {
   readonly callId: string;
@@ -80,6 +81,7 @@ export class Call {
   private lastDurationMs = 0;
   /** Wakes the loop (a batch settled, the consumer took a result, the call stopped). */
   private wakeLoop: (() => void) | null = null;
+  private readonly slice = new TimeSlice(10, 16);
   /** Wakes an iterator waiting for the next result. */
   private waiter: (() => void) | null = null;
   private readonly done: Promise<void>;
@@ -228,6 +230,10 @@ export class Call {
         const running = this.submit(this.ready.shift()!);
         // nJobs 1: joblib's fast path, one batch at a time in the caller
         if (this.p.inCaller) await running;
+        else if (this.slice.expired()) {
+          await giveWay();
+          this.slice.restart();
+        }
       }
     } catch (error) {
       // the input threw (or a progress callback did)
@@ -244,7 +250,12 @@ export class Call {
   }
 
   private idle(): Promise<void> {
-    return new Promise<void>((resolve) => (this.wakeLoop = resolve));
+    return new Promise<void>((resolve) => {
+      this.wakeLoop = () => {
+        this.slice.restart();
+        resolve();
+      };
+    });
   }
 
   /** May the loop send (or, in the caller, run) another batch now? */

@@ -2,7 +2,6 @@
  * `task(moduleUrl, fn)` marks a function as importable by workers: a worker imports `moduleUrl`,
  * where the same `task()` call registers `fn` under `moduleUrl#name`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
@@ -31,8 +30,13 @@ const registry: Registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] 
 });
 const { refs, byKey } = registry;
 
-/** Set by worker runtimes while they import a task module (the entry-script trap of DESIGN §3). */
-const importing = new AsyncLocalStorage<string>();
+/**
+ * Task modules that worker runtimes are importing now, with how many imports of each are in flight
+ * (the entry-script trap of DESIGN §3). Not an AsyncLocalStorage: on Node 20 running one turns
+ * promise hooks on for the rest of the thread, and a worker's first import of its task modules —
+ * which makes many promises — then costs about a third more CPU, at every worker's start.
+ */
+const importing = new Map<string, number>();
 
 export function normalizeModuleUrl(moduleUrl: unknown): string {
   if (typeof moduleUrl !== 'string' || moduleUrl.length === 0)
@@ -92,11 +96,23 @@ export function lookupTask(module: string, name: string): Function | undefined {
 }
 
 /** Runs `load` (an import of a task module) marked so that a Parallel call inside it fails at once. */
-export function importingTaskModule<T>(moduleUrl: string, load: () => Promise<T>): Promise<T> {
-  return importing.run(moduleUrl, load);
+export async function importingTaskModule<T>(moduleUrl: string, load: () => Promise<T>): Promise<T> {
+  importing.set(moduleUrl, (importing.get(moduleUrl) ?? 0) + 1);
+  try {
+    return await load();
+  } finally {
+    const left = importing.get(moduleUrl)! - 1;
+    if (left === 0) importing.delete(moduleUrl);
+    else importing.set(moduleUrl, left);
+  }
 }
 
-/** The task module being imported by this async flow, if any. */
+/**
+ * A task module this thread is importing now, if any. Parallel blames it only for calls made
+ * outside any task (a Parallel made at depth 0: at a module's top level), so a task of another
+ * batch that starts a nested call meanwhile (concurrent workers) is not refused.
+ */
 export function taskModuleBeingImported(): string | undefined {
-  return importing.getStore();
+  for (const url of importing.keys()) return url;
+  return undefined;
 }

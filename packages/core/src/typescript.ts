@@ -11,7 +11,6 @@
  * Registration happens before the first task module import that needs it (see ensureTypeScriptFor).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as workerThreads from 'node:worker_threads';
@@ -58,6 +57,8 @@ function importTarget(target: ExportTarget): string | undefined {
  * the CommonJS build registers its hooks relative to the wrong file when imported from ESM.
  */
 function tsxEsmApi(from: string): string {
+  // node:module loads here, only when tsx is needed: a worker running plain JS tasks never pays for it
+  const { createRequire } = process.getBuiltinModule('node:module');
   const manifest = createRequire(from).resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, ExportTarget> };
   const target = importTarget(pkg.exports?.['./esm/api']) ?? './dist/esm/api/index.mjs';

@@ -66,6 +66,11 @@ export interface WireResult {
   readonly error?: { readonly pos: number; readonly error: SerializedError };
   /** Every failure (settled batches). */
   readonly errors?: ReadonlyArray<readonly [number, SerializedError]>;
+  /**
+   * How long the worker ran the batch (ms, its own clock: from resolving its functions to its
+   * answer). The driver's submit-to-result time minus this is the batch's queue wait and transport.
+   */
+  readonly runMs?: number;
 }
 
 const encoded = new WeakMap<Function, WireFunction | Error>();
@@ -163,6 +168,10 @@ export function wireTaskArgs(wire: WireBatch): (readonly unknown[])[] {
  * result array once, instead of building an array per batch.
  */
 export function decodeResult(batch: TaskBatch, result: WireResult): ArrayLike<unknown> {
+  // a remote worker's word: only a plausible duration is kept
+  const runMs: unknown = result.runMs;
+  batch.runMs =
+    typeof runMs === 'number' && runMs >= 0 && runMs < Number.POSITIVE_INFINITY ? runMs : undefined;
   if (result.error !== undefined) {
     const { pos } = result.error;
     const error = withTaskIndex(

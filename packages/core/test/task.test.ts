@@ -81,6 +81,7 @@ describe('task()', () => {
       }),
     ).toEqual({
       values: [6],
+      runMs: expect.any(Number),
     });
   });
 });

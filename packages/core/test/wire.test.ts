@@ -131,7 +131,7 @@ describe('wire format and worker runtime', () => {
       ...encodeBatch(batch([delayed(square)(1)])),
       nested: { backend: 'sequential', nJobs: null, level: 1 },
     };
-    expect(await runBatch(wire)).toEqual({ values: [1] });
+    expect(await runBatch(wire)).toEqual({ values: [1], runMs: expect.any(Number) });
   });
 
   it('refuses source when allowSource is false, and reports module problems', async () => {
@@ -236,15 +236,24 @@ describe('columnar arguments', () => {
     const cat = (...parts: string[]) => parts.join('');
     const b = batch([delayed(cat)('a', 'b'), delayed(cat)('c', 'd')]);
     const upper = (values: readonly unknown[]) => values.map((v) => (v as string).toUpperCase());
-    expect(await runBatch(encodeBatch(b), { mapArgs: upper })).toEqual({ values: ['AB', 'CD'] });
+    expect(await runBatch(encodeBatch(b), { mapArgs: upper })).toEqual({
+      values: ['AB', 'CD'],
+      runMs: expect.any(Number),
+    });
     const rows = batch([delayed(cat)('a', 'b'), delayed(cat)('c', 'd', 'e')]);
-    expect(await runBatch(encodeBatch(rows), { mapArgs: upper })).toEqual({ values: ['AB', 'CDE'] });
+    expect(await runBatch(encodeBatch(rows), { mapArgs: upper })).toEqual({
+      values: ['AB', 'CDE'],
+      runMs: expect.any(Number),
+    });
     // number columns cross as Float64Array and are not mapped (they hold no buffers to restore)
     const numbers = batch([delayed(add)(1, 2), delayed(add)(3, 4)]);
     const never = () => {
       throw new Error('mapArgs called for a number column');
     };
-    expect(await runBatch(encodeBatch(numbers), { mapArgs: never })).toEqual({ values: [3, 7] });
+    expect(await runBatch(encodeBatch(numbers), { mapArgs: never })).toEqual({
+      values: [3, 7],
+      runMs: expect.any(Number),
+    });
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import {
   type BatchObserver,
+  type BatchRetry,
   batchFailureOf,
   type CallInfo,
   type CallObserver,
@@ -14,6 +15,7 @@ import {
   type TaskBatch,
   type WireBatch,
   type WireResult,
+  type WorkerReplacement,
 } from '@parajob/core/backend';
 import { TaskFailure } from '@parajob/core/internal';
 
@@ -23,7 +25,8 @@ export interface CallListener {
   batchStarted?(callId: string, first: number, size: number, at: number): void;
   /**
    * `error` undefined when the batch succeeded; `failedTasks`: its tasks that failed in a
-   * `runSettled` call (each also reported to taskFailed first).
+   * `runSettled` call (each also reported to taskFailed first); `runMs`: how long the worker ran
+   * it, when its answer says (`ms - runMs` is then its queue wait and transport), else null.
    */
   batchEnded?(
     callId: string,
@@ -33,19 +36,26 @@ export interface CallListener {
     ms: number,
     error: unknown,
     failedTasks: number,
+    runMs: number | null,
   ): void;
   /** A task of a `runSettled` call failed inside a batch that otherwise completed. */
   taskFailed?(callId: string, taskIndex: number, at: number, error: unknown): void;
   callEnded?(callId: string, at: number, error: unknown): void;
+  /** A backend of this process replaced a worker (thread, process): crash, timeout, abort, recycle. */
+  workerReplaced?(backend: string, reason: WorkerReplacement): void;
+  /** A backend of this process sent a batch again (a lost worker's batch, a queue's redelivery). */
+  batchRetried?(backend: string, reason: BatchRetry): void;
 }
 
 /** The tracing side (see tracing.ts): spans and context, absent until tracing is enabled. */
 export interface Tracer {
   startCall(info: CallInfo): TracedCall;
   runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
+  runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T>;
 }
 
 export interface TracedCall {
+  readonly traceparent: string;
   run<T>(fn: () => T): T;
   batch(batch: TaskBatch): { traceparent: string; run<T>(fn: () => T): T; end(error: unknown): void };
   end(error: unknown): void;
@@ -90,6 +100,7 @@ const hub: Instrumentation = {
     let ended = false;
     const settled = info.mode === 'settled';
     return {
+      traceparent: traced?.traceparent,
       run: traced ? (fn) => traced.run(fn) : plain,
       batch(batch: TaskBatch): BatchObserver {
         const first = batch.firstIndex;
@@ -114,7 +125,8 @@ const hub: Instrumentation = {
                 failed++;
                 notify((l) => l.taskFailed?.(info.callId, first + i, at, v.error));
               }
-            notify((l) => l.batchEnded?.(info.callId, first, size, at, ms, error, failed));
+            const runMs = batch.runMs === undefined ? null : Math.min(batch.runMs, ms);
+            notify((l) => l.batchEnded?.(info.callId, first, size, at, ms, error, failed, runMs));
           },
         };
       },
@@ -129,6 +141,15 @@ const hub: Instrumentation = {
   },
   runWorkerBatch(wire, run) {
     return tracer ? tracer.runWorkerBatch(wire, run) : run();
+  },
+  runTraced(traceparent, taskId, run) {
+    return tracer ? tracer.runTraced(traceparent, taskId, run) : run();
+  },
+  workerReplaced(backend, reason) {
+    notify((l) => l.workerReplaced?.(backend, reason));
+  },
+  batchRetried(backend, reason) {
+    notify((l) => l.batchRetried?.(backend, reason));
   },
 };
 

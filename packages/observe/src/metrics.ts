@@ -20,7 +20,10 @@ export class ParajobMetrics {
   readonly batchDuration: client.Histogram<'backend'>;
   readonly taskDuration: client.Histogram<'backend'>;
   readonly queueWait: client.Histogram<'backend'>;
+  readonly batchRun: client.Histogram<'backend'>;
   readonly redeliveries: client.Counter<'backend'>;
+  readonly workerRestarts: client.Counter<'backend' | 'reason'>;
+  readonly retries: client.Counter<'backend' | 'reason'>;
 
   constructor(role: 'driver' | 'worker') {
     const registers = [this.registry];
@@ -63,7 +66,7 @@ export class ParajobMetrics {
     });
     this.batchDuration = new client.Histogram({
       name: 'parajob_batch_duration_seconds',
-      help: 'Batch duration: from submit to result (driver, queue wait included) or run time (worker)',
+      help: 'Batch duration: from submit to result (driver) or from arrival to answer (worker), queue wait included (see parajob_batch_run_seconds)',
       labelNames: ['backend'],
       buckets: SECONDS,
       registers,
@@ -77,7 +80,14 @@ export class ParajobMetrics {
     });
     this.queueWait = new client.Histogram({
       name: 'parajob_queue_wait_seconds',
-      help: 'Time a batch waited in the queue before a worker started it (worker, NATS: from the stream timestamp)',
+      help: 'Time a batch waited before a worker thread or process started it: from submit (driver, transport included), from the stream timestamp (NATS worker) or from its arrival (other workers)',
+      labelNames: ['backend'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.batchRun = new client.Histogram({
+      name: 'parajob_batch_run_seconds',
+      help: "Time a worker thread or process ran a batch (its own clock), when the backend's answer says; batch duration minus queue wait",
       labelNames: ['backend'],
       buckets: SECONDS,
       registers,
@@ -86,6 +96,18 @@ export class ParajobMetrics {
       name: 'parajob_redeliveries_total',
       help: 'Batches this worker received again after an earlier delivery (its worker died, or the ack wait passed)',
       labelNames: ['backend'],
+      registers,
+    });
+    this.workerRestarts = new client.Counter({
+      name: 'parajob_worker_restarts_total',
+      help: "Threads or processes of this process's pools replaced, by reason (crash, timeout, abort: stopped while running a task; recycle)",
+      labelNames: ['backend', 'reason'],
+      registers,
+    });
+    this.retries = new client.Counter({
+      name: 'parajob_batch_retries_total',
+      help: 'Batches a driver sent again, by reason (lost-worker: gRPC retries; redelivery: the NATS queue delivered it again)',
+      labelNames: ['backend', 'reason'],
       registers,
     });
     // RSS, heap, event-loop delay (nodejs_eventloop_lag_*), GC: prom-client's process metrics
@@ -106,6 +128,12 @@ export class ParajobMetrics {
     if (failed > 0) this.tasks.inc({ backend, outcome: 'failed' }, failed);
     this.batchDuration.observe({ backend }, ms / 1000);
     this.taskDuration.observe({ backend }, ms / 1000 / size);
+  }
+
+  /** The split of a batch's time: waiting for a worker (transport included), then running. */
+  batchSplit(backend: string, waitMs: number, runMs: number): void {
+    this.queueWait.observe({ backend }, Math.max(0, waitMs) / 1000);
+    this.batchRun.observe({ backend }, runMs / 1000);
   }
 
   /** A batch stopped because its call stopped (not a failure of its own). */
@@ -141,9 +169,18 @@ export function stopMetrics(): void {
   stopListening = undefined;
 }
 
+/** What every role counts about its pools and retries, whoever runs the calls. */
+export function poolListener(m: ParajobMetrics): CallListener {
+  return {
+    workerReplaced: (backend, reason) => m.workerRestarts.inc({ backend, reason }),
+    batchRetried: (backend, reason) => m.retries.inc({ backend, reason }),
+  };
+}
+
 function driverListener(m: ParajobMetrics): CallListener {
   const backends = new Map<string, string>();
   return {
+    ...poolListener(m),
     callStarted(info) {
       backends.set(info.callId, info.backend);
       m.callsInFlight.inc({ backend: info.backend });
@@ -151,8 +188,9 @@ function driverListener(m: ParajobMetrics): CallListener {
     batchStarted(callId, _first, size) {
       m.batchStarted(backends.get(callId) ?? 'unknown', size);
     },
-    batchEnded(callId, first, size, _at, ms, error, failedTasks) {
+    batchEnded(callId, first, size, _at, ms, error, failedTasks, runMs) {
       const backend = backends.get(callId) ?? 'unknown';
+      if (runMs !== null && !isCancellation(error)) m.batchSplit(backend, ms - runMs, runMs);
       if (error === undefined) m.batchEnded(backend, size, ms, size - failedTasks, failedTasks);
       else if (isCancellation(error)) m.batchCancelled(backend, size);
       else m.batchEnded(backend, size, ms, completedBefore(error, first, size), 1);

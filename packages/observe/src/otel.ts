@@ -61,6 +61,35 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
     }
     span.end();
   };
+  /** A `process parajob` span (CONSUMER) under the caller's `traceparent`, in whose context `run` runs. */
+  const processUnder = async <T>(
+    traceparent: string | undefined,
+    attributes: Api.Attributes,
+    run: (span: Api.Span) => Promise<T>,
+  ): Promise<T> => {
+    const m = TRACEPARENT.exec(traceparent ?? '');
+    // no (valid) context: run as is, with a non-recording span that records nothing
+    if (m === null) return run(trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT));
+    const parent = trace.setSpanContext(context.active(), {
+      traceId: m[1]!,
+      spanId: m[2]!,
+      traceFlags: Number.parseInt(m[3]!, 16),
+      isRemote: true,
+    });
+    const span = tracer().startSpan(
+      'process parajob',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.system': 'parajob', 'messaging.operation.type': 'process', ...attributes },
+      },
+      parent,
+    );
+    try {
+      return await context.with(trace.setSpan(parent, span), () => run(span));
+    } finally {
+      span.end();
+    }
+  };
   return {
     startCall(info: CallInfo): TracedCall {
       const call = tracer().startSpan(info.kind === 'task' ? 'parajob task' : 'parajob call', {
@@ -77,6 +106,7 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
       });
       const callContext = trace.setSpan(context.active(), call);
       return {
+        traceparent: traceparentOf(call),
         run: (fn) => context.with(callContext, fn),
         batch(batch: TaskBatch) {
           const span = tracer().startSpan(
@@ -105,37 +135,38 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
         end: (error) => close(call, error),
       };
     },
-    async runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult> {
-      const m = TRACEPARENT.exec(wire.traceparent ?? '');
-      if (m === null) return run();
-      const parent = trace.setSpanContext(context.active(), {
-        traceId: m[1]!,
-        spanId: m[2]!,
-        traceFlags: Number.parseInt(m[3]!, 16),
-        isRemote: true,
-      });
-      const span = tracer().startSpan(
-        'process parajob',
+    runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult> {
+      return processUnder(
+        wire.traceparent,
         {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'parajob',
-            'messaging.operation.type': 'process',
-            'messaging.batch.message_count': wire.size,
-            'parajob.call.id': wire.call,
-            'parajob.batch.first_index': wire.first,
-          },
+          'messaging.batch.message_count': wire.size,
+          'parajob.call.id': wire.call,
+          'parajob.batch.first_index': wire.first,
         },
-        parent,
+        async (span) => {
+          const result = await run();
+          const failure = result.error?.error ?? result.errors?.[0]?.[1];
+          if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+          return result;
+        },
       );
-      try {
-        const result = await context.with(trace.setSpan(parent, span), run);
-        const failure = result.error?.error ?? result.errors?.[0]?.[1];
-        if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-        return result;
-      } finally {
-        span.end();
-      }
+    },
+    runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T> {
+      return processUnder(
+        traceparent,
+        { 'messaging.batch.message_count': 1, 'parajob.task.id': taskId },
+        async (span) => {
+          try {
+            return await run();
+          } catch (error) {
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: (error as Error)?.message ?? String(error),
+            });
+            throw error;
+          }
+        },
+      );
     },
   };
 }

@@ -7,6 +7,8 @@
  *
  * A driver sees a batch from its submit to its result, so a bar is queue wait and run time
  * together; slots are the call's concurrent batches (at most its workers), numbered as they free up.
+ * When the backend's answer says how long the worker ran it (worker threads, child processes,
+ * gRPC), the report splits each batch's time into queue wait and run time.
  */
 import { writeFile } from 'node:fs/promises';
 import type { CallInfo } from '@parajob/core/backend';
@@ -22,6 +24,8 @@ export interface BatchRecord {
   /** ms since the recording started */
   readonly start: number;
   end: number;
+  /** How long a worker ran it (ms), when the backend says; `end - start - runMs` is its queue wait. */
+  runMs: number | null;
   error: string | null;
 }
 
@@ -73,6 +77,7 @@ export class RunRecorder implements CallListener {
       slot,
       start: this.rel(at),
       end: this.rel(at),
+      runMs: null,
       error: null,
     };
     this.open.set(`${callId}:${first}`, record);
@@ -80,13 +85,23 @@ export class RunRecorder implements CallListener {
     else this.dropped++;
   }
 
-  batchEnded(callId: string, first: number, _size: number, at: number, _ms: number, error: unknown): void {
+  batchEnded(
+    callId: string,
+    first: number,
+    _size: number,
+    at: number,
+    _ms: number,
+    error: unknown,
+    _failed: number,
+    runMs: number | null,
+  ): void {
     const key = `${callId}:${first}`;
     const record = this.open.get(key);
     if (!record) return;
     this.open.delete(key);
     this.busy.get(callId)![record.slot] = false;
     record.end = this.rel(at);
+    record.runMs = runMs;
     if (error !== undefined && !isCancellation(error)) {
       const e = describeError(error, first);
       record.error = `${e.name}: ${e.message}`;
@@ -165,7 +180,7 @@ table{border-collapse:collapse}td,th{text-align:left;padding:3px 8px;border-bott
 <p id="summary"></p>
 <h2>Calls</h2><table><thead><tr><th>call</th><th>backend</th><th>workers</th><th>tasks</th><th>batches</th><th>time</th><th>outcome</th></tr></thead><tbody id="calls"></tbody></table>
 <h2>Task stream (one row per worker slot; a bar is a run of batches, a dot where one ends and the next starts; a batch counts from submit to result: queue wait and run time)</h2><div id="stream"></div>
-<h2>Batch durations</h2><div id="durations"></div>
+<h2>Batch durations: queue wait and run time</h2><p id="split"></p><div id="durations"></div>
 <h2>Errors</h2><table><thead><tr><th>call</th><th>task</th><th>worker</th><th>error</th></tr></thead><tbody id="errors"></tbody></table>
 <script>const RUN = ${scriptJson(recording)};
 ${REPORT_SCRIPT}</script></body></html>`;
@@ -205,7 +220,17 @@ new uPlot({ width, height: 60 + 26 * Math.max(slots, 1), scales: { x: { time: fa
     { label: 'failed', stroke: '#c62828', width: 0, points: { show: true, size: 12, fill: '#c62828' } }] },
   [xs, ...lanes, fails], $('stream'));
 const ds = RUN.batches.map((b) => b.end - b.start);
+// the split, for the batches whose worker said how long it ran them
+const split = RUN.batches.filter((b) => b.runMs !== null);
+const waits = RUN.batches.map((b) => b.runMs === null ? null : Math.max(0, b.end - b.start - b.runMs));
+const runs = RUN.batches.map((b) => b.runMs);
+const total = (xs) => xs.reduce((n, x) => n + (x ?? 0), 0) / 1000;
+$('split').textContent = split.length === 0
+  ? 'The backend does not say how long its workers ran each batch: a duration is queue wait and run time together.'
+  : split.length + ' of ' + RUN.batches.length + ' batches split: ' + total(waits).toFixed(3) + ' s queue wait (transport included), ' + total(runs).toFixed(3) + ' s run time in total';
 new uPlot({ width, height: 200, scales: { x: { time: false } }, axes: [{ label: 'batch' }, { label: 'ms' }],
-  series: [{}, { label: 'batch duration (ms)', stroke: '#1565c0', width: 1, points: { show: true, size: 4 } }] },
-  [ds.map((_, i) => i), ds], $('durations'));
+  series: [{}, { label: 'batch duration (ms)', stroke: '#1565c0', width: 1, points: { show: true, size: 4 } },
+    { label: 'queue wait (ms)', stroke: '#ef6c00', width: 1, points: { show: true, size: 4 } },
+    { label: 'run time (ms)', stroke: '#2e7d32', width: 1, points: { show: true, size: 4 } }] },
+  [ds.map((_, i) => i), ds, waits, runs], $('durations'));
 `;

@@ -5,7 +5,8 @@
 import type { WireBatch, WireResult } from '@parajob/core/backend';
 import { type Address, parseAddress } from './address.js';
 import { type Listening, listenOn } from './http.js';
-import { ParajobMetrics } from './metrics.js';
+import { listen } from './hub.js';
+import { ParajobMetrics, poolListener } from './metrics.js';
 
 /** What `@parajob/remote`'s executor calls: at a batch's start, and the returned function at its end. */
 export interface BatchWatcher {
@@ -32,13 +33,18 @@ export function workerBatchWatcher(metrics: ParajobMetrics, kind: string): Batch
       metrics.batchStarted(kind, wire.size);
       if (arrival.attempt !== undefined && arrival.attempt > 1) metrics.redeliveries.inc({ backend: kind });
       // the queue's clock against this host's: a negative wait is clock skew, not time
-      if (arrival.queuedAt !== undefined)
-        metrics.queueWait.observe({ backend: kind }, Math.max(0, Date.now() - arrival.queuedAt) / 1000);
+      const queued = arrival.queuedAt === undefined ? null : Math.max(0, Date.now() - arrival.queuedAt);
       return (result) => {
+        const ms = performance.now() - started;
+        // then the wait for one of this worker's threads: its time minus the thread's run time
+        if (result.runMs !== undefined) {
+          const runMs = Math.min(result.runMs, ms);
+          metrics.batchSplit(kind, (queued ?? 0) + ms - runMs, runMs);
+        } else if (queued !== null) metrics.queueWait.observe({ backend: kind }, queued / 1000);
         const failed = failures(result);
         // not settled: the tasks before the failure completed, the rest never ran
         const completed = result.errors ? wire.size - failed : result.error ? result.error.pos : wire.size;
-        metrics.batchEnded(kind, wire.size, performance.now() - started, completed, failed);
+        metrics.batchEnded(kind, wire.size, ms, completed, failed);
       };
     },
   };
@@ -51,6 +57,8 @@ export async function serveWorkerMetrics(
 ): Promise<WorkerMetricsServer> {
   const where = typeof address === 'string' ? parseAddress(address, '--metrics') : address;
   const metrics = new ParajobMetrics('worker');
+  // the worker's own pool: threads replaced after a crash or a timeout
+  const stopListening = listen(poolListener(metrics));
   const listening = await listenOn('--metrics', where, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -61,6 +69,17 @@ export async function serveWorkerMetrics(
       (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
       (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
     );
+  }).catch((error: unknown) => {
+    stopListening();
+    throw error;
   });
-  return { ...listening, metrics, observer: workerBatchWatcher(metrics, kind) };
+  return {
+    ...listening,
+    stop: () => {
+      stopListening();
+      return listening.stop();
+    },
+    metrics,
+    observer: workerBatchWatcher(metrics, kind),
+  };
 }

@@ -1,5 +1,11 @@
 import { delayed, Parallel } from '@parajob/core';
-import { encodeBatch, runBatch, TaskBatch } from '@parajob/core/backend';
+import {
+  encodeBatch,
+  reportBatchRetried,
+  reportWorkerReplaced,
+  runBatch,
+  TaskBatch,
+} from '@parajob/core/backend';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   metrics,
@@ -9,8 +15,8 @@ import {
   workerBatchWatcher,
 } from '../src/index.js';
 import { parseExposition, value } from '../src/testing.js';
-import { double, failOn } from './fixtures/tasks.mjs';
-import { InlineBackend } from './helpers.js';
+import { busy, double, failOn } from './fixtures/tasks.mjs';
+import { InlineBackend, QueuedWireBackend } from './helpers.js';
 
 afterEach(() => stopMetrics());
 
@@ -45,6 +51,62 @@ describe('driver metrics()', () => {
     // the process metrics: RSS and event-loop delay
     expect(value(e, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(e.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+  });
+
+  it("splits a batch's time into queue wait and run time when the worker's answer says", async () => {
+    const registry = metrics();
+    registry.resetMetrics();
+    // each batch waits 150 ms for a worker, then runs 60 ms (nJobs 2: nJobs 1 runs in the caller)
+    await new Parallel({ nJobs: 2, backend: new QueuedWireBackend(150), batchSize: 1 }).run(
+      [60, 60, 60].map((ms) => delayed(busy)(ms)),
+    );
+    const e = parseExposition(await registry.metrics());
+    const b = { backend: 'queued-wire', role: 'driver' };
+    expect(e.types.get('parajob_batch_run_seconds')).toBe('histogram');
+    expect(value(e, 'parajob_batch_run_seconds_count', b)).toBe(3);
+    expect(value(e, 'parajob_queue_wait_seconds_count', b)).toBe(3);
+    expect(value(e, 'parajob_batch_run_seconds_sum', b)).toBeGreaterThanOrEqual(0.15);
+    expect(value(e, 'parajob_queue_wait_seconds_sum', b)).toBeGreaterThanOrEqual(0.4);
+    // the two parts add up to the batch's duration
+    expect(
+      value(e, 'parajob_batch_run_seconds_sum', b) + value(e, 'parajob_queue_wait_seconds_sum', b),
+    ).toBeCloseTo(value(e, 'parajob_batch_duration_seconds_sum', b), 6);
+  });
+
+  it('observes no split for a backend whose answer does not say its run time', async () => {
+    const registry = metrics();
+    registry.resetMetrics();
+    await new Parallel({ nJobs: 2, backend: new InlineBackend(), batchSize: 1 }).run([delayed(double)(1)]);
+    const e = parseExposition(await registry.metrics());
+    const b = { backend: 'inline', role: 'driver' };
+    expect(value(e, 'parajob_batch_duration_seconds_count', b)).toBe(1);
+    expect(e.samples.filter((s) => s.name === 'parajob_batch_run_seconds_count')).toEqual([]);
+  });
+
+  it('counts the workers its backends replace and the batches they send again, by reason', async () => {
+    const registry = metrics();
+    registry.resetMetrics();
+    reportWorkerReplaced('worker-threads', 'crash');
+    reportWorkerReplaced('worker-threads', 'timeout');
+    reportWorkerReplaced('worker-threads', 'timeout');
+    reportBatchRetried('grpc', 'lost-worker');
+    const e = parseExposition(await registry.metrics());
+    const d = { role: 'driver' };
+    expect(e.types.get('parajob_worker_restarts_total')).toBe('counter');
+    expect(
+      value(e, 'parajob_worker_restarts_total', { ...d, backend: 'worker-threads', reason: 'crash' }),
+    ).toBe(1);
+    expect(
+      value(e, 'parajob_worker_restarts_total', { ...d, backend: 'worker-threads', reason: 'timeout' }),
+    ).toBe(2);
+    expect(value(e, 'parajob_batch_retries_total', { ...d, backend: 'grpc', reason: 'lost-worker' })).toBe(1);
+    // stopped: no longer counted
+    stopMetrics();
+    reportWorkerReplaced('worker-threads', 'crash');
+    const after = parseExposition(await registry.metrics());
+    expect(
+      value(after, 'parajob_worker_restarts_total', { ...d, backend: 'worker-threads', reason: 'crash' }),
+    ).toBe(1);
   });
 
   it('counts the failed tasks of runSettled calls', async () => {
@@ -115,6 +177,29 @@ describe('worker metrics server', () => {
     }
   });
 
+  it("counts the worker's own threads replaced, until it stops", async () => {
+    const server = await serveWorkerMetrics('127.0.0.1:0', 'grpc');
+    try {
+      reportWorkerReplaced('worker-threads', 'timeout');
+      const e = parseExposition(await (await fetch(`${server.url}/metrics`)).text());
+      expect(
+        value(e, 'parajob_worker_restarts_total', {
+          role: 'worker',
+          backend: 'worker-threads',
+          reason: 'timeout',
+        }),
+      ).toBe(1);
+    } finally {
+      await server.stop();
+    }
+    reportWorkerReplaced('worker-threads', 'timeout');
+    expect(
+      value(parseExposition(await server.metrics.text()), 'parajob_worker_restarts_total', {
+        backend: 'worker-threads',
+      }),
+    ).toBe(1);
+  });
+
   it('refuses a bad address with a message naming --metrics', async () => {
     await expect(serveWorkerMetrics('localhost:99999', 'test')).rejects.toThrow(
       /--metrics "localhost:99999"/,
@@ -138,6 +223,20 @@ describe('worker metrics server', () => {
     expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeGreaterThanOrEqual(1.5);
     expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeLessThan(30);
     expect(value(e, 'parajob_queue_wait_seconds_bucket', { ...w, le: '1' })).toBe(1);
+  });
+
+  it("a watcher adds the wait for a thread (its time minus the answer's runMs) to the queue's", async () => {
+    const m = new ParajobMetrics('worker');
+    const end = workerBatchWatcher(m, 'nats').started({ size: 1 } as never, { queuedAt: Date.now() - 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    end({ values: [1], runMs: 50 } as never);
+    const e = parseExposition(await m.text());
+    const w = { backend: 'nats', role: 'worker' };
+    expect(value(e, 'parajob_queue_wait_seconds_count', w)).toBe(1);
+    expect(value(e, 'parajob_batch_run_seconds_count', w)).toBe(1);
+    expect(value(e, 'parajob_batch_run_seconds_sum', w)).toBeCloseTo(0.05, 6);
+    // 1 s in the stream, then at least 150 ms for a thread
+    expect(value(e, 'parajob_queue_wait_seconds_sum', w)).toBeGreaterThanOrEqual(1.14);
   });
 
   it('a watcher counts settled batches per failed task', () => {

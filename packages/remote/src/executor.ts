@@ -14,6 +14,7 @@ import {
   type WireResult,
 } from '@parajob/core/backend';
 import { WorkerThreadsBackend } from '@parajob/worker-threads';
+import { checkWorkerLimits, type WorkerLimits } from './limits.js';
 import type { WorkerPolicy } from './policy.js';
 import { checkWire } from './wire-check.js';
 
@@ -59,13 +60,17 @@ export function watchBatches(next: BatchWatcher | undefined): void {
 }
 
 export class RemoteExecutor {
-  private readonly pool = new WorkerThreadsBackend();
+  private readonly pool: WorkerThreadsBackend;
   private configured: Promise<number> | undefined;
 
+  /** `limits`: when the pool's threads are replaced (the local backends' option names); default none. */
   constructor(
     readonly concurrency: number,
     private readonly policy: WorkerPolicy,
-  ) {}
+    limits: WorkerLimits = {},
+  ) {
+    this.pool = new WorkerThreadsBackend(checkWorkerLimits(limits));
+  }
 
   /** Starts the pool's threads (also done by the first run). */
   start(): Promise<number> {

@@ -8,6 +8,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpuCount } from '@parajob/core';
+import type { WorkerLimits } from './limits.js';
 import { messages } from './messages.js';
 
 export interface FlagSpec {
@@ -54,6 +55,24 @@ export const WORKER_FLAGS: readonly FlagSpec[] = [
     value: 'N',
     help: 'batches run at once, on a local worker-threads pool',
     default: 'every CPU',
+  },
+  {
+    name: 'max-tasks-per-worker',
+    value: 'N',
+    help: 'a pool thread that has run N tasks is replaced after its batch (never mid-task)',
+    default: 'never',
+  },
+  {
+    name: 'max-memory-per-worker',
+    value: 'MB',
+    help: 'heap limit of each pool thread: a task over it fails (OUT_OF_MEMORY) and the thread is replaced; a thread near it is replaced between batches',
+    default: 'none',
+  },
+  {
+    name: 'idle-timeout',
+    value: 'MS',
+    help: 'how long an idle pool thread is kept for the next batch before it exits',
+    default: '30000',
   },
   { name: 'tls-cert', value: 'FILE', help: "this worker's TLS certificate (PEM), with --tls-key" },
   { name: 'tls-key', value: 'FILE', help: "this worker's TLS private key (PEM), with --tls-cert" },
@@ -146,6 +165,8 @@ export interface WorkerFlags {
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tlsCa: string | undefined;
+  /** Recycling limits of the worker's thread pool; only the flags given. */
+  readonly limits: WorkerLimits;
 }
 
 export function workerFlags(values: FlagValues): WorkerFlags {
@@ -161,7 +182,19 @@ export function workerFlags(values: FlagValues): WorkerFlags {
     tlsCert,
     tlsKey,
     tlsCa: stringFlag(values, 'tls-ca'),
+    limits: limitFlags(values),
   };
+}
+
+function limitFlags(values: FlagValues): WorkerLimits {
+  const limits: { -readonly [K in keyof WorkerLimits]: number } = {};
+  const maxTasks = positiveFlag(values, 'max-tasks-per-worker');
+  if (maxTasks !== undefined) limits.maxTasksPerWorker = maxTasks;
+  const maxMemory = positiveFlag(values, 'max-memory-per-worker');
+  if (maxMemory !== undefined) limits.maxMemoryPerWorker = maxMemory;
+  const idle = nonNegativeFlag(values, 'idle-timeout');
+  if (idle !== undefined) limits.idleTimeout = idle;
+  return limits;
 }
 
 function concurrencyFlag(values: FlagValues): number | undefined {

@@ -33,6 +33,7 @@ export {
   workerFlags,
 } from './flags.js';
 export { Lifecycle, untilSignal, type WorkerState } from './lifecycle.js';
+export { checkWorkerLimits, type WorkerLimits } from './limits.js';
 export { ModuleNamer, nearestPackageDir, wireFunctions } from './module-name.js';
 export { exportTarget } from './package-exports.js';
 export { type PolicyOptions, type RefusalRule, RefusedError, WorkerPolicy } from './policy.js';

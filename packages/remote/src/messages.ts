@@ -72,6 +72,14 @@ export const messages = {
     positional: (arg: string) => `unexpected argument '${arg}'`,
     hint: (command: string) => `run 'parajob ${command} --help' for the options`,
   },
+  limits: {
+    maxTasksPerWorker: (v: unknown) =>
+      `maxTasksPerWorker (--max-tasks-per-worker) must be a positive integer (tasks a thread runs before it is replaced), got ${String(v)}`,
+    maxMemoryPerWorker: (v: unknown) =>
+      `maxMemoryPerWorker (--max-memory-per-worker) must be a positive number of MB (heap limit of each thread), got ${String(v)}`,
+    idleTimeout: (v: unknown) =>
+      `idleTimeout (--idle-timeout) must be a non-negative integer of ms (how long an idle thread is kept), got ${String(v)}`,
+  },
   lifecycle: {
     transition: (from: string, to: string) => `remote worker: cannot go from ${from} to ${to}`,
   },

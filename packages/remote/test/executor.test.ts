@@ -2,6 +2,7 @@ import type { WireBatch } from '@parajob/core/backend';
 import { shutdownWorkerThreadsPools } from '@parajob/worker-threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RemoteExecutor } from '../src/executor.js';
+import { checkWorkerLimits } from '../src/limits.js';
 import { WorkerPolicy } from '../src/policy.js';
 import { makeProject } from './project.js';
 
@@ -103,5 +104,53 @@ describe('RemoteExecutor', () => {
     expect(result.error?.pos).toBe(1);
     expect(result.error?.error.name).toBe('TaskTimeoutError');
     expect(Array.from((await run(batch([{ name: 'square', module: TASKS }], [[5]]))).values)).toEqual([25]);
+  });
+});
+
+describe('RemoteExecutor limits', () => {
+  it('replaces a pool thread after maxTasksPerWorker tasks, between batches', async () => {
+    const limited = new RemoteExecutor(1, new WorkerPolicy({ allow: ['@parajob/core'] }), {
+      maxTasksPerWorker: 2,
+    });
+    try {
+      const where: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const result = await run(batch([{ name: 'whereAmI', module: TASKS }], [[]]), limited);
+        expect(result.error).toBeUndefined();
+        where.push(...(Array.from(result.values) as string[]));
+      }
+      // two tasks per thread: three threads at least (six without the limit: never fewer than one)
+      expect(new Set(where).size).toBeGreaterThanOrEqual(3);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it.each([
+    [
+      { maxTasksPerWorker: 0 },
+      /maxTasksPerWorker \(--max-tasks-per-worker\) must be a positive integer.*got 0/,
+    ],
+    [{ maxTasksPerWorker: 1.5 }, /maxTasksPerWorker .*got 1.5/],
+    [
+      { maxMemoryPerWorker: -1 },
+      /maxMemoryPerWorker \(--max-memory-per-worker\) must be a positive number of MB.*got -1/,
+    ],
+    [{ maxMemoryPerWorker: Number.NaN }, /maxMemoryPerWorker .*got NaN/],
+    [{ idleTimeout: -1 }, /idleTimeout \(--idle-timeout\) must be a non-negative integer of ms.*got -1/],
+    [{ idleTimeout: '5' as unknown as number }, /idleTimeout .*got 5/],
+  ])('refuses the limits %j with a RangeError naming the option', (limits, message) => {
+    expect(() => checkWorkerLimits(limits)).toThrow(RangeError);
+    expect(() => checkWorkerLimits(limits)).toThrow(message);
+    expect(() => new RemoteExecutor(1, new WorkerPolicy({ allow: ['@parajob/core'] }), limits)).toThrow(
+      message,
+    );
+  });
+
+  it('keeps only the limits given', () => {
+    expect(checkWorkerLimits({ maxTasksPerWorker: 3, idleTimeout: undefined })).toEqual({
+      maxTasksPerWorker: 3,
+    });
+    expect(checkWorkerLimits({})).toEqual({});
   });
 });

@@ -42,10 +42,37 @@ describe('worker flags', () => {
     expect(() => workerFlags(parseFlags(['--tls-cert', 'c.pem'], WORKER_FLAGS))).toThrow(/--tls-key/);
   });
 
+  it("parses the recycling limits into the local backends' option names; absent flags stay absent", () => {
+    const values = parseFlags(
+      ['--max-tasks-per-worker', '2', '--max-memory-per-worker=64', '--idle-timeout', '0'],
+      WORKER_FLAGS,
+    );
+    expect(workerFlags(values).limits).toEqual({
+      maxTasksPerWorker: 2,
+      maxMemoryPerWorker: 64,
+      idleTimeout: 0,
+    });
+    expect(workerFlags(parseFlags([], WORKER_FLAGS)).limits).toEqual({});
+  });
+
+  it.each([
+    [['--max-tasks-per-worker', '0'], "--max-tasks-per-worker must be a positive integer, got '0'"],
+    [['--max-tasks-per-worker', '1.5'], "--max-tasks-per-worker must be a positive integer, got '1.5'"],
+    [['--max-memory-per-worker', '-1'], "--max-memory-per-worker must be a positive integer, got '-1'"],
+    [['--max-memory-per-worker', 'lots'], "--max-memory-per-worker must be a positive integer, got 'lots'"],
+    [['--idle-timeout', '-5'], "--idle-timeout must be a non-negative integer, got '-5'"],
+    [['--idle-timeout', '1e3'], "--idle-timeout must be a non-negative integer, got '1e3'"],
+  ])('refuses the limit %j in one line naming the flag', (args, message) => {
+    expect(() => workerFlags(parseFlags(args, WORKER_FLAGS))).toThrow(new FlagError(message));
+  });
+
   it('documents every flag and its default', () => {
     const text = helpText('parajob worker x', 'summary', WORKER_FLAGS);
     for (const flag of WORKER_FLAGS) expect(text).toContain(`--${flag.name}`);
     expect(text).toContain('(default: 10000)');
+    expect(text).toMatch(/--max-tasks-per-worker N +.*\n +\(default: never\)/);
+    expect(text).toMatch(/--max-memory-per-worker MB +.*\n +\(default: none\)/);
+    expect(text).toMatch(/--idle-timeout MS +.*\n +\(default: 30000\)/);
   });
 });
 

@@ -27,6 +27,9 @@ interface GrpcWorkerModule {
     maxMessageBytes?: number;
     maxSessions?: number;
     shutdownGraceMs?: number;
+    maxTasksPerWorker?: number;
+    maxMemoryPerWorker?: number;
+    idleTimeout?: number;
     log?: (message: string) => void;
   }): Promise<{ address: string; capacity: number; close(): Promise<void> }>;
 }
@@ -87,6 +90,7 @@ async function start(values: FlagValues, log: (line: string) => void) {
     maxMessageBytes: positiveFlag(values, 'max-message-bytes'),
     maxSessions: positiveFlag(values, 'max-sessions'),
     shutdownGraceMs: common.shutdownGraceMs,
+    ...common.limits,
     log,
   });
   log(

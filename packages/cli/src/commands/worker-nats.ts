@@ -77,6 +77,7 @@ async function start(values: FlagValues, log: (line: string) => void) {
     tls,
     ackWaitMs: positiveFlag(values, 'ack-wait'),
     shutdownGraceMs: common.shutdownGraceMs,
+    ...common.limits,
     log,
   }).catch((error: Error) => {
     // a RangeError names its own flag (--root, --allow, --concurrency); the rest is the server's

@@ -2,7 +2,7 @@
 import { isRef, type ObjectRef, RefState } from '../object-ref.js';
 
 /** `args` with each ref replaced by its value, or the first failed ref (its error fails the call). */
-function resolved(args: readonly unknown[]): { values: unknown[] } | { failed: ObjectRef } {
+export function resolved(args: readonly unknown[]): { values: unknown[] } | { failed: ObjectRef } {
   const values = new Array<unknown>(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -18,6 +18,15 @@ function resolved(args: readonly unknown[]): { values: unknown[] } | { failed: O
  * in a copy), or `failed(error)` with the error of the first ref that failed. No closure is made
  * for a call without pending refs (the path of most tasks).
  */
+/** Whether any top-level argument is a ref still pending. */
+export function hasPendingRef(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (isRef(a) && a.state === RefState.Pending) return true;
+  }
+  return false;
+}
+
 export function whenArgsReady(
   args: readonly unknown[],
   ready: (values: unknown[]) => void,

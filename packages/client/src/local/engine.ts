@@ -4,9 +4,9 @@
  * worker threads run tasks and actors and ask the main thread for objects. A task holds its
  * resources only while it runs: not while its arguments are computed, nor while it waits in get.
  */
-import { cpuCount, SerializationError, WorkerCrashedError } from '@parajob/core';
+import { cpuCount, WorkerCrashedError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
-import { encodeFunction, findUncloneable } from '@parajob/core/internal';
+import { encodeFunction } from '@parajob/core/internal';
 import type {
   ActorCall,
   ActorSubmission,
@@ -20,10 +20,10 @@ import { TaskCancelledError } from '../errors.js';
 import type { StreamSink } from '../generator.js';
 import { messages } from '../messages.js';
 import type { ObjectRef } from '../object-ref.js';
-import { retriesError, type WireTaskOptions } from '../options.js';
+import { DEFAULT_TASK_OPTIONS, retriesError, type WireTaskOptions } from '../options.js';
 import { shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
-import { whenArgsReady } from './deps.js';
+import { hasPendingRef, resolved, whenArgsReady } from './deps.js';
 import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
@@ -50,6 +50,13 @@ export const LOCAL_SUPPORTS: EngineSupports = {
   forceCancel: true,
   errorClasses: true,
 };
+
+/** Tasks a thread may have sent ahead of its answers (running or queued there). */
+const PIPELINE_DEPTH = 32;
+/** A thread gets a pipeline only if it answered a task this recently (it runs short tasks). */
+const PIPELINE_RECENT_MS = 2;
+/** The resource shape of a task with default options: the only shape pipelined. */
+const PLAIN_SHAPE = needsOf(DEFAULT_TASK_OPTIONS).shape;
 
 enum EngineState {
   Open = 0,
@@ -92,6 +99,9 @@ export class LocalEngine implements ClientEngine {
     this.objects.actors = this.actors;
   }
 
+  /** Tasks sent into a thread's pipeline so far (for tests and diagnostics). */
+  pipelinedTasks = 0;
+
   /** Objects held for workers (for tests and diagnostics: it must not grow with finished work). */
   get heldObjects(): number {
     return this.objects.size;
@@ -108,7 +118,7 @@ export class LocalEngine implements ClientEngine {
       task.ref.reject(error);
       return;
     }
-    this.accept(task.id, fn, task.args, task.options, task.ref, task.stream, undefined);
+    this.accept(task.id, fn, task.args, task.options, task.ref, task.stream, undefined, task.traceparent);
   }
 
   put(ref: ObjectRef, value: unknown): void {
@@ -175,6 +185,7 @@ export class LocalEngine implements ClientEngine {
     ref: ObjectRef,
     stream: StreamSink | null,
     parent: string | undefined,
+    traceparent?: string,
   ): void {
     const { needs, shape } = needsOf(options);
     if (!this.pool.feasible(needs)) {
@@ -184,6 +195,7 @@ export class LocalEngine implements ClientEngine {
       return;
     }
     const task = new TaskRecord(id, fn, args, options, ref, stream, parent, needs, shape);
+    task.traceparent = traceparent;
     this.tasks.set(id, task);
     if (parent !== undefined) {
       const owner = this.tasks.get(parent);
@@ -194,6 +206,16 @@ export class LocalEngine implements ClientEngine {
         taken: () => task.worker?.post({ t: 'credit', id }),
         close: () => this.cancel(id, { force: false, recursive: true }),
       };
+    }
+    if (!hasPendingRef(args)) {
+      // the path of most tasks: no closures to wait with
+      const r = resolved(args);
+      if ('failed' in r) this.finish(task, { ok: false, error: r.failed.error });
+      else {
+        task.values = r.values;
+        this.enqueue(task);
+      }
+      return;
     }
     whenArgsReady(
       args,
@@ -220,38 +242,54 @@ export class LocalEngine implements ClientEngine {
   private schedule(): void {
     if (this.state === EngineState.Closed) return;
     for (let task = this.pool.next(this.isQueued); task !== undefined; task = this.pool.next(this.isQueued))
-      this.dispatch(task);
+      this.dispatch(task, this.leastBusy(), false);
+    // the CPUs are taken: plain tasks go ahead into the pipeline of threads that answer quickly
+    for (let worker = this.pipelineRoom(); worker !== undefined; worker = this.pipelineRoom()) {
+      const task = this.pool.nextOfShape(PLAIN_SHAPE, this.isQueued);
+      if (task === undefined) return;
+      this.pipelinedTasks++;
+      this.dispatch(task, worker, true);
+    }
   }
 
-  private dispatch(task: TaskRecord): void {
-    const worker = this.leastBusy();
+  /**
+   * Sends a task to a thread. A pipelined task holds its CPU from now (the pool oversubscribes by
+   * at most PIPELINE_DEPTH per thread): the thread starts it as soon as its current task answers or
+   * blocks in get, without waiting for a round trip to this thread.
+   */
+  private dispatch(task: TaskRecord, worker: WorkerHandle, queued: boolean): void {
     task.state = TaskState.Running;
     task.worker = worker;
     task.holding = true;
     task.attempts++;
     worker.active++;
+    worker.sent++;
     worker.begin();
     const { value, refs } = this.objects.encode(task.values);
     const window = task.stream === null ? 0 : task.options.generatorBackpressure;
-    try {
-      worker.post({ t: 'run', id: task.id, fn: task.fn, args: value as unknown[], refs, window });
-    } catch (cause) {
-      this.release(task);
-      const found = findUncloneable(task.values, 'args');
-      const path = found?.path ?? 'args';
-      const error = new SerializationError(messages.unsendableArgs(task.id, path, found?.what ?? 'a value'), {
-        path,
-        phase: 'arguments',
-        cause,
-      });
-      this.finish(task, { ok: false, error });
-    }
+    const fn = worker.functionId(task.fn);
+    const { traceparent } = task;
+    worker.post({ t: 'run', id: task.id, fn, args: value as unknown[], refs, window, queued, traceparent });
   }
 
   private leastBusy(): WorkerHandle {
     while (this.workers.length < this.threads) this.workers.push(this.spawn());
     let best = this.workers[0]!;
     for (const w of this.workers) if (w.active < best.active) best = w;
+    return best;
+  }
+
+  /**
+   * The thread with the shortest pipeline that has room, among those that answered a task in the
+   * last PIPELINE_RECENT_MS: a thread busy with a long task gets no tasks queued behind it.
+   */
+  private pipelineRoom(): WorkerHandle | undefined {
+    const now = performance.now();
+    let best: WorkerHandle | undefined;
+    for (const w of this.workers) {
+      if (w.sent >= PIPELINE_DEPTH || now - w.lastDone > PIPELINE_RECENT_MS) continue;
+      if (best === undefined || w.sent < best.sent) best = w;
+    }
     return best;
   }
 
@@ -268,6 +306,7 @@ export class LocalEngine implements ClientEngine {
       worker.active--;
       task.holding = false;
     }
+    worker.sent--;
     worker.end();
     task.worker = null;
   }
@@ -309,6 +348,7 @@ export class LocalEngine implements ClientEngine {
 
   /** The worker answered; errors go through restoring their class (async), values settle at once. */
   private taskDone(task: TaskRecord, message: Extract<FromWorker, { t: 'done' }>): void {
+    task.worker!.lastDone = performance.now();
     this.release(task);
     if (task.state === TaskState.CancelledRunning) this.retire(task);
     else if (message.ok) {

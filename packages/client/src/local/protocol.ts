@@ -5,14 +5,24 @@ import type { ResolvedActorOptions, WireTaskOptions } from '../options.js';
 
 export type ToWorker =
   /** Run a task (or, with `actor`, construct the actor of this thread). `refs`: args hold ref markers. */
+  /** Names a task function once per thread: later runs send its number only. */
+  | { readonly t: 'define'; readonly fn: number; readonly wire: WireFunction }
   | {
       readonly t: 'run';
       readonly id: string;
-      readonly fn: WireFunction;
+      /** A function this thread was sent in a 'define'. */
+      readonly fn: number;
       readonly args: readonly unknown[];
       readonly refs: boolean;
       /** Items the stream may run ahead of its consumer; 0 when not a stream. */
       readonly window: number;
+      /**
+       * Pipelined: the thread queues it and starts it once none of its tasks holds the CPU (the
+       * previous one answered or blocked in get), without a round trip to the main thread.
+       */
+      readonly queued: boolean;
+      /** The caller's task span when tracing is on (W3C traceparent). */
+      readonly traceparent?: string;
     }
   | {
       readonly t: 'actor';

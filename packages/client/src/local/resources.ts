@@ -63,6 +63,28 @@ export class ResourcePool {
     queue.items.push(task);
   }
 
+  /** The next queued task of this shape, fitting or not (its resources taken: a pipelined task), or undefined. */
+  nextOfShape(shape: string, isLive: (task: TaskRecord) => boolean): TaskRecord | undefined {
+    const queue = this.queues.get(shape);
+    if (queue === undefined) return undefined;
+    while (queue.head < queue.items.length) {
+      const task = queue.items[queue.head++]!;
+      if (!isLive(task)) continue;
+      this.acquire(task.needs);
+      this.compact(queue);
+      return task;
+    }
+    this.queues.delete(shape);
+    return undefined;
+  }
+
+  private compact(queue: { items: TaskRecord[]; head: number }): void {
+    if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
+      queue.items.splice(0, queue.head);
+      queue.head = 0;
+    }
+  }
+
   /** The next queued task that fits now (its resources taken), or undefined. */
   next(isLive: (task: TaskRecord) => boolean): TaskRecord | undefined {
     for (const [shape, queue] of this.queues) {
@@ -75,10 +97,7 @@ export class ResourcePool {
         if (!this.fits(task.needs)) break;
         queue.head++;
         this.acquire(task.needs);
-        if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
-          queue.items.splice(0, queue.head);
-          queue.head = 0;
-        }
+        this.compact(queue);
         return task;
       }
       if (queue.head >= queue.items.length) this.queues.delete(shape);

@@ -32,6 +32,8 @@ export class TaskRecord {
   children: Set<string> | null = null;
   /** Objects its tasks submitted or put: freed when it ends (kept while a result still holds them). */
   created: string[] | null = null;
+  /** The caller's task span (tracing on): sent with the task so its own spans nest under it. */
+  traceparent: string | undefined = undefined;
 
   constructor(
     readonly id: string,

@@ -42,10 +42,23 @@ export class WorkerEngine implements ClientEngine {
   /** Streams started by tasks of this thread, by task id. */
   private readonly streams = new Map<string, StreamSink>();
 
+  /** Objects whose submission could not be sent: their refs fail here. */
+  private readonly failed = new Map<string, Error>();
+
   constructor(
     private readonly post: (message: FromWorker) => void,
     readonly resources: Readonly<Record<string, number>>,
+    /** A task of this thread waits for an object (it gives back its CPU meanwhile). */
+    private readonly onBlocked: (taskId: string | undefined) => void,
   ) {}
+
+  /** A submission that could not be sent: its refs fail with `error`. */
+  failLocally(id: string, error: Error): void {
+    this.failed.set(id, error);
+    const refs = this.awaiting.get(id);
+    this.awaiting.delete(id);
+    if (refs !== undefined) for (const ref of refs) ref.reject(error);
+  }
 
   /** A ref rebuilt from a marker: its value is fetched when a task first waits on it. */
   refFor = (id: string): ObjectRef => {
@@ -66,10 +79,14 @@ export class WorkerEngine implements ClientEngine {
   };
 
   private readonly fetch = (ref: ObjectRef): void => {
+    const failed = this.failed.get(ref.id);
+    if (failed !== undefined) return void queueMicrotask(() => ref.reject(failed));
     const list = this.awaiting.get(ref.id);
     if (list !== undefined) return void list.push(ref);
     this.awaiting.set(ref.id, [ref]);
-    this.post({ t: 'fetch', id: ref.id, task: taskContext.getStore()?.taskId });
+    const task = taskContext.getStore()?.taskId;
+    this.post({ t: 'fetch', id: ref.id, task });
+    this.onBlocked(task);
   };
 
   /** The main thread sent an object a task fetched. */

@@ -3,6 +3,11 @@
  * (a script that forgets close() still exits), and reports its exit once.
  */
 import { Worker } from 'node:worker_threads';
+import { SerializationError } from '@parajob/core';
+import { serializeError, type WireFunction } from '@parajob/core/backend';
+import { findUncloneable } from '@parajob/core/internal';
+import { messages } from '../messages.js';
+import { eachMessage, Outbox } from './outbox.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 // the worker script sits next to the bundle's entry (dist/local/worker.js)
@@ -21,6 +26,13 @@ export class WorkerHandle {
   private work = 0;
   /** Tasks here holding CPU now (for placing the next task on the least busy thread). */
   active = 0;
+  /** Tasks sent here and not answered yet, running or in the thread's pipeline. */
+  sent = 0;
+  /** When this thread last answered a task (performance.now()): a thread that answers often gets a pipeline. */
+  lastDone = Number.NEGATIVE_INFINITY;
+  private readonly outbox: Outbox<ToWorker>;
+  /** Task functions this thread was sent, by their (cached) wire form. */
+  private readonly functions = new Map<WireFunction, number>();
 
   constructor(
     resources: Readonly<Record<string, number>>,
@@ -28,7 +40,14 @@ export class WorkerHandle {
     onExit: (handle: WorkerHandle, why: string) => void,
   ) {
     this.worker = new Worker(WORKER_FILE, { workerData: { resources } });
-    this.worker.on('message', (message: FromWorker) => onMessage(this, message));
+    const handle = (message: FromWorker) => onMessage(this, message);
+    this.worker.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
+    this.outbox = new Outbox<ToWorker>(
+      (batch) => {
+        if (this.state === WorkerState.Alive) this.worker.postMessage(batch);
+      },
+      (message, cause) => this.unsendable(message, cause, handle),
+    );
     let reported = false;
     const exit = (why: string) => {
       if (reported) return;
@@ -45,8 +64,56 @@ export class WorkerHandle {
     this.worker.unref();
   }
 
+  /** The number of `wire` on this thread, defining it there the first time. */
+  functionId(wire: WireFunction): number {
+    let id = this.functions.get(wire);
+    if (id === undefined) {
+      this.functions.set(wire, (id = this.functions.size));
+      this.post({ t: 'define', fn: id, wire });
+    }
+    return id;
+  }
+
+  /** Sends at the end of this turn, with everything else posted in it (one message). */
   post(message: ToWorker): void {
-    if (this.state === WorkerState.Alive) this.worker.postMessage(message);
+    if (this.state === WorkerState.Alive) this.outbox.post(message);
+  }
+
+  /**
+   * A message that cannot be cloned: work the thread would have answered is answered here with a
+   * SerializationError naming the path; an object or stream item sent to a waiting task becomes
+   * that error instead.
+   */
+  private unsendable(message: ToWorker, cause: unknown, answer: (message: FromWorker) => void): void {
+    if (message.t === 'define') throw cause;
+    const value = 'args' in message ? message.args : 'value' in message ? message.value : undefined;
+    const where = 'args' in message ? 'args' : 'value';
+    const found = findUncloneable(value, where);
+    const path = found?.path ?? where;
+    const error = new SerializationError(
+      messages.unsendableArgs(message.id, path, found?.what ?? 'a value'),
+      {
+        path,
+        phase: 'arguments',
+        cause,
+      },
+    );
+    const wire = { error: serializeError(error) };
+    switch (message.t) {
+      case 'run':
+      case 'actor':
+      case 'call':
+        answer({ t: 'done', id: message.id, ok: false, error: wire });
+        return;
+      case 'object':
+        this.post({ t: 'object', id: message.id, ok: false, error: wire });
+        return;
+      case 'item':
+        this.post({ t: 'itemEnd', id: message.id, error: wire });
+        return;
+      default:
+        throw cause;
+    }
   }
 
   /** Counts work that must keep the process alive. */
@@ -59,6 +126,7 @@ export class WorkerHandle {
   }
 
   terminate(): Promise<void> {
+    this.outbox.flush();
     this.state = WorkerState.Dead;
     return this.worker.terminate().then(() => undefined);
   }

@@ -5,11 +5,12 @@
  */
 import { SerializationError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
-import { serializeError } from '@parajob/core/backend';
+import { runInTraceContext, serializeError } from '@parajob/core/backend';
 import { findUncloneable, resolveFunction } from '@parajob/core/internal';
 import { Client } from '../client.js';
 import { taskContext } from '../context.js';
 import { toWireError } from '../error-class.js';
+import { TaskCancelledError } from '../errors.js';
 import { messages } from '../messages.js';
 import { decodeRefs } from '../ref-codec.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -41,32 +42,36 @@ export class WorkerRuntime {
   private readonly running = new Map<string, Running>();
   /** Resolved task functions by module and name: later runs call them synchronously. */
   private readonly functions = new Map<string, Function>();
+  /** Task functions the main thread defined here, by number. */
+  private readonly defined: WireFunction[] = [];
   private readonly engine: WorkerEngine;
   private readonly client: Client;
   private actor: ActorHost | undefined;
+  /** Pipelined runs, started in order when no task here holds the CPU. */
+  private readonly queue: Extract<ToWorker, { t: 'run' }>[] = [];
+  /** Tasks started here that hold the CPU: neither answered nor ever blocked in get. */
+  private readonly holding = new Set<string>();
+  private pumping = false;
 
   constructor(
     private readonly postMessage: (message: FromWorker) => void,
     resources: Readonly<Record<string, number>>,
   ) {
-    this.engine = new WorkerEngine(postMessage, resources);
+    this.engine = new WorkerEngine(postMessage, resources, (taskId) => this.blocked(taskId));
     this.client = new Client(this.engine);
   }
 
   handle(message: ToWorker): void {
     switch (message.t) {
-      case 'run': {
-        const fn = this.functions.get(functionKey(message.fn));
-        if (fn !== undefined)
-          void this.execute(message.id, message.fn.module, message.window, () => fn(...this.args(message)));
-        else
-          void this.execute(message.id, message.fn.module, message.window, async () => {
-            const resolved = await resolveFunction(message.fn, {});
-            this.functions.set(functionKey(message.fn), resolved);
-            return resolved(...this.args(message));
-          });
+      case 'define':
+        this.defined[message.fn] = message.wire;
         return;
-      }
+      case 'run':
+        if (message.queued) {
+          this.queue.push(message);
+          this.startQueued();
+        } else this.run(message);
+        return;
       case 'actor':
         void this.construct(message);
         return;
@@ -74,9 +79,21 @@ export class WorkerRuntime {
         this.actor?.queue.push(message);
         this.pump();
         return;
-      case 'cancel':
-        this.running.get(message.id)?.cancel();
+      case 'cancel': {
+        const at = this.queue.findIndex((queued) => queued.id === message.id);
+        if (at < 0) this.running.get(message.id)?.cancel();
+        else {
+          // not started: answered at once (the main thread has failed its ref already)
+          this.queue.splice(at, 1);
+          this.postMessage({
+            t: 'done',
+            id: message.id,
+            ok: false,
+            error: { error: serializeError(new TaskCancelledError(messages.cancelled(message.id))) },
+          });
+        }
         return;
+      }
       case 'credit':
         this.running.get(message.id)?.credit();
         return;
@@ -88,6 +105,70 @@ export class WorkerRuntime {
         void this.engine.settle(message);
         return;
     }
+  }
+
+  private run(message: Extract<ToWorker, { t: 'run' }>): void {
+    this.holding.add(message.id);
+    const wire = this.defined[message.fn]!;
+    const fn = this.functions.get(functionKey(wire));
+    // under the caller's task span when it sent one (looked up once the task's module is loaded)
+    const call = (f: Function) =>
+      message.traceparent === undefined
+        ? f(...this.args(message))
+        : runInTraceContext(message.traceparent, message.id, async () => f(...this.args(message)));
+    if (fn !== undefined) void this.execute(message.id, wire.module, message.window, () => call(fn));
+    else
+      void this.execute(message.id, wire.module, message.window, async () => {
+        const resolved = await resolveFunction(wire, {});
+        this.functions.set(functionKey(wire), resolved);
+        return call(resolved);
+      });
+  }
+
+  /** Starts pipelined runs while no task holds the CPU (never from inside another task's call). */
+  private startQueued(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.holding.size === 0 && this.queue.length > 0) this.run(this.queue.shift()!);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** A task blocked in get: it holds no CPU until it resumes, so the next pipelined run starts. */
+  private blocked(taskId: string | undefined): void {
+    if (taskId === undefined || !this.holding.delete(taskId)) return;
+    if (this.holding.size === 0 && this.queue.length > 0) queueMicrotask(() => this.startQueued());
+  }
+
+  /** A task answered. */
+  private answered(id: string): void {
+    if (this.holding.delete(id) && this.holding.size === 0 && this.queue.length > 0) this.startQueued();
+  }
+
+  /** A message the outbox could not clone: a result or stream item becomes the task's SerializationError. */
+  unsendable(message: FromWorker, cause: unknown): void {
+    if (message.t !== 'done' && message.t !== 'yield') {
+      if (message.t === 'submit' || message.t === 'createActor' || message.t === 'actorCall')
+        this.engine.failLocally(message.id, this.unsendableError(message.id, message.args, 'args', cause));
+      return;
+    }
+    const value = 'value' in message ? message.value : undefined;
+    const error = this.unsendableError(message.id, value, 'result', cause);
+    this.postMessage({ t: 'done', id: message.id, ok: false, error: { error: serializeError(error) } });
+    // a stream item that cannot be sent ends the stream with that error
+    if (message.t === 'yield') this.running.get(message.id)?.cancel();
+  }
+
+  private unsendableError(id: string, value: unknown, where: 'args' | 'result', cause: unknown) {
+    const found = findUncloneable(value, where);
+    const path = found?.path ?? where;
+    const what = found?.what ?? 'a value';
+    return new SerializationError(
+      where === 'args' ? messages.unsendableArgs(id, path, what) : messages.unsendable(id, path, what),
+      { path, phase: where === 'args' ? 'arguments' : 'result', cause },
+    );
   }
 
   private args(message: { args: readonly unknown[]; refs: boolean }): unknown[] {
@@ -179,7 +260,9 @@ export class WorkerRuntime {
   }
 
   private async fail(id: string, module: string | undefined, error: unknown): Promise<void> {
-    this.postMessage({ t: 'done', id, ok: false, error: await toWireError(error, module) });
+    const wire = await toWireError(error, module);
+    this.postMessage({ t: 'done', id, ok: false, error: wire });
+    this.answered(id);
   }
 
   private async stream(
@@ -195,7 +278,7 @@ export class WorkerRuntime {
         const step = await it.next();
         if (step.done || running.cancelled) return;
         const { value, refs } = this.engine.encode(step.value);
-        this.send({ t: 'yield', id, value, refs }, step.value);
+        this.postMessage({ t: 'yield', id, value, refs });
         sent++;
         while (sent - running.acked >= window && !running.cancelled) await running.nextCredit();
       }
@@ -207,24 +290,7 @@ export class WorkerRuntime {
 
   private reply(id: string, result: unknown): void {
     const { value, refs } = this.engine.encode(result);
-    this.send({ t: 'done', id, ok: true, value, refs }, result);
-  }
-
-  /** Posts, turning a value that cannot be cloned into the task's SerializationError. */
-  private send(message: Extract<FromWorker, { t: 'done' | 'yield' }>, original: unknown): void {
-    try {
-      this.postMessage(message);
-    } catch (cause) {
-      const found = findUncloneable(original, 'result');
-      const path = found?.path ?? 'result';
-      const error = new SerializationError(messages.unsendable(message.id, path, found?.what ?? 'a value'), {
-        path,
-        phase: 'result',
-        cause,
-      });
-      this.postMessage({ t: 'done', id: message.id, ok: false, error: { error: serializeError(error) } });
-      // a stream item that cannot be sent ends the stream with that error
-      if (message.t === 'yield') this.running.get(message.id)?.cancel();
-    }
+    this.postMessage({ t: 'done', id, ok: true, value, refs });
+    this.answered(id);
   }
 }

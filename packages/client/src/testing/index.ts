@@ -22,6 +22,7 @@ import {
   identity,
   produce,
   sleep,
+  spin,
   square,
   sumArray,
   sumOfSquares,
@@ -243,6 +244,18 @@ export function describeClientConformance(name: string, options: ClientConforman
           .remote(file(), 1);
         await expect(client.get(other)).rejects.toThrow(/attempt 1 failed/);
       });
+
+      feature('forceCancel')(
+        'force cancel stops running synchronous tasks: their slots run the next task',
+        async () => {
+          const spinning = [client.remote(spin).remote(60_000), client.remote(spin).remote(60_000)];
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          for (const ref of spinning) client.cancel(ref, { force: true });
+          for (const ref of spinning)
+            await expect(client.get(ref)).rejects.toBeInstanceOf(TaskCancelledError);
+          expect(await client.get(client.remote(square).remote(7), { timeout: 20_000 })).toBe(49);
+        },
+      );
 
       feature('errorClasses')('errors keep a class the task module exports', async () => {
         const error = await client.get(client.remote(fail).remote('typed')).catch((e) => e);

@@ -1,0 +1,42 @@
+/**
+ * Messages to (or from) a worker thread, coalesced: everything posted in one turn of the event loop
+ * goes as one postMessage of an array, in order. 20 000 remote() calls in a loop cost a handful of
+ * messages, not 20 000. A batch that cannot be cloned is sent again message by message, and each
+ * message that cannot be cloned goes to `unsendable` (which answers it with an error).
+ */
+export class Outbox<M> {
+  private items: M[] = [];
+
+  constructor(
+    private readonly send: (batch: M | M[]) => void,
+    private readonly unsendable: (message: M, cause: unknown) => void,
+  ) {}
+
+  post(message: M): void {
+    if (this.items.length === 0) queueMicrotask(this.flush);
+    this.items.push(message);
+  }
+
+  readonly flush = (): void => {
+    const items = this.items;
+    if (items.length === 0) return;
+    this.items = [];
+    try {
+      this.send(items.length === 1 ? items[0]! : items);
+    } catch {
+      for (const message of items) {
+        try {
+          this.send(message);
+        } catch (cause) {
+          this.unsendable(message, cause);
+        }
+      }
+    }
+  };
+}
+
+/** Handles one message or a batch of them (messages are objects, never arrays). */
+export const eachMessage = <M>(data: M | M[], handle: (message: M) => void): void => {
+  if (Array.isArray(data)) for (const message of data) handle(message);
+  else handle(data);
+};
