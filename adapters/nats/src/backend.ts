@@ -26,7 +26,6 @@ import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { H } from './names.js';
 import { ServerOutage, untilServerBack } from './outage.js';
-
 import type { ConsumerSettings } from './resources.js';
 import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
