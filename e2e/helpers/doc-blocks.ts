@@ -35,9 +35,9 @@ export interface DocBlocks {
   readonly problems: string[];
 }
 
-const FENCE_OPEN = /^```(\S*)\s*$/;
+const FENCE_OPEN = /^(\s*)```(\S*)\s*$/;
 const PROGRAM_LANG = /^(ts|js|mjs)$/;
-const NOT_RUN = /^<!--\s*not-run:?\s*(.*?)\s*-->\s*$/;
+const NOT_RUN = /^\s*<!--\s*not-run:?\s*(.*?)\s*-->\s*$/;
 const FILE_LINE = /^\/\/ ([\w./-]+\.(?:ts|mjs|js))(?=$|:|\s)/;
 const PRINTS = /\/\/ prints: (.+)$/;
 
@@ -55,12 +55,13 @@ function blocksOf(text: string): Block[] {
     const open = FENCE_OPEN.exec(lines[i]!);
     if (!open) continue;
     const start = i;
+    const indent = open[1]!.length; // a block inside a list item is indented
     const body: string[] = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
+    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++) body.push(lines[i]!.slice(indent));
     let before = start - 1;
     while (before >= 0 && lines[before]!.trim() === '') before--;
     const marker = before >= 0 && NOT_RUN.test(lines[before]!) ? lines[before]! : null;
-    blocks.push({ line: start + 1, lang: open[1] ?? '', body, marker });
+    blocks.push({ line: start + 1, lang: open[2] ?? '', body, marker });
   }
   return blocks;
 }
