@@ -111,7 +111,10 @@ export function extractDocBlocks(path: string, label: string): DocBlocks {
     if (block.marker !== null) {
       close();
       const reason = NOT_RUN.exec(block.marker)![1]!;
-      if (!program) problems.push(`${id}: a not-run marker before a \`${block.lang || 'plain'}\` block (only programs run)`);
+      if (!program)
+        problems.push(
+          `${id}: a not-run marker before a \`${block.lang || 'plain'}\` block (only programs run)`,
+        );
       else if (reason === '') problems.push(`${id}: <!-- not-run --> needs a reason: <!-- not-run: why -->`);
       else skipped.push({ id, reason });
       continue;

@@ -21,7 +21,12 @@ const WORK = join(ROOT, 'e2e', '.docs-run');
 const GRPC_PLACEHOLDER = '127.0.0.1:50051';
 const NATS_PLACEHOLDER = 'nats://127.0.0.1:4222';
 
-const docs = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const extracted = docs.map((doc) => extractDocBlocks(join(ROOT, doc), doc));
 const programs = extracted.flatMap((e) => e.programs);
 
@@ -46,7 +51,11 @@ let nats: Promise<NatsServer> | undefined;
 const sharedNats = () => (nats ??= NatsServer.start());
 
 /** Starts `parajob worker <kind> ...` in the program's directory (so it may import its task modules). */
-function startWorker(cwd: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+function startWorker(
+  cwd: string,
+  args: string[],
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,7 +69,9 @@ function startWorker(cwd: string, args: string[], ready: RegExp): Promise<{ chil
       const match = ready.exec(out);
       if (match) resolve({ child, match });
     });
-    child.once('exit', (code, signal) => reject(new Error(`worker ${args[0]} exited (${code ?? signal}) before ready:\n${err}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`worker ${args[0]} exited (${code ?? signal}) before ready:\n${err}`)),
+    );
   });
 }
 
@@ -81,7 +92,11 @@ async function run(program: DocProgram) {
   try {
     const rewrites: Array<[string, string]> = [];
     if (text.includes(GRPC_PLACEHOLDER)) {
-      const w = await startWorker(dir, ['grpc', '--listen', '127.0.0.1:0', '--concurrency', '2'], /listening on (\S+)/);
+      const w = await startWorker(
+        dir,
+        ['grpc', '--listen', '127.0.0.1:0', '--concurrency', '2'],
+        /listening on (\S+)/,
+      );
       workers.push(w.child);
       rewrites.push([GRPC_PLACEHOLDER, w.match[1]!]);
     }
@@ -94,7 +109,10 @@ async function run(program: DocProgram) {
     for (const f of program.files) {
       const path = join(dir, f.name);
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, rewrites.reduce((t, [from, to]) => t.replaceAll(from, to), f.text));
+      writeFileSync(
+        path,
+        rewrites.reduce((t, [from, to]) => t.replaceAll(from, to), f.text),
+      );
     }
     const args = program.entry.endsWith('.ts') ? ['--import', 'tsx', program.entry] : [program.entry];
     return await runNode(args, { cwd: dir, killAfterMs: 90_000 });
