@@ -82,10 +82,26 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+const slug = (program: DocProgram) => program.id.replace(/[^\w]+/g, '-');
+
+function writeProgram(dir: string, program: DocProgram, rewrites: Array<[string, string]> = []): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
+  for (const f of program.files) {
+    const path = join(dir, f.name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(
+      path,
+      rewrites.reduce((t, [from, to]) => t.replaceAll(from, to), f.text),
+    );
+  }
+}
+
 async function run(program: DocProgram) {
-  const dir = join(WORK, program.id.replace(/[^\w]+/g, '-'));
+  const dir = join(WORK, 'run', slug(program));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // first: a worker takes the nearest package.json's directory as its --root
   writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
   const text = program.files.map((f) => f.text).join('\n');
   const workers: ChildProcess[] = [];
@@ -106,14 +122,7 @@ async function run(program: DocProgram) {
       workers.push(w.child);
       rewrites.push([NATS_PLACEHOLDER, server.url]);
     }
-    for (const f of program.files) {
-      const path = join(dir, f.name);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(
-        path,
-        rewrites.reduce((t, [from, to]) => t.replaceAll(from, to), f.text),
-      );
-    }
+    writeProgram(dir, program, rewrites);
     const args = program.entry.endsWith('.ts') ? ['--import', 'tsx', program.entry] : [program.entry];
     return await runNode(args, { cwd: dir, killAfterMs: 90_000 });
   } finally {
@@ -131,6 +140,31 @@ describe('docs that run', () => {
     expect(extracted.flatMap((e) => e.problems)).toEqual([]);
     expect(programs.length).toBeGreaterThan(5);
   });
+
+  it('every TypeScript example type-checks (strict, nodenext)', async () => {
+    const dir = join(WORK, 'typecheck');
+    rmSync(dir, { recursive: true, force: true });
+    for (const program of programs) writeProgram(join(dir, slug(program)), program);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          target: 'es2022',
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        include: ['**/*.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await limit(() =>
+      runNode([tsc, '-p', 'tsconfig.json'], { cwd: dir, killAfterMs: 120_000 }),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  }, 150_000);
 
   it.concurrent.each(programs.map((p) => [p.id, p] as const))(
     '%s runs',
