@@ -46,6 +46,8 @@ function pool(size: number) {
   };
 }
 const limit = pool(2);
+// NATS programs share one server and its default queue: one at a time, so a batch reaches its own program's worker
+const natsLimit = pool(1);
 
 let nats: Promise<NatsServer> | undefined;
 const sharedNats = () => (nats ??= NatsServer.start());
@@ -171,7 +173,7 @@ describe('docs that run', () => {
     async (_id, program) => {
       const needsNats = program.files.some((f) => f.text.includes(NATS_PLACEHOLDER));
       if (needsNats && !natsServerAvailable()) return;
-      const result = await limit(() => run(program));
+      const result = await limit(() => (needsNats ? natsLimit(() => run(program)) : run(program)));
       const where = `${program.id} (${program.files.map((f) => f.name).join(', ')}): exit ${result.code ?? result.signal}\n${result.stderr}`;
       expect(result.code, where).toBe(0);
       for (const printed of program.prints) expect(result.stdout, where).toContain(printed);
