@@ -7,6 +7,7 @@
 import type { ChildProcess, ForkOptions } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,9 +88,13 @@ export class WorkerProcess {
       serialization: 'advanced',
       execArgv: [...spec.execArgv],
       env: spec.env,
-      // the worker writes straight to our stdout/stderr; fd 4 is its status file
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', this.status.fd],
+      // the worker's output goes through our process.stdout/stderr.write (not straight to the fds), so a
+      // progress bar keeps it above itself; fd 4 is its status file
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', this.status.fd],
     });
+    // 'data' rather than pipe(): pipe() adds listeners on process.stdout per worker (MaxListeners warnings)
+    this.child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    this.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.child.on('message', (message: ChildMessage) => this.onMessage(message));
     this.child.once('exit', (code, signal) => this.onExit(code, signal));
     this.child.once('disconnect', () => this.maybeFinalize());
@@ -119,6 +124,8 @@ export class WorkerProcess {
     } else {
       this.child.unref();
       channel?.unref?.();
+      // the output pipes would keep the event loop alive too
+      for (const pipe of [this.child.stdout, this.child.stderr]) (pipe as Partial<Socket> | null)?.unref?.();
     }
   }
 

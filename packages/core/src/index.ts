@@ -29,6 +29,7 @@ export {
   type TypedArrayConstructor,
   toShared,
 } from './shared-array.js';
+export { log } from './status-line.js';
 export { type TaskRef, task } from './task.js';
 
 import { registerBackend } from './registry.js';

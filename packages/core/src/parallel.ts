@@ -118,6 +118,8 @@ export class Parallel {
   private readonly callerBatching = new AutoBatching();
   /** Calls observed by the instrumentation hook (none unless one is installed). */
   private readonly observers = new Map<Call, CallObserver>();
+  /** Each running call's reporter: its progress bar is taken down when the call ends, however it ends. */
+  private readonly reporters = new Map<Call, ProgressReporter>();
 
   constructor(options: ParallelOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -345,6 +347,7 @@ export class Parallel {
       );
       if (!inCaller) reporter.print(`Using backend ${backend.name} with ${workers} concurrent workers.`);
       this.running = call;
+      this.reporters.set(call, reporter);
       if (observer) {
         this.observers.set(call, observer);
         observer.run(() => call.start());
@@ -379,5 +382,7 @@ export class Parallel {
     const observer = this.observers.get(call);
     this.observers.delete(call);
     observer?.end(undefined);
+    this.reporters.get(call)?.close();
+    this.reporters.delete(call);
   }
 }

@@ -1,3 +1,6 @@
+import { EtaEstimator } from './eta.js';
+import { StatusLine, type TerminalStream } from './status-line.js';
+
 /**
  * What a call reports while it runs: joblib's verbosity messages (same filter and formats, with
  * nJobs in the prefix), the onProgress callback, and the optional progress bar.
@@ -11,7 +14,7 @@ export interface ProgressInfo {
   /** Number of tasks, once known: from the start for arrays, else when the input is exhausted. */
   readonly total: number | null;
   readonly elapsedMs: number;
-  /** Estimated time left, once `total` is known. */
+  /** Estimated time left, once `total` is known and a few batches completed (see docs/progress.md). */
   readonly remainingMs: number | null;
   /** The batch size in use (auto-batching changes it). */
   readonly batchSize: number;
@@ -27,7 +30,9 @@ export interface ReporterOptions {
   readonly knownLength: number | null;
   readonly preDispatch: number;
   readonly stdout?: NodeJS.WritableStream;
-  readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr?: TerminalStream;
+  /** The clock, in ms (tests pass a fake one). */
+  readonly now?: () => number;
 }
 
 /** joblib's short_format_time: ' %5.1fs' up to a minute, else '%4.1fmin'. */
@@ -54,13 +59,25 @@ export interface CallState {
 }
 
 export class ProgressReporter {
-  private readonly start = performance.now();
-  private lastBarDraw = 0;
+  private readonly now: () => number;
+  private readonly start: number;
+  private readonly eta = new EtaEstimator();
+  /** The bar on a terminal, from its first draw until the call ends (null: none, or another bar is shown). */
+  private line: StatusLine | null | undefined;
+  private lastBarDraw = Number.NEGATIVE_INFINITY;
   private lastLineDecile = -1;
   /** Tasks completed at the last progress line: the final update must not repeat an identical line. */
   private lastLineCompleted = -1;
 
-  constructor(private readonly options: ReporterOptions) {}
+  constructor(private readonly options: ReporterOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.start = this.now();
+  }
+
+  /** The call ended (also on failure or cancellation): the bar stops taking over the streams. */
+  close(): void {
+    this.line?.close();
+  }
 
   /** joblib's Parallel._print: `[Parallel(nJobs=2)]: msg`, stderr under verbose 50, stdout from 50. */
   print(message: string, force = false): void {
@@ -79,7 +96,7 @@ export class ProgressReporter {
   }
 
   elapsedMs(): number {
-    return performance.now() - this.start;
+    return this.now() - this.start;
   }
 
   total(state: CallState): number | null {
@@ -91,11 +108,10 @@ export class ProgressReporter {
     const total = this.total(state);
     const { onProgress } = this.options;
     // the final update repeats the last batch's numbers: only the messages and the bar need it
+    const remainingMs = state.finished
+      ? this.eta.estimate(elapsedMs, state.completed, total)
+      : this.eta.update(elapsedMs, state.completed, total);
     if (onProgress && !state.finished) {
-      const remainingMs =
-        total === null || state.completed === 0
-          ? null
-          : (elapsedMs / state.completed) * (total - state.completed);
       onProgress({
         completed: state.completed,
         dispatched: state.dispatched,
@@ -106,7 +122,7 @@ export class ProgressReporter {
       });
     }
     if (this.options.verbose) this.printProgress(state, elapsedMs);
-    if (this.options.progress) this.drawProgress(state, total, elapsedMs);
+    if (this.options.progress) this.drawProgress(state, total, elapsedMs, remainingMs);
   }
 
   private printProgress(state: CallState, elapsedMs: number): void {
@@ -144,26 +160,36 @@ export class ProgressReporter {
     );
   }
 
-  private drawProgress(state: CallState, total: number | null, elapsedMs: number): void {
+  private drawProgress(
+    state: CallState,
+    total: number | null,
+    elapsedMs: number,
+    remainingMs: number | null,
+  ): void {
     const err = this.options.stderr ?? process.stderr;
     const pct = total ? Math.min(100, Math.floor((state.completed / total) * 100)) : null;
     const elapsed = `${(elapsedMs / 1000).toFixed(1)}s`;
+    // with a known total: 'eta …' until the estimate is meaningful; nothing once finished
     const eta =
-      total && state.completed
-        ? ` eta ${(((elapsedMs / state.completed) * (total - state.completed)) / 1000).toFixed(1)}s`
-        : '';
+      total === null || state.finished
+        ? ''
+        : ` eta ${remainingMs === null ? '…' : `${(remainingMs / 1000).toFixed(1)}s`}`;
     const count = total === null ? `${state.completed} tasks` : `${state.completed}/${total}`;
     if (err.isTTY) {
-      const now = performance.now();
+      const now = this.now();
       if (!state.finished && now - this.lastBarDraw < 100) return;
       this.lastBarDraw = now;
+      if (this.line === undefined) this.line = StatusLine.open(err);
+      if (this.line === null) return;
       const width = Math.max(10, Math.min(40, (err.columns ?? 80) - 50));
       const filled = pct === null ? 0 : Math.round((pct / 100) * width);
       const bar =
         pct === null
           ? ''
           : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% `;
-      err.write(`\r${bar}${count} | ${elapsed}${eta}\x1b[K${state.finished ? '\n' : ''}`);
+      const text = `${bar}${count} | ${elapsed}${eta}`;
+      if (state.finished) this.line.close(text);
+      else this.line.draw(text);
       return;
     }
     // not a terminal: one line per tenth of the work (or per doubling when the total is unknown)

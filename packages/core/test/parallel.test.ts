@@ -312,6 +312,34 @@ describe('generators (joblib §2.10)', () => {
     expect(out[9]).toBe(1);
   });
 
+  it('iterUnordered yields a batch at a time: batches in completion order, input order within one', async () => {
+    // the promise of docs/design.md: a batch's results arrive together (a worker returns a whole batch)
+    const gate = deferred();
+    const task = async (x: number) => {
+      if (x === 1) await gate.promise;
+      return x;
+    };
+    const backend = new RecordingBackend();
+    const out: number[] = [];
+    const n = 12;
+    for await (const v of new Parallel({ nJobs: 2, batchSize: 3, backend }).iterUnordered(
+      range(n).map((x) => delayed(task)(x)),
+    )) {
+      out.push(v);
+      const gated = backend.batches.find((b) => b.first <= 1 && 1 < b.first + b.size)!;
+      if (out.length === n - gated.size) gate.resolve();
+    }
+    const gated = backend.batches.find((b) => b.first <= 1 && 1 < b.first + b.size)!;
+    expect(gated.size).toBeGreaterThan(1);
+    // task 0 finished long before but waited for task 1, its batch neighbour: the batch comes last, whole
+    expect(out.slice(n - gated.size)).toEqual(range(gated.size).map((i) => gated.first + i));
+    // every other batch arrives whole, in input order
+    for (const b of backend.batches) {
+      const at = out.indexOf(b.first);
+      expect(out.slice(at, at + b.size)).toEqual(range(b.size).map((i) => b.first + i));
+    }
+  });
+
   it('a task error is raised while iterating', async () => {
     const failing = (x: number) => {
       if (x === 1) throw new Error('boom');
