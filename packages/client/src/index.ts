@@ -23,7 +23,8 @@ export {
   WorkerCrashedError,
 } from './errors.js';
 export { ObjectRefGenerator } from './generator.js';
-export { LOCAL_SUPPORTS, LocalEngine, type LocalEngineOptions } from './local/engine.js';
+export { LocalEngine, type LocalEngineOptions } from './local/engine.js';
+export { LOCAL_SUPPORTS } from './local/supports.js';
 export { NATS_SUPPORTS, NatsEngine } from './nats-engine.js';
 export { ObjectRef } from './object-ref.js';
 export type { ActorOptions, ErrorClass, TaskOptions } from './options.js';

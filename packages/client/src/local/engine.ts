@@ -7,14 +7,7 @@
 import { cpuCount, WorkerCrashedError } from '@parajob/core';
 import type { WireFunction } from '@parajob/core/backend';
 import { encodeFunction } from '@parajob/core/internal';
-import type {
-  ActorCall,
-  ActorSubmission,
-  CancelOptions,
-  ClientEngine,
-  EngineSupports,
-  TaskSubmission,
-} from '../engine.js';
+import type { ActorCall, ActorSubmission, CancelOptions, ClientEngine, TaskSubmission } from '../engine.js';
 import { fromWireError } from '../error-class.js';
 import { TaskCancelledError } from '../errors.js';
 import type { StreamSink } from '../generator.js';
@@ -28,6 +21,7 @@ import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
 import { StreamRelay } from './stream-relay.js';
+import { LOCAL_SUPPORTS } from './supports.js';
 import { TaskRecord, TaskState } from './task-record.js';
 import { WorkerHandle } from './worker-handle.js';
 
@@ -39,17 +33,6 @@ export interface LocalEngineOptions {
   /** Worker threads for tasks. Default: min(numCpus, usable CPUs), at least 1. */
   readonly workers?: number;
 }
-
-export const LOCAL_SUPPORTS: EngineSupports = {
-  actors: true,
-  nested: true,
-  generators: true,
-  retries: true,
-  nestedRefs: true,
-  resources: true,
-  forceCancel: true,
-  errorClasses: true,
-};
 
 /** Tasks a thread may have sent ahead of its answers (running or queued there). */
 const PIPELINE_DEPTH = 32;

@@ -6,14 +6,7 @@
 import { encodeFunction } from '@parajob/core/internal';
 import { makeActorHandle } from '../actor-handle.js';
 import { taskContext } from '../context.js';
-import type {
-  ActorCall,
-  ActorSubmission,
-  CancelOptions,
-  ClientEngine,
-  EngineSupports,
-  TaskSubmission,
-} from '../engine.js';
+import type { ActorCall, ActorSubmission, CancelOptions, ClientEngine, TaskSubmission } from '../engine.js';
 import { fromWireError } from '../error-class.js';
 import type { StreamSink } from '../generator.js';
 import { newId } from '../ids.js';
@@ -22,21 +15,12 @@ import { ObjectRef } from '../object-ref.js';
 import { toWireTaskOptions } from '../options.js';
 import { decodeRefs, encodeRefs, type RefResolver } from '../ref-codec.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-
-export const WORKER_SUPPORTS: EngineSupports = {
-  actors: true,
-  nested: true,
-  generators: true,
-  retries: true,
-  nestedRefs: true,
-  resources: true,
-  forceCancel: true,
-  errorClasses: true,
-};
+import { LOCAL_SUPPORTS } from './supports.js';
 
 export class WorkerEngine implements ClientEngine {
   readonly name = 'local (inside a task)';
-  readonly supports = WORKER_SUPPORTS;
+  // a task's ambient client has every feature of the engine it runs in
+  readonly supports = LOCAL_SUPPORTS;
   /** Refs waiting for an 'object' message, by object id. */
   private readonly awaiting = new Map<string, ObjectRef[]>();
   /** Streams started by tasks of this thread, by task id. */
