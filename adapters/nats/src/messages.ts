@@ -61,6 +61,10 @@ export const messages = {
       `dropped a message on the work subject with ${what} (terminated, not redelivered; further ones are dropped without this line). Only parajob drivers should publish there: see the permissions block in docs/security.md`,
     badBody: (reason: string) =>
       `the worker could not read this batch's message body (${reason}); driver and worker must run the same @parajob/nats version`,
+    parked: (batch: string, delivery: number) =>
+      `batch ${batch} was delivered again (delivery ${delivery}) while a live worker still runs it (its heartbeats were late, e.g. after a nats-server restart): not an attempt, it waits for that run`,
+    redelivered: (batch: string, delivery: number, attempt: number, attempts: number) =>
+      `batch ${batch} was delivered again (delivery ${delivery}) and no live worker runs it: its worker vanished with it, attempt ${attempt} of ${attempts}`,
     handBack: (batch: string, reason: string) =>
       `batch ${batch} goes back to the queue: the worker could not reach the server for it (${reason})`,
   },

@@ -8,10 +8,17 @@ export interface Names {
   /** KV bucket of live driver sessions (heartbeats and their cancelled calls). */
   readonly drivers: string;
   readonly blobs: string;
+  /** KV bucket of the redeliveries that were not attempts, by batch (worker-redelivery.ts). */
+  readonly attempts: string;
   /** Subject of a call's batches: parajob.<ns>.tasks.<session>.<call>. */
   tasks(call: string): string;
   results(call: string): string;
   cancel(call: string): string;
+  /** A worker given a batch again asks here whether a live worker still runs it... */
+  holderAsk(batch: string): string;
+  /** ...and the worker running it answers here. */
+  holderAnswer(batch: string): string;
+  readonly allHolderAsks: string;
   readonly allTasks: string;
   readonly allResults: string;
   readonly allCancels: string;
@@ -30,9 +37,13 @@ export function namesFor(namespace = 'default'): Names {
     registry: `parajob_${namespace}_workers`,
     drivers: `parajob_${namespace}_drivers`,
     blobs: `parajob_${namespace}_blobs`,
+    attempts: `parajob_${namespace}_attempts`,
     tasks: (call) => `${base}.tasks.${call}`,
     results: (call) => `${base}.results.${call}`,
     cancel: (call) => `${base}.cancel.${call}`,
+    holderAsk: (batch) => `${base}.holder.ask.${batch}`,
+    holderAnswer: (batch) => `${base}.holder.held.${batch}`,
+    allHolderAsks: `${base}.holder.ask.>`,
     allTasks: `${base}.tasks.>`,
     allResults: `${base}.results.>`,
     allCancels: `${base}.cancel.>`,

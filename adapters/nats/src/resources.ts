@@ -22,13 +22,19 @@ export const REGISTRY_TTL_MS = 6_000;
 export const HEARTBEAT_MS = 2_000;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/**
+ * Deliveries of a batch that are not attempts, allowed on top of them: a batch still running on a
+ * live worker is delivered again after each nats-server restart (worker-redelivery.ts). The
+ * consumer's max deliveries is only a safety net; workers count the attempts.
+ */
+export const UNCOUNTED_DELIVERIES = 20;
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const RESULT_MAX_AGE_MS = 60 * 60_000;
 
 export interface ConsumerSettings {
   /** A batch not acked (nor heartbeated) for this long is redelivered to another worker. */
   readonly ackWaitMs?: number;
-  /** Deliveries of a batch before it fails the call with WorkerCrashedError. */
+  /** Attempts at a batch (deliveries whose worker vanished with it) before it fails the call with WorkerCrashedError. */
   readonly maxAttempts?: number;
 }
 
@@ -55,7 +61,8 @@ async function ensureStream(
  * cluster. Whoever creates the consumer first sets them (its explicit settings, else the
  * defaults). After that only a worker started with an explicit `--ack-wait` (or `maxAttempts`)
  * updates them, as an operator deploying workers would; a driver never does, whatever it passes,
- * so a client connecting with default options cannot change the cluster's retry timing.
+ * so a client connecting with default options cannot change the cluster's retry timing. A worker
+ * also gives a consumer created by an older version room for the deliveries that are not attempts.
  */
 export type SettingsOwner = 'worker' | 'driver';
 
@@ -82,8 +89,9 @@ export async function ensureQueues(
   });
   const wanted = {
     ack_wait: nanos(settings.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
-    // one delivery more than the attempts: the extra one is where a worker reports the poison batch
-    max_deliver: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1,
+    // one delivery more than the attempts, where a worker reports the poison batch, and room for
+    // the deliveries that are not attempts (a batch running through server restarts)
+    max_deliver: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1 + UNCOUNTED_DELIVERIES,
   };
   // Look before creating: on nats-server 2.9 a create with other settings silently updates an
   // existing durable consumer, which is how a default client used to reset the cluster's ack wait.
@@ -106,12 +114,19 @@ export async function ensureQueues(
     }
   }
   if (role !== 'worker') return;
+  const info = existing ?? (await jsm.consumers.info(names.tasksStream, names.consumer));
+  const current = info.config.max_deliver ?? -1;
+  // an older version's consumer (maxAttempts + 1) leaves no room for the deliveries that are not
+  // attempts: a worker gives it that room, once (every consumer created since has at least this)
+  const dated = current > 0 && current < UNCOUNTED_DELIVERIES + 2;
   const update = {
     ...(settings.ackWaitMs !== undefined ? { ack_wait: wanted.ack_wait } : {}),
-    ...(settings.maxAttempts !== undefined ? { max_deliver: wanted.max_deliver } : {}),
+    ...(settings.maxAttempts !== undefined
+      ? { max_deliver: wanted.max_deliver }
+      : dated
+        ? { max_deliver: current + UNCOUNTED_DELIVERIES }
+        : {}),
   };
-  if (update.ack_wait === undefined && update.max_deliver === undefined) return;
-  const info = existing ?? (await jsm.consumers.info(names.tasksStream, names.consumer));
   if (
     (update.ack_wait !== undefined && update.ack_wait !== info.config.ack_wait) ||
     (update.max_deliver !== undefined && update.max_deliver !== info.config.max_deliver)

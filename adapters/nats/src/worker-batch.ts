@@ -19,6 +19,7 @@ import { DEFAULT_MAX_ATTEMPTS } from './resources.js';
 import type { TaskBody } from './result.js';
 import type { RunningBatches, StopReason } from './worker-cancels.js';
 import type { Answer, ResultPublisher } from './worker-publish.js';
+import { FIRST, type Redeliveries } from './worker-redelivery.js';
 
 /** Attempts a message may declare: beyond this, a hand-made header cannot keep a batch alive. */
 const MAX_DECLARED_ATTEMPTS = 100;
@@ -33,6 +34,8 @@ export interface BatchContext {
   readonly lifecycle: Lifecycle;
   readonly store: () => Promise<ObjectStore>;
   readonly sessions: SessionCheck;
+  /** Which deliveries are attempts (worker-redelivery.ts). */
+  readonly redeliveries: Redeliveries;
   readonly ackWaitMs: number;
   /** Reports a kind of bad input once per worker, so a flood does not flood the log. */
   readonly logOnce: (kind: string, line: string) => void;
@@ -45,6 +48,7 @@ interface Envelope {
   readonly call: string;
   readonly reply: string;
   readonly attempts: number;
+  /** JetStream's delivery count until the delivery is judged (worker-redelivery.ts), then the attempt. */
   readonly attempt: number;
   readonly bodyBlob: string | undefined;
 }
@@ -126,29 +130,55 @@ export class BatchHandler {
     return { batchId, call, reply, attempts, attempt: m.info.deliveryCount, bodyBlob };
   }
 
-  private async admitted(m: JsMsg, e: Envelope): Promise<void> {
-    const answer = (body: Answer['body']): Answer => ({
-      subject: e.reply,
-      batchId: e.batchId,
-      attempt: e.attempt,
-      body,
-    });
-    if (e.attempt > e.attempts) {
-      // every earlier delivery died with its worker: report it durably, and remove the batch
-      await this.ctx.publisher.publish(answer({ kind: 'crashed', attempts: e.attempts }));
-      m.term();
-      return;
-    }
-    // tells the server the batch is alive (while its values are read, then while it runs), so a
-    // long batch, or one whose values wait out a server restart, is not redelivered after the ack wait
+  private async admitted(m: JsMsg, delivered: Envelope): Promise<void> {
+    // tells the server the batch is alive (while it is judged, its values are read, then while it
+    // runs), so a long batch, or one whose values wait out a server restart, is not redelivered
+    // after the ack wait
     const working = setInterval(
       () => m.working(),
       Math.min(Math.max(this.ctx.ackWaitMs / 3, 100), 2 ** 31 - 1),
     );
     try {
-      await this.decodeAndRun(m, e, answer);
+      const judged = delivered.attempt <= 1 ? FIRST : await this.ctx.redeliveries.judge(m, delivered.batchId);
+      if (judged.kind === 'park') {
+        // a live worker runs it: its heartbeats hold this delivery back, its ack removes the batch
+        this.ctx.log(messages.worker.parked(delivered.batchId, delivered.attempt));
+        this.park(m);
+        return;
+      }
+      const e: Envelope = { ...delivered, attempt: judged.attempt };
+      if (delivered.attempt > 1)
+        this.ctx.log(messages.worker.redelivered(e.batchId, delivered.attempt, e.attempt, e.attempts));
+      const answer = (body: Answer['body']): Answer => ({
+        subject: e.reply,
+        batchId: e.batchId,
+        attempt: e.attempt,
+        body,
+      });
+      if (e.attempt > e.attempts) {
+        // every earlier attempt died with its worker: report it durably, and remove the batch
+        await this.ctx.publisher.publish(answer({ kind: 'crashed', attempts: e.attempts }));
+        m.term();
+        if (judged.recorded) void this.ctx.redeliveries.forget(e.batchId);
+        return;
+      }
+      const held = this.ctx.redeliveries.hold(e.batchId, judged.recorded);
+      try {
+        await this.decodeAndRun(m, e, answer);
+      } finally {
+        held.release();
+      }
     } finally {
       clearInterval(working);
+    }
+  }
+
+  /** Gives the delivery back for an ack wait (worker-redelivery.ts): not an attempt. */
+  private park(m: JsMsg): void {
+    try {
+      m.nak(this.ctx.ackWaitMs);
+    } catch {
+      // the connection is closed: the server redelivers it after the ack wait all the same
     }
   }
 

@@ -41,6 +41,7 @@ import {
 import { BatchHandler } from './worker-batch.js';
 import { RunningBatches } from './worker-cancels.js';
 import { ResultPublisher } from './worker-publish.js';
+import { Redeliveries } from './worker-redelivery.js';
 
 export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings, WorkerLimits {
   /** Batches run at once (threads of the local pool); default: all CPUs. */
@@ -199,6 +200,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const janitor = new BlobJanitor(store, opened.sessions, log);
   const running = new RunningBatches();
   running.watch(nc, names);
+  const redeliveries = new Redeliveries(nc, names);
+  redeliveries.watch();
   const logged = new Set<string>();
   const handler = new BatchHandler({
     names,
@@ -208,6 +211,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     lifecycle,
     store,
     sessions: opened.sessions,
+    redeliveries,
     ackWaitMs: opened.ackWaitMs,
     log,
     logOnce: (kind, line) => {
@@ -227,6 +231,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       await janitor.stop();
       await lifecycle.drain(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, () => running.handBack());
       running.close();
+      redeliveries.close();
       await registration.remove();
       await nc.flush().catch(() => {});
       await nc.close().catch(() => {});
