@@ -15,7 +15,10 @@
  * (ABAB...). Prints, per mode, the median over runs of each run's p50/p99/max, and the p99 of all
  * updates pooled; also the caller's worst event-loop delay.
  *
- *   node bench/observe/dashboard-latency.mjs [--runs 5] [--modes thread,caller] [--tasks 10000] [--seconds 5]
+ * "until built": the part of the latency before the dashboard built the update (the state's `now`).
+ * The page process's own event-loop delay shows how much CPU the machine left to an idle process.
+ *
+ *   node bench/observe/dashboard-latency.mjs [--runs 5] [--modes thread,caller] [--tasks 10000] [--seconds 5] [--interval 50]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '5' },
     modes: { type: 'string', default: 'thread,caller' },
+    interval: { type: 'string', default: '50' },
     child: { type: 'string' },
   },
 });
@@ -68,11 +72,11 @@ async function runOnce(mode) {
   loopDelay.disable();
   await sleep(200);
   reader.stdin.end();
-  const { latencies, maxInFlight } = JSON.parse((await lines.next()).value);
+  const { latencies, built, maxInFlight, readerLoopMax } = JSON.parse((await lines.next()).value);
   await once(reader, 'exit');
   await dashboard.close();
   const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
-  console.log(JSON.stringify({ mode, latencies, maxInFlight, loop }));
+  console.log(JSON.stringify({ mode, latencies, built, maxInFlight, loop, readerLoopMax }));
 }
 
 if (values.child) await runOnce(values.child);
@@ -92,6 +96,8 @@ else {
           values.tasks,
           '--seconds',
           values.seconds,
+          '--interval',
+          values.interval,
         ],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
@@ -105,26 +111,46 @@ else {
       if (code !== 0) throw new Error(`run ${r} (${mode}) exited with ${code}`);
       const res = JSON.parse(out.trim().split('\n').at(-1));
       res.latencies.sort((a, b) => a - b);
+      res.built.sort((a, b) => a - b);
       results[mode].push(res);
       const l = res.latencies;
       console.log(
-        `run ${r + 1} ${mode}: ${l.length} updates, p50 ${q(l, 0.5)} ms, p99 ${q(l, 0.99)} ms, max ${l.at(-1)} ms, ` +
+        `run ${r + 1} ${mode}: ${l.length} updates, p50 ${q(l, 0.5)} ms, p99 ${q(l, 0.99)} ms, max ${l.at(-1)} ms ` +
+          `(until built: p99 ${q(res.built, 0.99)} ms), ` +
           `in flight ≤ ${res.maxInFlight}; caller's event-loop delay p99 ${res.loop.p99.toFixed(0)} ms, max ${res.loop.max.toFixed(0)} ms`,
       );
     }
   console.log(
-    `\ndashboard update latency, ${tasks} tasks, ${runs} runs per mode (fresh process each, alternating)`,
+    `\ndashboard update latency, ${tasks} tasks, intervalMs ${values.interval}, ${runs} runs per mode (fresh process each, alternating)`,
   );
-  console.log(
-    '| dashboard served from | p50 (median of runs) | p99 (median of runs) | p99 (runs: min – max) | p99 of all updates pooled | max | caller event-loop delay p99 / max (medians) |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  const header = [
+    'dashboard served from',
+    'p50 (median of runs)',
+    'p99 (median of runs)',
+    'p99 (runs: min – max)',
+    'p99, all updates pooled',
+    'max',
+    'p99 until built (median)',
+    "caller's loop delay p99 / max (medians)",
+    "page process's loop delay max (median)",
+  ];
+  console.log(`| ${header.join(' | ')} |\n|${' --- |'.repeat(header.length)}`);
+  const ms = (x) => `${Math.round(x)} ms`;
   for (const mode of modes) {
     const rs = results[mode];
     const p99s = rs.map((x) => q(x.latencies, 0.99));
     const all = rs.flatMap((x) => x.latencies).sort((a, b) => a - b);
-    console.log(
-      `| ${mode === 'thread' ? 'its own thread (default)' : "the caller's thread"} | ${median(rs.map((x) => q(x.latencies, 0.5)))} ms | ${median(p99s)} ms | ${Math.min(...p99s)} – ${Math.max(...p99s)} ms | ${q(all, 0.99)} ms | ${all.at(-1)} ms | ${median(rs.map((x) => x.loop.p99)).toFixed(0)} / ${median(rs.map((x) => x.loop.max)).toFixed(0)} ms |`,
-    );
+    const row = [
+      mode === 'thread' ? 'its own thread (default)' : "the caller's thread (`source: processSource()`)",
+      ms(median(rs.map((x) => q(x.latencies, 0.5)))),
+      ms(median(p99s)),
+      `${Math.min(...p99s)} – ${ms(Math.max(...p99s))}`,
+      ms(q(all, 0.99)),
+      ms(all.at(-1)),
+      ms(median(rs.map((x) => q(x.built, 0.99)))),
+      `${Math.round(median(rs.map((x) => x.loop.p99)))} / ${ms(median(rs.map((x) => x.loop.max)))}`,
+      ms(median(rs.map((x) => x.readerLoopMax))),
+    ];
+    console.log(`| ${row.join(' | ')} |`);
   }
 }
