@@ -1,15 +1,22 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 /**
  * Observability overhead on the overhead workload (100 000 trivial tasks on worker threads, every
  * core): plain, with tracing into a recording SDK (every span kept in memory), and with metrics().
- * One process, the variants measured alternately round after round on the same warm pool, medians
- * reported: on a shared, loaded machine only numbers taken side by side compare. Two measures: the
- * call's wall time, and the main thread's busy time during it (event-loop utilization: where
- * spans and listeners run), which other processes' load disturbs much less.
  *
- *   node bench/observe/overhead.mjs [--n 100000] [--rounds 15]
+ * On a shared, loaded machine the noise between two runs is larger than the effect, so the
+ * comparison is paired: one process, one warm pool, and every round runs each variant once, back
+ * to back, in a rotating order (ABC, BCA, CAB...: no variant always follows the same other one),
+ * each after a full garbage collection (every run starts from the same heap). The ratio of a
+ * variant to the plain run of the same round is its overhead in that round; reported: the median
+ * ratio over the rounds and its interquartile range. Two measures: the call's wall time, and the
+ * main thread's busy time during it (event-loop utilization: where spans and listeners run), which
+ * other processes' load disturbs much less.
+ *
+ *   node bench/observe/overhead.mjs [--n 100000] [--rounds 60]
  */
-import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -20,7 +27,7 @@ import { delayed, Parallel } from 'parajob';
 import { square } from './traced-tasks.mjs';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '15' } },
+  options: { n: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' } },
 });
 const n = Number(values.n);
 const rounds = Number(values.rounds);
@@ -39,6 +46,8 @@ const variants = {
   },
   metrics: { on: () => void metrics(), off: () => stopMetrics() },
 };
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
 const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const busy = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const spans = [];
@@ -58,6 +67,7 @@ for (let r = 0; r < rounds; r++) {
     const name = names[(r + k) % names.length];
     const v = variants[name];
     await v.on();
+    gc();
     const elu = performance.eventLoopUtilization();
     const t0 = performance.now();
     await run();
@@ -68,19 +78,31 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 await parallel.close();
-const pct = (m, base) => {
-  const p = ((m / base - 1) * 100).toFixed(1);
-  return `${p >= 0 ? '+' : ''}${p} %`;
+const quantile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = (s.length - 1) * p;
+  return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
 };
-console.log(`observability overhead: ${n} trivial tasks, nJobs -1, ${rounds} rounds, medians`);
-console.log('  | variant | wall time | vs plain | main thread busy | vs plain |');
+const pct = (ratio) => {
+  const p = (ratio - 1) * 100;
+  return `${p >= 0 ? '+' : '−'}${Math.abs(p).toFixed(1)} %`;
+};
+/** The median and interquartile range of a variant's per-round ratio to plain. */
+const paired = (series, name) => {
+  const ratios = series[name].map((x, r) => x / series.plain[r]);
+  return `${pct(quantile(ratios, 0.5))} (IQR ${pct(quantile(ratios, 0.25))} … ${pct(quantile(ratios, 0.75))})`;
+};
+console.log(
+  `observability overhead: ${n} trivial tasks, nJobs -1, ${rounds} rounds (each variant once per round, rotating order, gc before each run)`,
+);
+console.log(
+  '  | variant | wall time, median | vs plain, same round: median (IQR) | main thread busy, median | vs plain, same round: median (IQR) |',
+);
 console.log('  | --- | --- | --- | --- | --- |');
 for (const name of names) {
-  const w = median(times[name]);
-  const b = median(busy[name]);
-  const vs = (x, base) => (name === 'plain' ? '' : pct(x, base));
+  const first = name === 'plain';
   console.log(
-    `  | ${name} | ${w.toFixed(1)} ms | ${vs(w, median(times.plain))} | ${b.toFixed(1)} ms | ${vs(b, median(busy.plain))} |`,
+    `  | ${name} | ${median(times[name]).toFixed(1)} ms | ${first ? '' : paired(times, name)} | ${median(busy[name]).toFixed(1)} ms | ${first ? '' : paired(busy, name)} |`,
   );
 }
 console.log(`  spans recorded per traced call: ${median(spans)} (1 call span + 1 per batch)`);
