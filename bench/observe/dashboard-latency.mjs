@@ -49,8 +49,9 @@ const median = (xs) =>
 
 /** One run in this process: prints one JSON line. */
 async function runOnce(mode) {
+  const intervalMs = Number(values.interval);
   const dashboard = await startDashboard(
-    mode === 'caller' ? { port: 0, source: processSource('bench') } : { port: 0 },
+    mode === 'caller' ? { port: 0, intervalMs, source: processSource('bench') } : { port: 0, intervalMs },
   );
   const reader = spawn(
     process.execPath,
