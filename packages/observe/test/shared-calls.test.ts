@@ -38,7 +38,7 @@ describe('the dashboard feed', () => {
     deliver();
     feed.batchStarted('a', 0, 4, t0 + 1);
     feed.batchStarted('a', 4, 4, t0 + 2);
-    feed.batchEnded('a', 0, 4, t0 + 3, 2, undefined, 0, null);
+    feed.batchEnded('a', 0, 4, t0 + 3, 2, undefined, 0);
     // no message delivered since the start: the counts come from the buffer
     const state = view.state(t0 + 10, true);
     const call = state.calls[0]!;
@@ -81,11 +81,11 @@ describe('the dashboard feed', () => {
     const t0 = Date.now();
     feed.callStarted(info('ok', null), t0);
     feed.batchStarted('ok', 0, 3, t0);
-    feed.batchEnded('ok', 0, 3, t0 + 1, 1, undefined, 0, null);
+    feed.batchEnded('ok', 0, 3, t0 + 1, 1, undefined, 0);
     feed.callEnded('ok', t0 + 2, undefined);
     feed.callStarted(info('bad'), t0 + 3);
     feed.batchStarted('bad', 0, 2, t0 + 3);
-    feed.batchEnded('bad', 0, 2, t0 + 4, 1, Object.assign(new RangeError('no 1'), { taskIndex: 1 }), 0, null);
+    feed.batchEnded('bad', 0, 2, t0 + 4, 1, Object.assign(new RangeError('no 1'), { taskIndex: 1 }), 0);
     feed.callEnded('bad', t0 + 5, new RangeError('no 1'));
     feed.callStarted(info('input'), t0 + 6);
     feed.callEnded('input', t0 + 7, new TypeError('the input threw'));
@@ -111,7 +111,7 @@ describe('the dashboard feed', () => {
     feed.callStarted(info('first'), t0);
     deliver();
     feed.batchStarted('first', 0, 5, t0);
-    feed.batchEnded('first', 0, 5, t0, 1, undefined, 0, null);
+    feed.batchEnded('first', 0, 5, t0, 1, undefined, 0);
     view.state(t0, true);
     feed.callEnded('first', t0, undefined);
     // the slot is reused before the reader got 'end': it must not read the new call's counters
