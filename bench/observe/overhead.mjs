@@ -14,7 +14,7 @@
  * core that other processes hold counts in the wall time only: on a loaded machine the CPU times
  * are the measures that can tell a few per cent apart.
  *
- *   node bench/observe/overhead.mjs [--n 100000] [--rounds 60]
+ *   node bench/observe/overhead.mjs [--n 100000] [--rounds 60] [--breakdown]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,13 @@ import { delayed, Parallel } from 'parajob';
 import { square } from './traced-tasks.mjs';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' } },
+  options: {
+    n: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '60' },
+    // where tracing's cost goes: a no-op provider (everything but the SDK), and the SDK's own
+    // startSpan/end timed around the calls
+    breakdown: { type: 'boolean', default: false },
+  },
 });
 const n = Number(values.n);
 const rounds = Number(values.rounds);
@@ -43,6 +49,42 @@ const batchExporter = new InMemorySpanExporter();
 const batchProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(batchExporter)] });
 disableTracing(); // the task module turned it on with the global (no-op) provider
 
+/** A provider whose spans time the SDK's own startSpan and end (into sdkMs). */
+let sdkMs = 0;
+const timedProvider = {
+  getTracer(...args) {
+    const tracer = provider.getTracer(...args);
+    return {
+      startSpan(...a) {
+        const t0 = performance.now();
+        const span = tracer.startSpan(...a);
+        sdkMs += performance.now() - t0;
+        const end = span.end.bind(span);
+        span.end = (...b) => {
+          const t1 = performance.now();
+          end(...b);
+          sdkMs += performance.now() - t1;
+        };
+        return span;
+      },
+    };
+  },
+};
+const { ProxyTracerProvider } = await import('@opentelemetry/api');
+const breakdown = {
+  'tracing (no-op provider)': {
+    on: () => enableTracing({ tracerProvider: new ProxyTracerProvider() }),
+    off: () => disableTracing(),
+  },
+  'tracing (SDK timed)': {
+    on: () => enableTracing({ tracerProvider: timedProvider }),
+    off() {
+      disableTracing();
+      exporter.reset();
+    },
+  },
+};
+const sdkPerCall = [];
 const variants = {
   plain: { on() {}, off() {} },
   tracing: {
@@ -61,6 +103,7 @@ const variants = {
     },
   },
   metrics: { on: () => void metrics(), off: () => stopMetrics() },
+  ...(values.breakdown ? breakdown : {}),
 };
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
@@ -99,6 +142,10 @@ for (let r = 0; r < rounds; r++) {
     threadCpu[name].push(threadCpuMs() - cpu0);
     processCpu[name].push(processCpuMs() - all0);
     if (name === 'tracing') spans.push(exporter.getFinishedSpans().length);
+    if (name === 'tracing (SDK timed)') {
+      sdkPerCall.push(sdkMs);
+      sdkMs = 0;
+    }
     await v.off();
   }
 }
@@ -139,3 +186,5 @@ for (const name of names) {
   console.log(`  | ${name} | ${cells.join(' | ')} |`);
 }
 console.log(`  spans recorded per traced call: ${median(spans)} (1 call span + 1 per batch)`);
+if (values.breakdown)
+  console.log(`  the SDK's startSpan + end per traced call: ${median(sdkPerCall).toFixed(2)} ms (median)`);
