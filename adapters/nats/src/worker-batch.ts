@@ -140,6 +140,11 @@ export class BatchHandler {
     );
     try {
       const judged = delivered.attempt <= 1 ? FIRST : await this.ctx.redeliveries.judge(m, delivered.batchId);
+      // judging a redelivery takes a moment, in which its call may have been cancelled
+      if (delivered.attempt > 1 && this.ctx.running.isCancelled(delivered.call)) {
+        m.term();
+        return;
+      }
       if (judged.kind === 'park') {
         // a live worker runs it: its heartbeats hold this delivery back, its ack removes the batch
         this.ctx.log(messages.worker.parked(delivered.batchId, delivered.attempt));

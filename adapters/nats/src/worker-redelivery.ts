@@ -25,9 +25,9 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Names } from './names.js';
 
 /** How long a worker given a batch again waits for the worker running it to answer. */
-export const HOLDER_WAIT_MS = 5_000;
+export const HOLDER_WAIT_MS = 2_500;
 /** The question is asked again this often within the wait (a worker reconnecting missed the last one). */
-const ASK_EVERY_MS = 500;
+const ASK_EVERY_MS = 250;
 /** Skip records outlive any batch that keeps being parked: a day after the last skip. */
 const SKIP_RECORD_TTL_MS = 24 * 60 * 60_000;
 
