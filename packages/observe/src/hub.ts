@@ -49,7 +49,8 @@ export interface CallListener {
 
 /** The tracing side (see tracing.ts): spans and context, absent until tracing is enabled. */
 export interface Tracer {
-  startCall(info: CallInfo): TracedCall;
+  /** undefined when there is nothing to trace (no SDK): the call then runs untraced. */
+  startCall(info: CallInfo): TracedCall | undefined;
   runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
   runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T>;
 }
@@ -94,8 +95,10 @@ function notify(each: (listener: CallListener) => void): void {
 }
 
 const hub: Instrumentation = {
-  startCall(info: CallInfo): CallObserver {
+  startCall(info: CallInfo): CallObserver | undefined {
     const traced = tracer?.startCall(info);
+    // nothing to trace and nobody listening: core runs the call on its unobserved path
+    if (traced === undefined && listeners.size === 0) return undefined;
     notify((l) => l.callStarted?.(info, Date.now()));
     let ended = false;
     const settled = info.mode === 'settled';
