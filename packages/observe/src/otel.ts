@@ -90,7 +90,9 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
       isRemote: true,
     });
     const span = tracer().startSpan('process parajob', { kind: SpanKind.CONSUMER, attributes }, parent);
-    return { span, context: trace.setSpan(parent, span) };
+    // no SDK in this worker: the no-op span is the caller's context itself, already in `parent`
+    const same = span.spanContext().spanId === m[2];
+    return { span, context: same ? parent : trace.setSpan(parent, span) };
   };
   return {
     startCall(info: CallInfo): TracedCall | undefined {
@@ -157,7 +159,7 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
         end: (error) => close(call, error),
       };
     },
-    async runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult> {
+    runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult> {
       const scope = processScope(wire.traceparent, {
         'messaging.system': 'parajob',
         'messaging.operation.type': 'process',
@@ -166,14 +168,21 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
         'parajob.batch.first_index': wire.first,
       });
       if (scope === undefined) return run();
-      try {
-        const result = await context.with(scope.context, run);
-        const failure = result.error?.error ?? result.errors?.[0]?.[1];
-        if (failure) scope.span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-        return result;
-      } finally {
-        scope.span.end();
-      }
+      const { span } = scope;
+      // callbacks, not an async wrapper: no extra promise hops per batch (promise hooks are on in
+      // workers that use AsyncLocalStorage, and every hop pays for them)
+      return context.with(scope.context, run).then(
+        (result) => {
+          const failure = result.error?.error ?? result.errors?.[0]?.[1];
+          if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+          span.end();
+          return result;
+        },
+        (error: unknown) => {
+          span.end();
+          throw error;
+        },
+      );
     },
     async runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T> {
       const scope = processScope(traceparent, {

@@ -154,7 +154,7 @@ describe('tracing', () => {
           nJobs: 2,
           workers: 2,
           inCaller: false,
-          mode: 'array',
+          mode: 'list',
           total: 1,
           depth: 1,
         }),
