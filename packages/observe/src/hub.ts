@@ -94,11 +94,37 @@ function notify(each: (listener: CallListener) => void): void {
   }
 }
 
+/**
+ * A call only traced (no listener when it started): its batches go straight to their spans, with
+ * none of the listeners' bookkeeping (clocks, notifications) per batch.
+ */
+function tracedOnly(traced: TracedCall): CallObserver {
+  let ended = false;
+  return {
+    traceparent: traced.traceparent,
+    run: traced.run,
+    batch(batch: TaskBatch): BatchObserver {
+      const span = traced.batch(batch);
+      return {
+        traceparent: span.traceparent,
+        run: span.run,
+        end: (rejection: unknown) => span.end(rejection === undefined ? undefined : taskErrorOf(rejection)),
+      };
+    },
+    end(error: unknown) {
+      // a failing call reports its error first, then Parallel reports the end: keep the first
+      if (ended) return;
+      ended = true;
+      traced.end(error);
+    },
+  };
+}
+
 const hub: Instrumentation = {
   startCall(info: CallInfo): CallObserver | undefined {
     const traced = tracer?.startCall(info);
     // nothing to trace and nobody listening: core runs the call on its unobserved path
-    if (traced === undefined && listeners.size === 0) return undefined;
+    if (listeners.size === 0) return traced && tracedOnly(traced);
     notify((l) => l.callStarted?.(info, Date.now()));
     let ended = false;
     const settled = info.mode === 'settled';
