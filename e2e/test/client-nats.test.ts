@@ -1,7 +1,8 @@
 /**
  * The client conformance suite against the NATS engine: connect({ servers }) on a real nats-server
- * with a `parajob worker nats` process. What the engine does not support yet is skipped by the
- * suite with the reason in the test name (engine.supports).
+ * with two `parajob worker nats` processes of one slot each (nested tasks: a chain deeper than the
+ * two slots must complete). What the engine does not support yet is skipped by the suite with the
+ * reason in the test name (engine.supports).
  */
 import { connect, NATS_SUPPORTS } from '@parajob/client';
 import { describeClientConformance } from '@parajob/client/testing';
@@ -11,26 +12,20 @@ import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-w
 
 describe.runIf(natsServerAvailable())('client on nats', () => {
   let server: NatsServer | undefined;
-  let worker: CliWorker | undefined;
+  const workers: CliWorker[] = [];
 
   describeClientConformance('nats engine', {
     connect: async () => {
       server = await NatsServer.start();
-      worker = await startCliWorker([
-        '--servers',
-        server.url,
-        '--namespace',
-        'client',
-        '--allow',
-        '@parajob/*',
-        '--concurrency',
-        '2',
-      ]);
+      const flags = ['--servers', server.url, '--namespace', 'client', '--allow', '@parajob/*'];
+      workers.push(
+        ...(await Promise.all([1, 2].map(() => startCliWorker([...flags, '--concurrency', '1'])))),
+      );
       return connect({ servers: server.url, namespace: 'client' });
     },
     supports: NATS_SUPPORTS,
     cleanup: async () => {
-      if (worker !== undefined) await stopCliWorker(worker);
+      await Promise.all(workers.map((worker) => stopCliWorker(worker)));
       await server?.dispose();
     },
   });

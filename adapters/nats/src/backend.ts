@@ -19,7 +19,7 @@ import {
 } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
 import { ModuleNamer, wireFunctions } from '@parajob/remote';
-import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
+import { BlobUploads, HEADROOM, pack, unpack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
 import { DRIVER_TTL_MS } from './liveness.js';
@@ -291,17 +291,33 @@ export class NatsBackend extends BackendBase {
     }
   }
 
-  /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */
-  async storeValue(value: unknown): Promise<{ name: string; ref: object }> {
-    // the session stays open while stored values exist: workers delete the blobs of closed sessions
+  /** The session stored values belong to: it stays open while they exist (workers delete the blobs of closed sessions). */
+  private valueStoreSession(): Promise<DriverSession> {
     this.valueSession ??= this.keeper.acquire().catch((error) => {
       this.valueSession = undefined;
       throw error;
     });
-    const session = await this.valueSession;
-    const name = `${session.id}.put.${nuid.next()}`;
-    await (await session.store()).putBlob({ name }, pack(value));
-    return { name, ref: valueRef(name) };
+    return this.valueSession;
+  }
+
+  /** A fresh name for a value stored later with storeValue (the client's refs passed inside arguments). */
+  async valueName(): Promise<string> {
+    return `${(await this.valueStoreSession()).id}.put.${nuid.next()}`;
+  }
+
+  /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */
+  async storeValue(value: unknown, name?: string): Promise<{ name: string; ref: object }> {
+    const session = await this.valueStoreSession();
+    const key = name ?? `${session.id}.put.${nuid.next()}`;
+    await (await session.store()).putBlob({ name: key }, pack(value));
+    return { name: key, ref: valueRef(key) };
+  }
+
+  /** A value stored with storeValue (by any client of the namespace), or `missing` while it is not there. */
+  async readValue(name: string): Promise<{ readonly value: unknown } | 'missing'> {
+    const session = await this.valueStoreSession();
+    const bytes = await (await session.store()).getBlob(name);
+    return bytes === null ? 'missing' : { value: unpack(bytes) };
   }
 
   /** Deletes values stored with storeValue. */

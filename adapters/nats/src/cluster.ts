@@ -18,6 +18,7 @@ import {
   TaskFailure,
 } from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
+import { valueRef } from './codec.js';
 import { messages } from './messages.js';
 
 export type ClusterOptions = NatsBackendOptions;
@@ -203,6 +204,36 @@ export class Cluster {
     );
     // tasks receive the object-store reference, never the driver's copy
     Object.defineProperty(ref, 'stored', { value: stored });
+    return ref;
+  }
+
+  /**
+   * For @parajob/client's refs passed inside arguments: a fresh object-store name, where the ref's
+   * owner stores its value (storeAs) once it has it, and where any task of the namespace reads it
+   * (readStored). Names are unguessable and carry this client's session (deleted with it).
+   */
+  valueName(): Promise<string> {
+    if (this.closed) return Promise.reject(new Error(messages.client.closed()));
+    return this.backend.valueName();
+  }
+
+  /** Stores `value` under a name from valueName(); deleted on close(). */
+  async storeAs(name: string, value: unknown): Promise<void> {
+    if (this.closed) throw new Error(messages.client.closed());
+    await this.backend.storeValue(value, name);
+    this.stored.push(name);
+  }
+
+  /** The value stored under `name` (by any client of the namespace), or `missing` while it is not there yet. */
+  readStored(name: string): Promise<{ readonly value: unknown } | 'missing'> {
+    if (this.closed) return Promise.reject(new Error(messages.client.closed()));
+    return this.backend.readValue(name);
+  }
+
+  /** A ref to the value stored under `name`: as a task argument, the worker reads it from the store. */
+  storedRef<T>(name: string): ObjectRef<T> {
+    const ref = new ObjectRef<T>(name, new Promise<never>(() => {}));
+    Object.defineProperty(ref, 'stored', { value: Promise.resolve(valueRef(name)) });
     return ref;
   }
 

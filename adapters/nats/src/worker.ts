@@ -40,6 +40,7 @@ import {
 } from './resources.js';
 import { BatchHandler } from './worker-batch.js';
 import { RunningBatches } from './worker-cancels.js';
+import { LENDABLE, SlotLoans } from './worker-nested.js';
 import { ResultPublisher } from './worker-publish.js';
 
 export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings, WorkerLimits {
@@ -77,36 +78,56 @@ const VERSION = (() => {
 /** After a failed pull (disconnected, server restarting), the slot waits this long before the next one. */
 const PULL_RETRY_MS = 250;
 
-/** One pull loop per slot: a slot pulls the next message only when its batch is done. */
+/**
+ * One pull loop per slot: a slot pulls the next message only when its batch is done. Slots lent
+ * by tasks waiting in get() (worker-nested.ts) add loops; a loop beyond the slots then in use
+ * ends after its batch.
+ */
 class PullSlots {
-  private readonly loops: Promise<void>[];
+  private readonly loops = new Set<Promise<void>>();
+  private active = 0;
 
   constructor(
-    concurrency: number,
+    private readonly concurrency: number,
     private readonly consumer: Consumer,
     private readonly lifecycle: Lifecycle,
     private readonly handler: BatchHandler,
+    /** Slots lent now by tasks blocked in get/wait. */
+    private readonly lent: () => number,
   ) {
-    this.loops = Array.from({ length: concurrency }, () => this.loop());
+    this.fill();
   }
+
+  /** Starts loops up to the slots in use: `concurrency` plus the lent ones. */
+  readonly fill = (): void => {
+    while (this.lifecycle.state === 'serving' && this.active < this.concurrency + this.lent()) {
+      this.active++;
+      const loop: Promise<void> = this.loop().finally(() => this.loops.delete(loop));
+      this.loops.add(loop);
+    }
+  };
 
   private async loop(): Promise<void> {
     while (this.lifecycle.state === 'serving') {
+      // a loan ended: this loop is one too many (decided and counted at once, so only one ends)
+      if (this.active > this.concurrency + this.lent()) break;
       let m: JsMsg | null;
       try {
         m = await this.consumer.next({ expires: 5_000 });
       } catch {
-        if (this.lifecycle.state !== 'serving') return;
+        if (this.lifecycle.state !== 'serving') break;
         await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
         continue;
       }
       if (m) await this.handler.handle(m);
     }
+    this.active--;
   }
 
   /** Resolves when every loop has ended (after the connection closed). */
-  finished(): Promise<void> {
-    return Promise.all(this.loops).then(() => {});
+  async finished(): Promise<void> {
+    // bounded: no loop starts once the worker stops serving
+    while (this.loops.size > 0) await Promise.all([...this.loops]);
   }
 }
 
@@ -193,7 +214,16 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     await nc.close().catch(() => {});
     throw error;
   }
-  const executor = new RemoteExecutor(concurrency, policy, limits);
+  // before the pool's threads start: they read the ambient client's settings when they start
+  let slots: PullSlots | undefined;
+  const loans = new SlotLoans(options, () => slots?.fill());
+  // a thread runs its own batch and the lent ones (see worker-nested.ts)
+  const executor = new RemoteExecutor(
+    concurrency,
+    policy,
+    limits,
+    Math.ceil((concurrency + LENDABLE) / concurrency),
+  );
   let blobs: Promise<ObjectStore> | undefined;
   const store = () => (blobs ??= openBlobs(nc, names));
   const janitor = new BlobJanitor(store, opened.sessions, log);
@@ -217,7 +247,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     },
   });
   lifecycle.serve({ everyMs: HEARTBEAT_MS, run: registration.refresh });
-  const slots = new PullSlots(concurrency, opened.consumer, lifecycle, handler);
+  const pulls = new PullSlots(concurrency, opened.consumer, lifecycle, handler, () => loans.lent);
+  slots = pulls;
   janitor.start();
   log(messages.worker.ready(id, concurrency, serversText(options), names.namespace, policy.allow.entries));
 
@@ -230,7 +261,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       await registration.remove();
       await nc.flush().catch(() => {});
       await nc.close().catch(() => {});
-      await slots.finished();
+      await pulls.finished();
+      loans.close();
       await executor.close();
       lifecycle.stopped();
       log(messages.worker.stopped(id));
