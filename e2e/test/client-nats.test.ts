@@ -6,8 +6,9 @@
  */
 import { connect, NATS_SUPPORTS } from '@parajob/client';
 import { describeClientConformance } from '@parajob/client/testing';
+import { nestedSource } from '@parajob/client/testing/tasks';
 import { NatsServer, natsServerAvailable } from '@parajob/nats/testing';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CliWorker, startCliWorker, stopCliWorker } from '../helpers/nats-workers.js';
 
 describe.runIf(natsServerAvailable())('client on nats', () => {
@@ -29,4 +30,28 @@ describe.runIf(natsServerAvailable())('client on nats', () => {
       await server?.dispose();
     },
   });
+});
+
+describe.runIf(natsServerAvailable())('nested tasks on nats workers: the worker policy applies', () => {
+  it('a function shipped as source from inside a task is refused by a worker without --allow-source', async () => {
+    const server = await NatsServer.start();
+    const worker = await startCliWorker([
+      ...['--servers', server.url, '--namespace', 'policy', '--allow', '@parajob/*'],
+    ]).catch(async (error) => {
+      await server.dispose();
+      throw error;
+    });
+    const client = await connect({ servers: server.url, namespace: 'policy' });
+    try {
+      const error = await client
+        .get(client.remote(nestedSource).remote(1), { timeout: 30_000 })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toMatch(/--allow-source/);
+    } finally {
+      await client.close();
+      await stopCliWorker(worker);
+      await server.dispose();
+    }
+  }, 60_000);
 });

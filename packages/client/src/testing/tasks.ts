@@ -103,6 +103,12 @@ export const sumNested = task(import.meta.url, async function sumNested(holder: 
   return (values as number[]).reduce((a, b) => a + b, 0);
 });
 
+/** Submits a function shipped as source from inside a task: a remote worker refuses it unless --allow-source. */
+export const nestedSource = task(import.meta.url, async function nestedSource(x: number) {
+  const client = currentClient();
+  return client.get(client.remote((y: number) => y + 1).remote(x));
+});
+
 /** A binary tree of nested tasks: `count` leaves, each parent waiting in get for its two children. */
 export const treeCount = task(import.meta.url, async function treeCount(count: number): Promise<number> {
   if (count <= 1) return 1;
