@@ -25,8 +25,9 @@ import { validateConnectionOptions } from './connection.js';
 import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { H } from './names.js';
+import { ensureNeedsQueue, type Needs, needsKey, needsSubject } from './needs.js';
 import { ServerOutage, untilServerBack } from './outage.js';
-import type { ConsumerSettings } from './resources.js';
+import type { ConsumerSettings, WorkerRecord } from './resources.js';
 import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
 
@@ -80,6 +81,8 @@ export class NatsBackend extends BackendBase {
   /** Held while values stored with storeValue() exist: their names carry this session's id. */
   private valueSession: Promise<DriverSession> | undefined;
   private maxNbytes: number | null = 1024 * 1024;
+  /** Batches that need resources (the client's .options({ resources, numCpus })): see needs.ts. */
+  private readonly needsOf = new WeakMap<TaskBatch, Needs>();
 
   constructor(options: NatsBackendOptions) {
     super();
@@ -234,7 +237,14 @@ export class NatsBackend extends BackendBase {
       await uploads.putBody(name, packed, session.store);
       return { batchId, body: new Uint8Array(0), extra: { [H.blob]: name } };
     };
-    const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal);
+    const needs = this.needsOf.get(batch);
+    let subject: string | undefined;
+    if (needs !== undefined) {
+      const key = needsKey(needs);
+      await ensureNeedsQueue(session.jsm, session.names, this.options, key);
+      subject = needsSubject(session.names, key, token);
+    }
+    const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal, subject);
     if (decoded.kind === 'exhausted' || decoded.kind === 'crashed') {
       const taskIndex = batch.size === 1 ? batch.firstIndex : undefined;
       throw new WorkerCrashedError(
@@ -264,12 +274,13 @@ export class NatsBackend extends BackendBase {
     batchId: string,
     message: (batchId: string) => Promise<Outgoing>,
     signal: AbortSignal,
+    subject?: string,
   ): Promise<Exclude<Decoded, { kind: 'handedBack' }>> {
     const { session, token } = state;
     let abandoned = 0;
     for (let round = 0; ; round++) {
       const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
-      const sent = session.send(token, out.batchId, out.body, out.extra, signal);
+      const sent = session.send(token, out.batchId, out.body, out.extra, signal, subject);
       const delivery = await Promise.race([sent, state.aborted]);
       // the answer says which delivery ran: the ones before it were lost with their worker
       const attempt = delivery.kind === 'message' ? Number(delivery.headers?.get(H.attempt)) : 1;
@@ -318,6 +329,21 @@ export class NatsBackend extends BackendBase {
     const session = await this.valueStoreSession();
     const bytes = await (await session.store()).getBlob(name);
     return bytes === null ? 'missing' : { value: unpack(bytes) };
+  }
+
+  /** Sends `batch` (with submit() next) only to workers declaring `needs` (needs.ts). */
+  setNeeds(batch: TaskBatch, needs: Needs): void {
+    this.needsOf.set(batch, needs);
+  }
+
+  /** The registered workers' records: what they declare (CPU = capacity, custom resources). */
+  async workers(): Promise<WorkerRecord[]> {
+    const session = await this.keeper.acquire();
+    try {
+      return await session.workers();
+    } finally {
+      this.keeper.release();
+    }
   }
 
   /** Deletes values stored with storeValue. */

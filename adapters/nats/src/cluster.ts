@@ -158,6 +158,8 @@ export class Cluster {
     calls: readonly BatchedCall[],
     signal: AbortSignal,
     traceparent?: string,
+    /** Resources the tasks need (`{ CPU: 2, gpu: 1 }`): only workers declaring them run the batch. */
+    needs?: Readonly<Record<string, number>>,
   ): Promise<BatchedOutcome[]> {
     if (this.closed) throw new Error(messages.client.closed());
     const id = nuid.next();
@@ -180,6 +182,7 @@ export class Cluster {
         settle: true,
       });
       batch.traceparent = traceparent;
+      if (needs !== undefined) this.backend.setNeeds(batch, needs);
       const values = await this.backend.submit(batch, { signal, timeout: null });
       return Array.from(values, (value) =>
         value instanceof TaskFailure ? { ok: false, error: value.error } : { ok: true, value },
@@ -188,6 +191,13 @@ export class Cluster {
       // its cleanup (blob deletes) runs after, and close() waits for it
       void this.backend.stopCall(id).catch(() => {});
     }
+  }
+
+  /** What each registered worker declares: `{ CPU: <slots>, ...its --resources }`. */
+  async workerResources(): Promise<Readonly<Record<string, number>>[]> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const records = await this.backend.workers();
+    return records.map((r) => ({ ...r.resources, CPU: r.capacity }));
   }
 
   /** Stores a value once on the cluster; tasks take the returned ref as an argument (Ray's put). */

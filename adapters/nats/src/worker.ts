@@ -30,6 +30,7 @@ import { BlobJanitor } from './janitor.js';
 import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { type Names, namesFor } from './names.js';
+import { ensureNeedsQueue, type Needs, needsProblem } from './needs.js';
 import {
   type ConsumerSettings,
   ensureQueues,
@@ -40,12 +41,15 @@ import {
 } from './resources.js';
 import { BatchHandler } from './worker-batch.js';
 import { RunningBatches } from './worker-cancels.js';
+import { NeedsPuller } from './worker-needs.js';
 import { LENDABLE, SlotLoans } from './worker-nested.js';
 import { ResultPublisher } from './worker-publish.js';
 
 export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings, WorkerLimits {
   /** Batches run at once (threads of the local pool); default: all CPUs. */
   readonly concurrency?: number;
+  /** Custom resources this worker has (`--resources gpu=1,mem=4`): tasks needing them run only on workers declaring them (needs.ts). */
+  readonly resources?: Readonly<Record<string, number>>;
   /** The project task modules resolve under; default: the nearest package.json above the working directory. */
   readonly root?: string;
   /** `--allow` entries: '.' (the project under root), package names or patterns ('@acme/*'). Default: ['.']. */
@@ -140,11 +144,18 @@ class Registration {
     private readonly kv: KV,
     id: string,
     capacity: number,
+    resources: Needs,
     /** Batches running now: the heartbeat carries it, for the dashboard's load column. */
     private readonly running: () => number,
   ) {
     this.key = `w.${id}`;
-    this.record = { capacity, pid: process.pid, host: hostname(), version: VERSION };
+    this.record = {
+      capacity,
+      pid: process.pid,
+      host: hostname(),
+      version: VERSION,
+      ...(Object.keys(resources).length > 0 ? { resources } : {}),
+    };
   }
 
   private text(): string {
@@ -180,6 +191,8 @@ async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerO
   });
   // an explicit --ack-wait is the operator's: it updates the cluster's consumer (resources.ts)
   await ensureQueues(jsm, names, options, 'worker');
+  // where batches needing resources wait (needs.ts): this worker lists its consumers
+  await ensureNeedsQueue(jsm, names, options);
   const consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
   const ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
   const kv = await openRegistry(nc, names);
@@ -193,6 +206,12 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     throw new RangeError(messages.option.concurrency(concurrency, MAX_CONCURRENCY));
   // checked before connecting: a bad --root, --allow or limit never leaves a connection open
   const limits = checkWorkerLimits(options);
+  const resources: Needs = options.resources ?? {};
+  const problem = needsProblem(resources);
+  if (problem !== undefined || 'CPU' in resources)
+    throw new RangeError(
+      messages.option.resources(problem ?? "CPU is the worker's concurrency, not a resource"),
+    );
   const policy = new WorkerPolicy({
     root: options.root,
     allow: options.allow,
@@ -207,7 +226,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let registration: Registration;
   try {
     opened = await openQueues(nc, names, options);
-    registration = new Registration(opened.kv, id, concurrency, () => lifecycle.running);
+    registration = new Registration(opened.kv, id, concurrency, resources, () => lifecycle.running);
     await registration.put();
   } catch (error) {
     lifecycle.stopped();
@@ -246,7 +265,22 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       log(line);
     },
   });
-  lifecycle.serve({ everyMs: HEARTBEAT_MS, run: registration.refresh });
+  const needs = new NeedsPuller(
+    { ...resources, CPU: concurrency },
+    names,
+    await jetstreamManager(nc),
+    jetstream(nc),
+    lifecycle,
+    handler,
+  );
+  lifecycle.serve({
+    everyMs: HEARTBEAT_MS,
+    run: () => {
+      registration.refresh();
+      needs.discover();
+    },
+  });
+  needs.discover();
   const pulls = new PullSlots(concurrency, opened.consumer, lifecycle, handler, () => loans.lent);
   slots = pulls;
   janitor.start();
@@ -262,6 +296,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       await nc.flush().catch(() => {});
       await nc.close().catch(() => {});
       await pulls.finished();
+      await needs.finished();
       loans.close();
       await executor.close();
       lifecycle.stopped();

@@ -19,13 +19,9 @@ import { TaskCancelledError } from './errors.js';
 import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
 import { NatsObjects } from './nats/objects.js';
+import { type Needs, needsOf, Placement } from './nats/placement.js';
 import { isRef, type ObjectRef } from './object-ref.js';
-import {
-  DEFAULT_TASK_OPTIONS,
-  type ResolvedTaskOptions,
-  retriesError,
-  type WireTaskOptions,
-} from './options.js';
+import { type ResolvedTaskOptions, retriesError, type WireTaskOptions } from './options.js';
 import { encodeRefs } from './ref-codec.js';
 
 export const NATS_SUPPORTS: EngineSupports = {
@@ -34,7 +30,7 @@ export const NATS_SUPPORTS: EngineSupports = {
   generators: false,
   retries: true,
   nestedRefs: true,
-  resources: false,
+  resources: true,
   forceCancel: true,
   errorClasses: true,
 };
@@ -70,6 +66,8 @@ interface Ready {
   readonly entry: Pending;
   /** The caller's task span when tracing is on. */
   readonly traceparent?: string;
+  /** numCpus/resources when not the defaults: the task goes only to workers declaring them. */
+  readonly needs?: Needs;
 }
 
 /**
@@ -82,7 +80,6 @@ const batchSize = (n: number) => Math.max(1, Math.min(MAX_BATCH, Math.floor(n / 
 export class NatsEngine implements ClientEngine {
   readonly name = 'nats';
   readonly supports = NATS_SUPPORTS;
-  readonly resources: Readonly<Record<string, number>> = {};
   private readonly pending = new Map<string, Pending>();
   private ready: Ready[] = [];
   /** Set once connected (at once for connect(); at the first use for a worker's ambient client). */
@@ -90,6 +87,13 @@ export class NatsEngine implements ClientEngine {
   private connecting: Promise<Cluster> | undefined;
   /** put() values and refs inside arguments: where each is in the object store. */
   private readonly objects = new NatsObjects(() => this.connected());
+  /** What workers declare: tasks with numCpus/resources go only where they fit (nats/placement.ts). */
+  private readonly placement = new Placement(() => this.connected());
+
+  /** What the registered workers declare together, as last read (connect, and tasks with needs). */
+  get resources(): Readonly<Record<string, number>> {
+    return this.placement.totals;
+  }
 
   private constructor(private readonly open: () => Promise<Cluster>) {}
 
@@ -97,6 +101,8 @@ export class NatsEngine implements ClientEngine {
   static async start(options: ClusterOptions): Promise<NatsEngine> {
     const engine = NatsEngine.lazy(options);
     await engine.connected();
+    // clusterResources() from the start (no worker registered yet: empty)
+    await engine.placement.read().catch(() => {});
     return engine;
   }
 
@@ -116,9 +122,11 @@ export class NatsEngine implements ClientEngine {
   }
 
   submit(task: TaskSubmission): void {
-    const unsupported = this.unsupportedIn(task);
-    if (unsupported !== undefined) {
-      const error = new Error(messages.unsupported(unsupported, this.name));
+    let needs: Needs | undefined;
+    try {
+      if (task.stream !== null) throw new Error(messages.unsupported('generators', this.name));
+      needs = needsOf(task.options);
+    } catch (error) {
       task.stream?.fail(error);
       task.ref.reject(error);
       return;
@@ -135,11 +143,13 @@ export class NatsEngine implements ClientEngine {
       task.args,
       (values) => {
         if (entry.state !== PendingState.WaitingForArgs) return;
-        const sendable = this.sendable(task.args, values);
+        const args = this.sendable(task.args, values);
+        // a task with needs goes once a registered worker declares them (else it fails, naming them)
+        const sendable = needs === undefined ? args : this.placement.check(needs).then(() => args);
         const enqueue = (args: unknown[]) => {
           if (entry.state !== PendingState.WaitingForArgs) return;
           entry.state = PendingState.Submitted;
-          this.enqueue({ id: task.id, fn: task.fn, args, entry, traceparent: task.traceparent });
+          this.enqueue({ id: task.id, fn: task.fn, args, entry, traceparent: task.traceparent, needs });
         };
         if (Array.isArray(sendable)) enqueue(sendable);
         else
@@ -210,8 +220,9 @@ export class NatsEngine implements ClientEngine {
   private readonly flush = (): void => {
     const ready: Ready[] = [];
     for (const task of this.ready) {
-      // a traced task travels alone: its batch carries its span to the worker
-      if (task.traceparent === undefined) ready.push(task);
+      // a traced task travels alone: its batch carries its span to the worker; a task with needs
+      // too: its batch goes to the workers declaring them
+      if (task.traceparent === undefined && task.needs === undefined) ready.push(task);
       else this.send([task]);
     }
     this.ready = [];
@@ -226,11 +237,12 @@ export class NatsEngine implements ClientEngine {
     for (const t of live) t.entry.group = group;
     group.live = live.length;
     const traceparent = live.length === 1 ? live[0]!.traceparent : undefined;
+    const needs = live.length === 1 ? live[0]!.needs : undefined;
     const cluster = this.cluster;
     const sent =
       cluster !== undefined
-        ? cluster.runMany(live, group.controller.signal, traceparent)
-        : this.connected().then((c) => c.runMany(live, group.controller.signal, traceparent));
+        ? cluster.runMany(live, group.controller.signal, traceparent, needs)
+        : this.connected().then((c) => c.runMany(live, group.controller.signal, traceparent, needs));
     sent.then(
       (outcomes) => {
         for (let i = 0; i < live.length; i++) {
@@ -259,13 +271,6 @@ export class NatsEngine implements ClientEngine {
         for (const task of live) this.fail(task, cause);
       },
     );
-  }
-
-  private unsupportedIn(task: TaskSubmission): keyof EngineSupports | undefined {
-    if (task.stream !== null) return 'generators';
-    const o = task.options;
-    if (Object.keys(o.resources).length > 0 || o.numCpus !== DEFAULT_TASK_OPTIONS.numCpus) return 'resources';
-    return undefined;
   }
 
   private settle(id: string, entry: Pending, settle: () => void): void {
