@@ -83,6 +83,8 @@ export class NatsBackend extends BackendBase {
   private maxNbytes: number | null = 1024 * 1024;
   /** Batches that need resources (the client's .options({ resources, numCpus })): see needs.ts. */
   private readonly needsOf = new WeakMap<TaskBatch, Needs>();
+  /** Needs keys whose consumer this session made sure of. */
+  private readonly needsQueues = new Map<string, { session: DriverSession; ready: Promise<void> }>();
 
   constructor(options: NatsBackendOptions) {
     super();
@@ -241,7 +243,14 @@ export class NatsBackend extends BackendBase {
     let subject: string | undefined;
     if (needs !== undefined) {
       const key = needsKey(needs);
-      await ensureNeedsQueue(session.jsm, session.names, this.options, key);
+      // once per key and session: the consumer lives on the server for every later batch
+      let ensured = this.needsQueues.get(key);
+      if (ensured?.session !== session) {
+        ensured = { session, ready: ensureNeedsQueue(session.jsm, session.names, this.options, key) };
+        this.needsQueues.set(key, ensured);
+        ensured.ready.catch(() => this.needsQueues.delete(key));
+      }
+      await ensured.ready;
       subject = needsSubject(session.names, key, token);
     }
     const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal, subject);

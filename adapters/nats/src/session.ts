@@ -213,7 +213,10 @@ export class DriverSession {
         () => this.js.publish(subject, body, { msgID: batchId, headers: h, timeout: 5_000 }),
         () => signal.aborted || this.closed,
       );
-      if (this.pending.get(batchId) === p) {
+      if (ack.stream !== this.names.tasksStream) {
+        // a batch with needs (needs.ts) is in the needs stream: its sequence number is not one of
+        // the tasks stream's; cancelled, it is dropped by workers (the session record lists its call)
+      } else if (this.pending.get(batchId) === p) {
         p.seq = ack.seq;
         this.bySeq.set(ack.seq, batchId);
       } else {

@@ -30,7 +30,7 @@ import { BlobJanitor } from './janitor.js';
 import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { type Names, namesFor } from './names.js';
-import { ensureNeedsQueue, type Needs, needsProblem } from './needs.js';
+import { type Needs, needsProblem } from './needs.js';
 import {
   type ConsumerSettings,
   ensureQueues,
@@ -191,8 +191,6 @@ async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerO
   });
   // an explicit --ack-wait is the operator's: it updates the cluster's consumer (resources.ts)
   await ensureQueues(jsm, names, options, 'worker');
-  // where batches needing resources wait (needs.ts): this worker lists its consumers
-  await ensureNeedsQueue(jsm, names, options);
   const consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
   const ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
   const kv = await openRegistry(nc, names);

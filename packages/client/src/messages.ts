@@ -64,8 +64,6 @@ export const messages = {
     `.options(): ${name === 'CPU' ? 'numCpus' : `resources.${name}`} is ${amount}; on the nats engine amounts are whole numbers (workers declare whole units: --concurrency, --resources gpu=1)`,
   natsInfeasible: (needs: string, workers: string) =>
     `no worker of this NATS cluster can run the task: it needs ${needs}, the registered workers declare ${workers}; start a worker with what it needs (parajob worker nats --resources name=N, --concurrency for CPU) or lower .options({ numCpus, resources })`,
-  ambientClosed: () =>
-    "this worker's ambient client (currentClient() in a task) is closed: its worker is stopping",
   generatorNotStream: () =>
     'this task is not a generator: iterate only refs returned by an async function* task (or numReturns: "streaming")',
 } as const;

@@ -2,7 +2,8 @@
  * The NATS engine: the client's calls on @parajob/nats's Cluster (JetStream streams, remote workers
  * started with `parajob worker nats`): remote, put, get, cancel, refs as top-level arguments (resolved
  * before the task runs) and inside arguments (passed as refs, nats/objects.ts), nested tasks (the
- * same engine runs as the ambient client of tasks on workers, nats/ambient.ts). It reports the rest
+ * same engine runs as the ambient client of tasks on workers, nats/ambient.ts), numCpus and custom
+ * resources matched against what workers declare (nats/placement.ts). It reports the rest
  * as unsupported, so the same program fails with a clear message instead of behaving differently.
  */
 import { batchFailureOf } from '@parajob/core/backend';
