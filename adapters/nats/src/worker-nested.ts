@@ -40,6 +40,9 @@ export interface AmbientSettings {
   readonly channel: string;
 }
 
+/** Workers of this process serving now (tests start several in one process). */
+let serving = 0;
+
 /** A notice from a pool thread: +1 a task blocked in get/wait, -1 it resumed. */
 type Notice = 1 | -1;
 
@@ -57,6 +60,7 @@ export class SlotLoans {
     };
     // before the pool starts a thread: each thread gets a copy when it starts
     setEnvironmentData(AMBIENT_KEY, settings);
+    serving++;
     this.channel = new BroadcastChannel(LOANS_CHANNEL);
     this.channel.onmessage = (event) => {
       const notice = (event as MessageEvent).data as Notice;
@@ -75,5 +79,7 @@ export class SlotLoans {
 
   close(): void {
     this.channel.close();
+    // threads started after the last worker of this process stopped get no ambient client
+    if (--serving === 0) setEnvironmentData(AMBIENT_KEY, undefined);
   }
 }

@@ -29,6 +29,7 @@ import {
   sumArray,
   sumOfSquares,
   throwUntil,
+  treeCount,
 } from '@parajob/client/testing/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client.js';
@@ -308,6 +309,14 @@ export function describeClientConformance(name: string, options: ClientConforman
           expect(await client.get(client.remote(chain).remote(CHAIN_DEPTH), { timeout: 60_000 })).toBe(
             CHAIN_DEPTH,
           );
+        },
+        90_000,
+      );
+
+      feature('nested')(
+        'a tree of nested tasks completes (every parent waits in get for two children)',
+        async () => {
+          expect(await client.get(client.remote(treeCount).remote(32), { timeout: 60_000 })).toBe(32);
         },
         90_000,
       );
