@@ -45,6 +45,8 @@ export function parseResources(text: string): Needs {
       );
     if (name === 'CPU')
       throw new RangeError(`--resources ${text}: CPU is the worker's --concurrency, not a resource`);
+    if (!/^\d+$/.test(amount))
+      throw new RangeError(`--resources ${text}: ${name}=${amount}: amounts are whole numbers (gpu=1)`);
     needs[name] = Number(amount);
   }
   const problem = needsProblem(needs);

@@ -11,7 +11,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  type Consumer,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
@@ -183,6 +189,8 @@ interface Opened {
   readonly kv: KV;
   /** Driver session records: batches of cancelled calls and of gone drivers are dropped (liveness.ts). */
   readonly sessions: SessionCheck;
+  /** Lists the needs stream's consumers (worker-needs.ts). */
+  readonly jsm: JetStreamManager;
 }
 
 async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerOptions): Promise<Opened> {
@@ -194,7 +202,7 @@ async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerO
   const consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
   const ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
   const kv = await openRegistry(nc, names);
-  return { consumer, ackWaitMs, kv, sessions: await SessionCheck.open(nc, names) };
+  return { consumer, ackWaitMs, kv, sessions: await SessionCheck.open(nc, names), jsm };
 }
 
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
@@ -266,7 +274,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const needs = new NeedsPuller(
     { ...resources, CPU: concurrency },
     names,
-    await jetstreamManager(nc),
+    opened.jsm,
     jetstream(nc),
     lifecycle,
     handler,

@@ -6,7 +6,8 @@ describe('resources on NATS (needs.ts)', () => {
   it('parses --resources, naming the flag on bad input', () => {
     expect(parseResources('gpu=1, mem=4')).toEqual({ gpu: 1, mem: 4 });
     expect(() => parseResources('gpu')).toThrow(/--resources gpu: expected name=amount/);
-    expect(() => parseResources('gpu=0.5')).toThrow(/gpu: 0.5 must be a whole number/);
+    expect(() => parseResources('gpu=0.5')).toThrow(/gpu=0.5: amounts are whole numbers/);
+    expect(() => parseResources('gpu=0')).toThrow(/gpu: 0 must be a whole number from 1/);
     expect(() => parseResources('g.pu=1')).toThrow(/letters and digits/);
     expect(() => parseResources('CPU=2')).toThrow(/CPU is the worker's --concurrency/);
   });
