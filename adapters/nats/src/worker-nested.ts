@@ -10,9 +10,9 @@
  * No deadlock for chains and trees deeper than the slots: a task blocked in get()/wait() tells
  * this thread over a BroadcastChannel, and while it waits its slot is lent — the worker pulls one
  * batch more, and the pool's threads run up to LENDABLE batches beyond their slots (a thread whose
- * task waits has an idle event loop). The loan ends when the task resumes: the extra pull loop
- * stops after its batch. A chain deeper than slots + LENDABLE per worker would wait; Ray starts
- * new worker processes in the same situation.
+ * task waits has an idle event loop). The loan ends when the task resumes: no batch replaces the
+ * lent one when it ends. More than LENDABLE tasks waiting at once on one worker would wait for
+ * each other (Ray starts new worker processes in that situation, up to its own limits).
  */
 import { BroadcastChannel, setEnvironmentData } from 'node:worker_threads';
 import type { NatsConnectionOptions } from './connection.js';
@@ -23,8 +23,12 @@ import type { NatsConnectionOptions } from './connection.js';
  */
 export const AMBIENT_KEY = 'parajob:nats-ambient';
 
-/** Slots a worker lends to tasks waiting in get(), at most (bounds memory and open batches). */
-export const LENDABLE = 256;
+/**
+ * Slots a worker lends to tasks waiting in get(), at most: a bound on the batches one worker holds
+ * at once (a waiting task costs memory, not CPU). A tree of 10 000 nested tasks on two workers has
+ * fewer waiting parents than this on each.
+ */
+export const LENDABLE = 16_384;
 
 /**
  * The BroadcastChannel blocked/resumed notices go to (one process: a BroadcastChannel never

@@ -90,54 +90,74 @@ const PULL_RETRY_MS = 250;
 
 /**
  * One pull loop per slot: a slot pulls the next message only when its batch is done. Slots lent
- * by tasks waiting in get() (worker-nested.ts) add loops; a loop beyond the slots then in use
- * ends after its batch.
+ * by tasks waiting in get() (worker-nested.ts) are served by one more loop, which pulls while
+ * fewer lent batches run than slots are lent, without waiting for each: one pull request in
+ * flight however many slots are lent. A lent batch that ends when its loan has ended is not
+ * replaced.
  */
 class PullSlots {
-  private readonly loops = new Set<Promise<void>>();
-  private active = 0;
+  private readonly loops: Promise<void>[];
+  /** The loop pulling for lent slots, while one is due. */
+  private lending: Promise<void> | undefined;
+  /** Batches running on lent slots. */
+  private readonly lentBatches = new Set<Promise<void>>();
 
   constructor(
-    private readonly concurrency: number,
+    concurrency: number,
     private readonly consumer: Consumer,
     private readonly lifecycle: Lifecycle,
     private readonly handler: BatchHandler,
     /** Slots lent now by tasks blocked in get/wait. */
     private readonly lent: () => number,
   ) {
-    this.fill();
+    this.loops = Array.from({ length: concurrency }, () => this.loop());
   }
-
-  /** Starts loops up to the slots in use: `concurrency` plus the lent ones. */
-  readonly fill = (): void => {
-    while (this.lifecycle.state === 'serving' && this.active < this.concurrency + this.lent()) {
-      this.active++;
-      const loop: Promise<void> = this.loop().finally(() => this.loops.delete(loop));
-      this.loops.add(loop);
-    }
-  };
 
   private async loop(): Promise<void> {
     while (this.lifecycle.state === 'serving') {
-      // a loan ended: this loop is one too many (decided and counted at once, so only one ends)
-      if (this.active > this.concurrency + this.lent()) break;
-      let m: JsMsg | null;
-      try {
-        m = await this.consumer.next({ expires: 5_000 });
-      } catch {
-        if (this.lifecycle.state !== 'serving') break;
-        await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
-        continue;
-      }
+      const m = await this.pull();
       if (m) await this.handler.handle(m);
     }
-    this.active--;
   }
 
-  /** Resolves when every loop has ended (after the connection closed). */
+  /** The next message, or null (none within the pull's expiry, or the server is away). */
+  private async pull(): Promise<JsMsg | null> {
+    try {
+      return await this.consumer.next({ expires: 5_000 });
+    } catch {
+      if (this.lifecycle.state === 'serving')
+        await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
+      return null;
+    }
+  }
+
+  /** A task blocked or resumed (or a lent batch ended): pull for the slots lent and not in use. */
+  readonly fill = (): void => {
+    if (this.lending !== undefined || this.lifecycle.state !== 'serving') return;
+    if (this.lentBatches.size >= this.lent()) return;
+    this.lending = this.lend().finally(() => {
+      this.lending = undefined;
+    });
+  };
+
+  private async lend(): Promise<void> {
+    while (this.lifecycle.state === 'serving' && this.lentBatches.size < this.lent()) {
+      const m = await this.pull();
+      if (m === null) continue;
+      const batch: Promise<void> = this.handler.handle(m).finally(() => {
+        this.lentBatches.delete(batch);
+        this.fill();
+      });
+      this.lentBatches.add(batch);
+    }
+  }
+
+  /** Resolves when every loop and lent batch has ended (after the connection closed). */
   async finished(): Promise<void> {
-    // bounded: no loop starts once the worker stops serving
-    while (this.loops.size > 0) await Promise.all([...this.loops]);
+    await Promise.all(this.loops);
+    // bounded: nothing is pulled once the worker stops serving
+    while (this.lending !== undefined || this.lentBatches.size > 0)
+      await Promise.all([this.lending, ...this.lentBatches]);
   }
 }
 
