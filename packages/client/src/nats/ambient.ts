@@ -8,9 +8,9 @@
  * Also installed here: the rewrite of task arguments that turns the refs a caller passed inside
  * an argument back into ObjectRefs (nats/objects.ts).
  *
- * A task waiting in get()/wait() on refs not ready tells the worker's main thread, which lends its
- * slot to another batch until the task resumes: a chain or tree of tasks deeper than the worker's
- * slots cannot deadlock.
+ * A task waiting in get()/wait() on refs not ready (or awaiting a ref its own remote() returned)
+ * tells the worker's main thread, which lends its slot to another batch until the task resumes: a
+ * chain or tree of tasks deeper than the worker's slots cannot deadlock.
  */
 import { BroadcastChannel, getEnvironmentData, isMainThread } from 'node:worker_threads';
 import { setWorkerArgsHook } from '@parajob/core/internal';
@@ -18,7 +18,9 @@ import type { ClusterOptions } from '@parajob/nats';
 import { Client } from '../client.js';
 import { setDriverClient } from '../context.js';
 import { NatsEngine } from '../nats-engine.js';
-import { type ObjectRef, RefState } from '../object-ref.js';
+import { ObjectRef, RefState } from '../object-ref.js';
+import type { TaskOptions } from '../options.js';
+import type { RemoteFunction } from '../remote.js';
 import type { GetOptions, WaitOptions, WaitResult } from '../waiting.js';
 import { isEnvelope } from './objects.js';
 
@@ -35,7 +37,7 @@ const anyPending = (refs: ObjectRef | readonly ObjectRef[]): boolean =>
     ? (refs as readonly ObjectRef[]).some((r) => r?.state === RefState.Pending)
     : (refs as ObjectRef)?.state === RefState.Pending;
 
-/** A client whose get()/wait() on refs not ready lend the task's slot while they wait. */
+/** A client whose get()/wait() on refs not ready, and `await` of its own refs, lend the task's slot while they wait. */
 class AmbientClient extends Client {
   constructor(
     engine: NatsEngine,
@@ -52,6 +54,31 @@ class AmbientClient extends Client {
     } finally {
       this.loans.postMessage(-1);
     }
+  }
+
+  /** `await ref` on a task's own child lends its slot too, as get() does. */
+  override remote<F extends (...args: any[]) => any>(fn: F, options?: TaskOptions): RemoteFunction<F> {
+    return this.lending(super.remote(fn, options)) as RemoteFunction<F>;
+  }
+
+  private lending(inner: RemoteFunction<any, any>): RemoteFunction<any, any> {
+    return {
+      remote: (...args: unknown[]) => {
+        const result = (inner.remote as (...a: unknown[]) => unknown)(...args);
+        for (const ref of Array.isArray(result) ? result : [result])
+          if (ref instanceof ObjectRef) this.lendOnAwait(ref);
+        return result as never;
+      },
+      options: (more: TaskOptions) => this.lending(inner.options(more)),
+    };
+  }
+
+  private lendOnAwait(ref: ObjectRef): void {
+    const then = ref.then;
+    Object.defineProperty(ref, 'then', {
+      value: (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
+        this.blocked(ref, () => then.call(ref, (v) => v)).then(onFulfilled, onRejected),
+    });
   }
 
   override get(refs: any, options?: GetOptions): Promise<any> {

@@ -16,6 +16,7 @@ import {
   Counter,
   CustomError,
   chain,
+  chainAwait,
   countTo,
   describeNested,
   exitUntil,
@@ -307,6 +308,16 @@ export function describeClientConformance(name: string, options: ClientConforman
         'a chain of nested tasks deeper than the worker slots completes (a task waiting in get lends its slot)',
         async () => {
           expect(await client.get(client.remote(chain).remote(CHAIN_DEPTH), { timeout: 60_000 })).toBe(
+            CHAIN_DEPTH,
+          );
+        },
+        90_000,
+      );
+
+      feature('nested')(
+        "a chain of nested tasks awaiting their child's ref (await ref, no get) completes",
+        async () => {
+          expect(await client.get(client.remote(chainAwait).remote(CHAIN_DEPTH), { timeout: 60_000 })).toBe(
             CHAIN_DEPTH,
           );
         },

@@ -91,6 +91,17 @@ export const chain = task(import.meta.url, async function chain(depth: number): 
   return 1 + (await client.get(client.remote(chain).remote(depth - 1)));
 });
 
+/** The same chain, each task awaiting its child's ref itself (`await ref`, no get()). */
+export const chainAwait = task(import.meta.url, async function chainAwait(depth: number): Promise<number> {
+  if (depth <= 0) return 0;
+  return (
+    1 +
+    (await currentClient()
+      .remote(chainAwait)
+      .remote(depth - 1))
+  );
+});
+
 /** Refs inside an argument, passed on one level further: the child task gets them. */
 export const forwardNested = task(import.meta.url, async function forwardNested(holder: { refs: unknown[] }) {
   const client = currentClient();
