@@ -111,18 +111,32 @@ export class WorkerRuntime {
     this.holding.add(message.id);
     const wire = this.defined[message.fn]!;
     const fn = this.functions.get(functionKey(wire));
-    // under the caller's task span when it sent one (looked up once the task's module is loaded)
+    // under the caller's task span when it sent one (looked up once the task's module is loaded);
+    // a stream runs as its items are pulled, so its span covers that loop, not only the call
+    // that makes its generator
+    const { traceparent, window } = message;
+    const stream = window > 0;
     const call = (f: Function) =>
-      message.traceparent === undefined
+      traceparent === undefined || stream
         ? f(...this.args(message))
-        : runInTraceContext(message.traceparent, message.id, async () => f(...this.args(message)));
-    if (fn !== undefined) void this.execute(message.id, wire.module, message.window, () => call(fn));
+        : runInTraceContext(traceparent, message.id, async () => f(...this.args(message)));
+    const around =
+      traceparent !== undefined && stream
+        ? <T>(work: () => Promise<T>) => runInTraceContext(traceparent, message.id, work)
+        : undefined;
+    if (fn !== undefined) void this.execute(message.id, wire.module, window, () => call(fn), around);
     else
-      void this.execute(message.id, wire.module, message.window, async () => {
-        const resolved = await resolveFunction(wire, {});
-        this.functions.set(functionKey(wire), resolved);
-        return call(resolved);
-      });
+      void this.execute(
+        message.id,
+        wire.module,
+        window,
+        async () => {
+          const resolved = await resolveFunction(wire, {});
+          this.functions.set(functionKey(wire), resolved);
+          return call(resolved);
+        },
+        around,
+      );
   }
 
   /** Starts pipelined runs while no task holds the CPU (never from inside another task's call). */
@@ -222,6 +236,7 @@ export class WorkerRuntime {
     module: string | undefined,
     window: number,
     call: () => unknown,
+    around?: <T>(work: () => Promise<T>) => Promise<T>,
   ): void | Promise<void> {
     const running = new Running(id, this.client);
     let out: unknown;
@@ -231,7 +246,7 @@ export class WorkerRuntime {
       return this.fail(id, module, error);
     }
     if (window === 0 && !isThenable(out)) return this.reply(id, out);
-    return this.settle(id, module, window, running, out);
+    return this.settle(id, module, window, running, out, around);
   }
 
   private async settle(
@@ -240,6 +255,7 @@ export class WorkerRuntime {
     window: number,
     running: Running,
     out: unknown,
+    around?: <T>(work: () => Promise<T>) => Promise<T>,
   ): Promise<void> {
     this.running.set(id, running);
     try {
@@ -247,7 +263,9 @@ export class WorkerRuntime {
         const value = await out;
         if (window === 0) return value;
         if (!isIterator(value)) throw new TypeError(messages.generatorNotStream());
-        await this.stream(id, value, running, window);
+        // traced once the task's module is loaded (it may be what turns tracing on here)
+        const loop = () => this.stream(id, value, running, window);
+        await (around ? around(loop) : loop());
         return undefined;
       });
       work.catch(() => {});
