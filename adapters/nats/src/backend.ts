@@ -22,6 +22,7 @@ import { ModuleNamer, wireFunctions } from '@parajob/remote';
 import { BlobUploads, HEADROOM, pack, unpack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
+import { type CoreChannel, coreChannel } from './core-channel.js';
 import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { H } from './names.js';
@@ -331,6 +332,12 @@ export class NatsBackend extends BackendBase {
     const key = name ?? `${session.id}.put.${nuid.next()}`;
     await (await session.store()).putBlob({ name: key }, pack(value));
     return { name: key, ref: valueRef(key) };
+  }
+
+  /** Core-NATS messages on this namespace's stream subjects (the client's streaming generators). */
+  async coreChannel(): Promise<CoreChannel> {
+    const session = await this.valueStoreSession();
+    return coreChannel(session.nc, session.names.namespace);
   }
 
   /** A value stored with storeValue (by any client of the namespace), or `missing` while it is not there. */

@@ -19,6 +19,7 @@ import {
 } from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
 import { valueRef } from './codec.js';
+import type { CoreChannel } from './core-channel.js';
 import { messages } from './messages.js';
 
 export type ClusterOptions = NatsBackendOptions;
@@ -238,6 +239,12 @@ export class Cluster {
   readStored(name: string): Promise<{ readonly value: unknown } | 'missing'> {
     if (this.closed) return Promise.reject(new Error(messages.client.closed()));
     return this.backend.readValue(name);
+  }
+
+  /** For @parajob/client's streaming generators: core-NATS messages on this namespace's stream subjects. */
+  coreChannel(): Promise<CoreChannel> {
+    if (this.closed) return Promise.reject(new Error(messages.client.closed()));
+    return this.backend.coreChannel();
   }
 
   /** A ref to the value stored under `name`: as a task argument, the worker reads it from the store. */

@@ -66,4 +66,10 @@ export const messages = {
     `no worker of this NATS cluster can run the task: it needs ${needs}, the registered workers declare ${workers}; start a worker with what it needs (parajob worker nats --resources name=N, --concurrency for CPU) or lower .options({ numCpus, resources })`,
   generatorNotStream: () =>
     'this task is not a generator: iterate only refs returned by an async function* task (or numReturns: "streaming")',
+  streamDriverGone: (token: string) =>
+    `streaming task ${token}: its caller stopped answering for two minutes (the client closed or lost its connection); the generator was stopped with return()`,
+  streamWorkerCrashed: (id: string) =>
+    `the worker running streaming task ${id} died after the stream had started (items already delivered are not sent twice, so the task is not retried); iterate again to rerun it`,
+  streamItemLost: (id: string, expected: number, got: number) =>
+    `streaming task ${id}: item ${expected} never arrived (item ${got} did): the connection to the NATS server dropped messages; iterate again to rerun the task`,
 } as const;

@@ -3,7 +3,8 @@
  * started with `parajob worker nats`): remote, put, get, cancel, refs as top-level arguments (resolved
  * before the task runs) and inside arguments (passed as refs, nats/objects.ts), nested tasks (the
  * same engine runs as the ambient client of tasks on workers, nats/ambient.ts), numCpus and custom
- * resources matched against what workers declare (nats/placement.ts). It reports the rest
+ * resources matched against what workers declare (nats/placement.ts), streaming generators (items
+ * on core-NATS subjects with credit, nats/streams.ts and nats/stream-pump.ts). It reports the rest
  * as unsupported, so the same program fails with a clear message instead of behaving differently.
  */
 import { batchFailureOf } from '@parajob/core/backend';
@@ -21,6 +22,8 @@ import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
 import { NatsObjects } from './nats/objects.js';
 import { type Needs, needsOf, Placement } from './nats/placement.js';
+import type { PumpIo } from './nats/stream-pump.js';
+import { DriverStream, type StreamIo } from './nats/streams.js';
 import { isRef, type ObjectRef } from './object-ref.js';
 import { type ResolvedTaskOptions, retriesError, type WireTaskOptions } from './options.js';
 import { encodeRefs } from './ref-codec.js';
@@ -28,7 +31,7 @@ import { encodeRefs } from './ref-codec.js';
 export const NATS_SUPPORTS: EngineSupports = {
   actors: false,
   nested: true,
-  generators: false,
+  generators: true,
   retries: true,
   nestedRefs: true,
   resources: true,
@@ -57,6 +60,8 @@ interface Pending {
   /** Times it was sent (retries send it again, as a task of a later batch). */
   attempts: number;
   readonly options: ResolvedTaskOptions;
+  /** A streaming task's items and credit (null for a plain task). */
+  readonly stream: DriverStream | null;
 }
 
 /** A task whose arguments are ready, waiting for the end of this tick to be batched. */
@@ -90,6 +95,7 @@ export class NatsEngine implements ClientEngine {
   private readonly objects = new NatsObjects(() => this.connected());
   /** What workers declare: tasks with numCpus/resources go only where they fit (nats/placement.ts). */
   private readonly placement = new Placement(() => this.connected());
+  private streams: Promise<StreamIo & PumpIo> | undefined;
 
   /** What the registered workers declare together, as last read (connect, and tasks with needs). */
   get resources(): Readonly<Record<string, number>> {
@@ -125,7 +131,6 @@ export class NatsEngine implements ClientEngine {
   submit(task: TaskSubmission): void {
     let needs: Needs | undefined;
     try {
-      if (task.stream !== null) throw new Error(messages.unsupported('generators', this.name));
       needs = needsOf(task.options);
     } catch (error) {
       task.stream?.fail(error);
@@ -138,6 +143,7 @@ export class NatsEngine implements ClientEngine {
       ref: task.ref,
       attempts: 0,
       options: task.options,
+      stream: task.stream === null ? null : this.streamOf(task),
     };
     this.pending.set(task.id, entry);
     whenArgsReady(
@@ -146,7 +152,9 @@ export class NatsEngine implements ClientEngine {
         if (entry.state !== PendingState.WaitingForArgs) return;
         const args = this.sendable(task.args, values);
         // a task with needs goes once a registered worker declares them (else it fails, naming them)
-        const sendable = needs === undefined ? args : this.placement.check(needs).then(() => args);
+        const placed = needs === undefined ? args : this.placement.check(needs).then(() => args);
+        // a stream's first argument is boxed with its token once its inbox listens
+        const sendable = entry.stream === null ? placed : this.boxed(entry.stream, placed);
         const enqueue = (args: unknown[]) => {
           if (entry.state !== PendingState.WaitingForArgs) return;
           entry.state = PendingState.Submitted;
@@ -155,12 +163,72 @@ export class NatsEngine implements ClientEngine {
         if (Array.isArray(sendable)) enqueue(sendable);
         else
           sendable.then(enqueue, (error) => {
-            if (entry.state === PendingState.WaitingForArgs)
-              this.settle(task.id, entry, () => task.ref.reject(error));
+            if (entry.state !== PendingState.WaitingForArgs) return;
+            entry.stream?.fail(error);
+            this.settle(task.id, entry, () => task.ref.reject(error));
           });
       },
-      (error) => this.settle(task.id, entry, () => task.ref.reject(error)),
+      (error) => {
+        entry.stream?.fail(error);
+        this.settle(task.id, entry, () => task.ref.reject(error));
+      },
     );
+  }
+
+  /** The driver side of a streaming task: the generator's credit and close go through it. */
+  private streamOf(task: TaskSubmission): DriverStream {
+    const stream = new DriverStream(task.id, task.stream!, task.options.generatorBackpressure);
+    task.stream!.control = {
+      taken: () => stream.took(),
+      close: () => this.closeStream(task.id),
+    };
+    return stream;
+  }
+
+  /** The arguments of a streaming task, the first one boxed with its stream (nats/stream-wire.ts). */
+  private async boxed(stream: DriverStream, args: unknown[] | Promise<unknown[]>): Promise<unknown[]> {
+    const out = (await args).slice();
+    // a stored ref at top level is resolved by the worker only where it sees it: inside the box
+    const stored = (out[0] as { stored?: Promise<unknown> } | undefined)?.stored;
+    const first = stored instanceof Promise ? await stored : out[0];
+    out[0] = await stream.open(await this.streamIo(), first);
+    return out;
+  }
+
+  /** The core-NATS channel and object store streams use, on both sides (opened once). */
+  streamIo(): Promise<StreamIo & PumpIo> {
+    this.streams ??= this.connected().then(async (cluster) => ({
+      channel: await cluster.coreChannel(),
+      read: async (name: string) => {
+        const stored = await cluster.readStored(name);
+        if (stored === 'missing') throw new Error(messages.nestedRefLost(name, 0));
+        return stored.value;
+      },
+      store: async (value: unknown) => {
+        const name = await cluster.valueName();
+        await cluster.storeAs(name, value);
+        return name;
+      },
+    }));
+    this.streams.catch(() => {
+      this.streams = undefined;
+    });
+    return this.streams;
+  }
+
+  /** The consumer left the loop (break): the producer returns its generator; its batch ends normally. */
+  private closeStream(id: string): void {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return;
+    entry.stream?.close();
+    if (entry.state !== PendingState.Submitted) {
+      this.cancel(id, {});
+      return;
+    }
+    // the batch runs on until the generator's finally blocks ran; its answer is then dropped
+    this.pending.delete(id);
+    entry.state = PendingState.Cancelled;
+    entry.ref.reject(new TaskCancelledError(messages.cancelled(id)));
   }
 
   /**
@@ -203,17 +271,20 @@ export class NatsEngine implements ClientEngine {
   private fail(task: Ready, error: unknown): void {
     const { entry } = task;
     if (entry.state !== PendingState.Submitted) {
+      entry.stream?.settle({ ok: true });
       this.settle(task.id, entry, () => {});
       return;
     }
     const { maxRetries, retryExceptions } = entry.options;
-    const left = maxRetries === -1 || entry.attempts <= maxRetries;
+    // a stream whose items were delivered is not run again (its consumer would see them twice)
+    const left = (maxRetries === -1 || entry.attempts <= maxRetries) && !entry.stream?.started;
     const system = (error as Error)?.name === 'WorkerCrashedError';
     if (left && (system || retriesError(retryExceptions as WireTaskOptions['retryExceptions'], error))) {
       entry.group = null;
       this.enqueue(task);
       return;
     }
+    entry.stream?.settle({ ok: false, error });
     this.settle(task.id, entry, () => entry.ref.reject(error));
   }
 
@@ -222,8 +293,9 @@ export class NatsEngine implements ClientEngine {
     const ready: Ready[] = [];
     for (const task of this.ready) {
       // a traced task travels alone: its batch carries its span to the worker; a task with needs
-      // too: its batch goes to the workers declaring them
-      if (task.traceparent === undefined && task.needs === undefined) ready.push(task);
+      // too: its batch goes to the workers declaring them; a stream too: its pool thread drives it
+      if (task.traceparent === undefined && task.needs === undefined && task.entry.stream === null)
+        ready.push(task);
       else this.send([task]);
     }
     this.ready = [];
@@ -249,8 +321,10 @@ export class NatsEngine implements ClientEngine {
         for (let i = 0; i < live.length; i++) {
           const task = live[i]!;
           const outcome = outcomes[i]!;
-          if (outcome.ok) this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
-          else this.fail(task, outcome.error);
+          if (outcome.ok) {
+            task.entry.stream?.settle({ ok: true });
+            this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
+          } else this.fail(task, outcome.error);
         }
       },
       (error) => {
@@ -299,6 +373,9 @@ export class NatsEngine implements ClientEngine {
     entry.state = PendingState.Cancelled;
     const error = new TaskCancelledError(messages.cancelled(id));
     entry.ref.reject(error);
+    // a stream's producer is told to stop too (its finally blocks run if it is still running)
+    entry.stream?.close();
+    entry.stream?.fail(error);
     // a batch stops when its last live task is cancelled (the others' refs are not touched); a
     // force cancel stops it at once (its worker replaces the thread of a synchronous task) and
     // sends its other tasks again

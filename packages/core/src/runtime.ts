@@ -47,6 +47,21 @@ export function setWorkerArgsHook(
   workerArgsHook = hook;
 }
 
+/**
+ * A rewrite of a batch's results installed by a library loaded in this worker, awaited before the
+ * batch answers (the Ray-like client drives a streaming task's generator to its end here, sending
+ * its items as they come). Returns undefined when it has nothing to do; a rejection fails the
+ * batch's first task with that error (only one-task batches are meant to be rewritten).
+ */
+let workerResultHook:
+  | ((wire: WireBatch, values: readonly unknown[]) => Promise<unknown[]> | undefined)
+  | undefined;
+
+/** Installs (or removes, with undefined) this worker's result rewrite (see workerResultHook). */
+export function setWorkerResultHook(hook: typeof workerResultHook): void {
+  workerResultHook = hook;
+}
+
 const compiled = new Map<string, Function>();
 
 /**
@@ -172,8 +187,28 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
   }
   // checked after the imports above: a task module may be what installs the hook in this worker
   const hook = wire.traceparent === undefined ? undefined : currentInstrumentation()?.runWorkerBatch;
-  const result = await (hook ? hook(wire, () => runTasks(wire, fns, options)) : runTasks(wire, fns, options));
+  let result = await (hook ? hook(wire, () => runTasks(wire, fns, options)) : runTasks(wire, fns, options));
+  if (workerResultHook !== undefined && result.error === undefined && result.errors === undefined)
+    result = await rewriteResult(wire, result, workerResultHook);
   return { ...result, runMs: performance.now() - started };
+}
+
+async function rewriteResult(
+  wire: WireBatch,
+  result: WireResult,
+  rewrite: NonNullable<typeof workerResultHook>,
+): Promise<WireResult> {
+  if (!Array.isArray(result.values)) return result;
+  const rewritten = rewrite(wire, result.values);
+  if (rewritten === undefined) return result;
+  try {
+    return { values: await rewritten };
+  } catch (thrown) {
+    const error = serializeError(thrown);
+    return wire.settle
+      ? { values: [undefined], errors: [[0, error]] }
+      : { values: [], error: { pos: 0, error } };
+  }
 }
 
 function runTasks(wire: WireBatch, fns: Function[], options: RunBatchOptions): Promise<WireResult> {

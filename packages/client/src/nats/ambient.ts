@@ -13,7 +13,7 @@
  * chain or tree of tasks deeper than the worker's slots cannot deadlock.
  */
 import { BroadcastChannel, getEnvironmentData, isMainThread } from 'node:worker_threads';
-import { setWorkerArgsHook } from '@parajob/core/internal';
+import { setWorkerArgsHook, setWorkerResultHook } from '@parajob/core/internal';
 import type { ClusterOptions } from '@parajob/nats';
 import { Client } from '../client.js';
 import { setDriverClient } from '../context.js';
@@ -23,6 +23,8 @@ import type { TaskOptions } from '../options.js';
 import type { RemoteFunction } from '../remote.js';
 import type { GetOptions, WaitOptions, WaitResult } from '../waiting.js';
 import { isEnvelope } from './objects.js';
+import { pump } from './stream-pump.js';
+import { isStreamBox, STREAM_BOX } from './stream-wire.js';
 
 /** @parajob/nats worker-nested.ts AMBIENT_KEY (the same string: this module must not load the NATS client). */
 const AMBIENT_KEY = 'parajob:nats-ambient';
@@ -99,10 +101,22 @@ function install(settings: AmbientSettings): void {
   setWorkerArgsHook((args) => {
     let out: unknown[] | undefined;
     for (let i = 0; i < args.length; i++) {
-      const a = args[i];
+      let a = args[i];
+      // a streaming task's first argument, boxed with its stream (driven by the result hook below)
+      if (isStreamBox(a)) (out ??= args.slice())[i] = a = a.arg;
       if (isEnvelope(a)) (out ??= args.slice())[i] = engine.decodeArg(a);
     }
     return out ?? args;
+  });
+  // a streaming task travels alone in its batch, its first argument boxed (args[0][0] in either
+  // layout): its generator is driven here, in the thread that holds it, until it ends or is closed
+  setWorkerResultHook((wire, values) => {
+    const first = wire.size === 1 ? (wire.args[0] as readonly unknown[] | undefined)?.[0] : undefined;
+    if (!isStreamBox(first)) return undefined;
+    return engine
+      .streamIo()
+      .then((io) => pump(values[0], first[STREAM_BOX], io))
+      .then((value) => [value]);
   });
 }
 
