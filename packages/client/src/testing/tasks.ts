@@ -157,6 +157,25 @@ export const produce = task(import.meta.url, async function* produce(logFile: st
   }
 });
 
+/** Yields 0..n-1, then throws a CustomError (code 'mid-stream'): the items come first, then the error. */
+export const failAfter = task(import.meta.url, async function* failAfter(n: number) {
+  for (let i = 0; i < n; i++) yield i;
+  throw new CustomError(`failed after ${n} items`, 'mid-stream');
+});
+
+/** Yields `n` buffers of `bytes` bytes, each filled with its index (items bigger than a message). */
+export const bigItems = task(import.meta.url, async function* bigItems(n: number, bytes: number) {
+  for (let i = 0; i < n; i++) yield new Uint8Array(bytes).fill(i);
+});
+
+/** Yields its worker's pid up to `n` times, `ms` apart (to find, and kill, the worker running it). */
+export const pidStream = task(import.meta.url, async function* pidStream(n: number, ms: number) {
+  for (let i = 0; i < n; i++) {
+    yield process.pid;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+});
+
 export const Counter = actorClass(
   import.meta.url,
   class Counter {
