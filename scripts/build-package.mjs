@@ -40,7 +40,9 @@ const oneFile = args.includes('--one-file');
 const sharedAt = args.indexOf('--shared');
 const shared = sharedAt === -1 ? undefined : args[sharedAt + 1];
 if (shared !== undefined && !oneFile) throw new Error('build-package: --shared needs --one-file');
-const entries = new Set(args.filter((a, i) => !a.startsWith('--') && (sharedAt === -1 || i !== sharedAt + 1)));
+const entries = new Set(
+  args.filter((a, i) => !a.startsWith('--') && (sharedAt === -1 || i !== sharedAt + 1)),
+);
 for (const target of targets(pkg.exports)) {
   const m = /^\.\/dist\/(.+)\.js$/.exec(target);
   if (m) entries.add(`src/${m[1]}.ts`);
@@ -88,7 +90,9 @@ async function buildOneFile() {
       facades.add(abs(join(dirname(shared), `${m[1]}.ts`)));
     for (const f of facades)
       if (![...entries].some((e) => abs(e) === f))
-        throw new Error(`build-package: ${shared} re-exports ${f}, which is not an entry of package.json exports`);
+        throw new Error(
+          `build-package: ${shared} re-exports ${f}, which is not an entry of package.json exports`,
+        );
   }
   const entryFiles = new Set([...entries, ...(shared === undefined ? [] : [shared])].map(abs));
   // an import of another entry (or of the shared module) stays an import of its file in dist/
@@ -110,6 +114,7 @@ async function buildOneFile() {
   const bundled = [...entries].filter((e) => !facades.has(abs(e)));
   if (shared !== undefined) bundled.push(shared);
   const inputsOf = new Map();
+  let sharedExports = new Set();
   for (const entry of bundled) {
     const result = await build({
       ...common,
@@ -120,6 +125,7 @@ async function buildOneFile() {
     });
     const out = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     inputsOf.set(entry, Object.keys(out.inputs));
+    if (entry === shared) sharedExports = new Set(out.exports);
   }
   if (shared !== undefined) {
     // each facade entry re-exports its own names from the shared bundle
@@ -131,22 +137,22 @@ async function buildOneFile() {
       metafile: true,
       outdir: 'dist',
     });
-    const sharedOut = `dist/${relative('src', shared).replace(/\.ts$/, '.js')}`;
-    const sharedExports = new Set(
-      Object.entries(analysis.metafile.outputs).length === 0 ? [] : readExports(sharedOut),
-    );
     for (const o of Object.values(analysis.metafile.outputs)) {
       if (o.entryPoint === undefined) continue;
       const entry = abs(o.entryPoint);
       const missing = o.exports.filter((n) => !sharedExports.has(n));
       if (missing.length > 0)
-        throw new Error(`build-package: ${shared} does not export ${missing.join(', ')} of ${o.entryPoint} (a name two entries export differently?)`);
+        throw new Error(
+          `build-package: ${shared} does not export ${missing.join(', ')} of ${o.entryPoint} (a name two entries export differently?)`,
+        );
       const outFile = join('dist', relative('src', entry).replace(/\.ts$/, '.js'));
       const from = relativeImport(entry, abs(shared));
       // loading the shared bundle runs every entry's module body (core's index registers 'sequential')
       writeFileSync(
         outFile,
-        o.exports.length === 0 ? `import '${from}';\n` : `export { ${o.exports.join(', ')} } from '${from}';\n`,
+        o.exports.length === 0
+          ? `import '${from}';\n`
+          : `export { ${o.exports.join(', ')} } from '${from}';\n`,
       );
     }
   }
@@ -159,17 +165,6 @@ async function buildOneFile() {
     console.log(
       `build-package (${pkg.name}): bundled into several files (stateless, or state each file may own): ${twice.map(([m, list]) => `${relative('.', m)} (${list.map((e) => relative('src', e)).join(', ')})`).join('; ')}`,
     );
-}
-
-/** The export names of an ES module written by esbuild (its final `export { a, b as c };`). */
-function readExports(file) {
-  const text = readFileSync(file, 'utf8');
-  const m = /export \{([^}]*)\};\s*(?:\/\/# sourceMappingURL=.*)?\s*$/.exec(text);
-  if (m === null) return [];
-  return m[1]
-    .split(',')
-    .map((part) => part.trim().split(/\s+as\s+/).pop())
-    .filter(Boolean);
 }
 
 /** `./x.js`-style specifier from the dist file of entry `from` to the dist file of `to` (both src paths). */
