@@ -161,6 +161,13 @@ async function buildOneFile() {
   for (const [entry, inputs] of inputsOf)
     for (const input of inputs) owners.set(input, [...(owners.get(input) ?? []), entry]);
   const twice = [...owners].filter(([, list]) => list.length > 1);
+  // the shared bundle exists so that its modules have one instance: another file must import them
+  // through an entry (core's testing/*.ts import '../index.js', not '../parallel.js')
+  const split = twice.filter(([, list]) => list.includes(shared));
+  if (split.length > 0)
+    throw new Error(
+      `build-package: ${split.map(([m]) => relative('.', m)).join(', ')} would exist twice, in ${shared}'s bundle and in ${split[0][1].filter((e) => e !== shared).join(', ')}: import it through an entry the shared module re-exports`,
+    );
   if (twice.length > 0)
     console.log(
       `build-package (${pkg.name}): bundled into several files (stateless, or state each file may own): ${twice.map(([m, list]) => `${relative('.', m)} (${list.map((e) => relative('src', e)).join(', ')})`).join('; ')}`,
