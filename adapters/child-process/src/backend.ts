@@ -46,7 +46,8 @@ export class ChildProcessBackend extends BackendBase {
   submit(batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>> {
     if (this.engine === undefined) {
       const { signal } = options;
-      if (signal.aborted) return Promise.reject(signal.reason ?? new CallCancelledError(messages.cancelled()));
+      if (signal.aborted)
+        return Promise.reject(signal.reason ?? new CallCancelledError(messages.cancelled()));
       return Promise.reject(new Error(messages.notConfigured()));
     }
     return this.engine.submit(batch, options);

@@ -21,10 +21,10 @@ import { messages } from './messages.js';
 import type { NormalizedOptions } from './options.js';
 import type { ProcessPool } from './pool.js';
 import { acquirePool, poolKey } from './pools.js';
-
-export { shutdownPools } from './pools.js';
 import { CallBuffers } from './shared-buffers.js';
 import type { WorkerSpec } from './worker.js';
+
+export { shutdownPools } from './pools.js';
 
 interface Configured {
   readonly spec: WorkerSpec;
