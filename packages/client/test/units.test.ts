@@ -112,6 +112,55 @@ describe('wait', () => {
     expect(listeners ?? []).toEqual([]);
   });
 
+  it('waits on one list again and again without reading every ref (the ready ones are indexed)', async () => {
+    const refs = Array.from({ length: 1_000 }, (_, i) => new ObjectRef(`i${i}`));
+    refs[900]!.resolve(900);
+    await wait(refs, { timeout: 0 });
+    await wait(refs, { timeout: 0 }); // the second call with this list indexes it
+    let reads = 0;
+    for (const r of refs.slice(0, 10)) {
+      let state = r.state;
+      Object.defineProperty(r, 'state', {
+        get: () => {
+          reads++;
+          return state;
+        },
+        set: (v) => {
+          state = v;
+        },
+      });
+    }
+    for (let i = 0; i < 20; i++) {
+      const { ready, notReady } = await wait(refs, { timeout: 0 });
+      expect(ready).toEqual([refs[900]]);
+      expect(notReady.length).toBe(999);
+    }
+    expect(reads).toBe(0);
+    // refs that settle later join the index, and come out in input order
+    refs[5]!.resolve(5);
+    refs[950]!.reject(new Error('failed refs are ready too'));
+    const { ready, notReady } = await wait(refs, { numReturns: 3 });
+    expect(ready).toEqual([refs[5], refs[900], refs[950]]);
+    expect(notReady).toEqual(refs.filter((_, i) => i !== 5 && i !== 900 && i !== 950));
+    expect((await wait(refs, { numReturns: 2 })).ready).toEqual([refs[5], refs[900]]);
+  });
+
+  it('sees through an indexed list that changed: appended, or a ready ref replaced in place', async () => {
+    const refs = Array.from({ length: 10 }, (_, i) => new ObjectRef(`c${i}`));
+    refs[2]!.resolve(2);
+    await wait(refs);
+    await wait(refs);
+    refs[2] = new ObjectRef('c2-again');
+    const waiting = wait(refs, { timeout: 0 });
+    expect((await waiting).ready).toEqual([]);
+    refs.push(new ObjectRef('c10'));
+    refs[10]!.resolve(10);
+    expect((await wait(refs)).ready).toEqual([refs[10]]);
+    expect((await wait(refs)).ready).toEqual([refs[10]]);
+    refs[3]!.resolve(3);
+    expect((await wait(refs, { numReturns: 2 })).ready).toEqual([refs[3], refs[10]]);
+  });
+
   it('rejects what Ray rejects', async () => {
     const ref = new ObjectRef('d');
     await expect(wait([ref, ref])).rejects.toThrow(/appears twice/);
