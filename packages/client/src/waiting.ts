@@ -62,13 +62,30 @@ function settledCount(
   });
 }
 
-export async function get(
-  refs: ObjectRef | readonly ObjectRef[],
-  options: GetOptions = {},
+export function get(refs: ObjectRef | readonly ObjectRef[], options: GetOptions = {}): Promise<unknown> {
+  let timeout: number | undefined;
+  let list: readonly ObjectRef[];
+  try {
+    timeout = checkTimeout('get', options.timeout);
+    if (Array.isArray(refs)) list = refs as readonly ObjectRef[];
+    else {
+      if (!isRef(refs)) throw new TypeError(messages.notRef(refs));
+      // one ref and no timeout (one task at a time): the ref's own promise, no async hop more
+      if (timeout === undefined) return refs.asPromise();
+      list = [refs];
+    }
+    for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return getAll(list, Array.isArray(refs), timeout);
+}
+
+async function getAll(
+  list: readonly ObjectRef[],
+  asList: boolean,
+  timeout: number | undefined,
 ): Promise<unknown> {
-  const timeout = checkTimeout('get', options.timeout);
-  const list = Array.isArray(refs) ? (refs as readonly ObjectRef[]) : [refs as ObjectRef];
-  for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
   // as soon as one ref fails, get rejects with its error (the others need not finish)
   await settledCount(list, list.length, timeout, true);
   const values = new Array<unknown>(list.length);
@@ -80,7 +97,7 @@ export async function get(
   }
   for (let i = 0; i < list.length; i++) if (list[i]!.state === RefState.Failed) throw list[i]!.error;
   if (pending > 0) throw new GetTimeoutError(messages.getTimeout(timeout!, pending));
-  return Array.isArray(refs) ? values : values[0];
+  return asList ? values : values[0];
 }
 
 function split<T>(refs: readonly ObjectRef<T>[], at: readonly number[]): WaitResult<T> {

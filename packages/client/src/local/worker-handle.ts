@@ -39,12 +39,17 @@ export class WorkerHandle {
     onMessage: (handle: WorkerHandle, message: FromWorker) => void,
     onExit: (handle: WorkerHandle, why: string) => void,
   ) {
-    this.worker = new Worker(WORKER_FILE, { workerData: { resources } });
+    // bumped after every message: an idle thread sleeps on it rather than in its event loop (park.ts)
+    const wake = new Int32Array(new SharedArrayBuffer(4));
+    this.worker = new Worker(WORKER_FILE, { workerData: { resources, wake } });
     const handle = (message: FromWorker) => onMessage(this, message);
     this.worker.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
     this.outbox = new Outbox<ToWorker>(
       (batch) => {
-        if (this.state === WorkerState.Alive) this.worker.postMessage(batch);
+        if (this.state !== WorkerState.Alive) return;
+        this.worker.postMessage(batch);
+        Atomics.add(wake, 0, 1);
+        Atomics.notify(wake, 0, 1);
       },
       (message, cause) => this.unsendable(message, cause, handle),
     );

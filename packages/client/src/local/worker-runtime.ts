@@ -25,6 +25,8 @@ interface ActorHost {
   readonly queue: Extract<ToWorker, { t: 'call' }>[];
 }
 
+const NO_ARGS: readonly unknown[] = [];
+
 const functionKey = (fn: WireFunction) => (fn.source === undefined ? `${fn.module}#${fn.name}` : fn.source);
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -42,6 +44,8 @@ export class WorkerRuntime {
   private readonly running = new Map<string, Running>();
   /** Resolved task functions by module and name: later runs call them synchronously. */
   private readonly functions = new Map<string, Function>();
+  /** Resolved task functions by the number the main thread gave them here. */
+  private readonly byNumber: (Function | undefined)[] = [];
   /** Task functions the main thread defined here, by number. */
   private readonly defined: WireFunction[] = [];
   private readonly engine: WorkerEngine;
@@ -56,6 +60,8 @@ export class WorkerRuntime {
   constructor(
     private readonly postMessage: (message: FromWorker) => void,
     resources: Readonly<Record<string, number>>,
+    /** Called when the last task here answered: the thread may park until the next message. */
+    private readonly mayIdle: () => void = () => {},
   ) {
     this.engine = new WorkerEngine(postMessage, resources, (taskId) => this.blocked(taskId));
     this.client = new Client(this.engine);
@@ -110,7 +116,14 @@ export class WorkerRuntime {
   private run(message: Extract<ToWorker, { t: 'run' }>): void {
     this.holding.add(message.id);
     const wire = this.defined[message.fn]!;
+    const known = this.byNumber[message.fn];
+    if (known !== undefined && message.traceparent === undefined) {
+      // the path of most runs: the function is resolved, no span to run under, no closure made
+      void this.execute(message.id, wire.module, message.window, known, undefined, this.args(message));
+      return;
+    }
     const fn = this.functions.get(functionKey(wire));
+    if (fn !== undefined) this.byNumber[message.fn] = fn;
     // under the caller's task span when it sent one (looked up once the task's module is loaded)
     const call = (f: Function) =>
       message.traceparent === undefined
@@ -121,6 +134,7 @@ export class WorkerRuntime {
       void this.execute(message.id, wire.module, message.window, async () => {
         const resolved = await resolveFunction(wire, {});
         this.functions.set(functionKey(wire), resolved);
+        this.byNumber[message.fn] = resolved;
         return call(resolved);
       });
   }
@@ -145,6 +159,18 @@ export class WorkerRuntime {
   /** A task answered. */
   private answered(id: string): void {
     if (this.holding.delete(id) && this.holding.size === 0 && this.queue.length > 0) this.startQueued();
+    if (this.holding.size === 0 && this.queue.length === 0) this.mayIdle();
+  }
+
+  /** Nothing of this thread's runs or waits: no task, actor, fetch or stream (see park.ts). */
+  idle(): boolean {
+    return (
+      this.holding.size === 0 &&
+      this.queue.length === 0 &&
+      this.running.size === 0 &&
+      this.actor === undefined &&
+      this.engine.idle()
+    );
   }
 
   /** A message the outbox could not clone: a result or stream item becomes the task's SerializationError. */
@@ -215,18 +241,21 @@ export class WorkerRuntime {
 
   /**
    * Runs one callable in its task context and reports the outcome (never throws). A call that
-   * returns a plain value is answered at once; a promise is raced against cancellation.
+   * returns a plain value is answered at once; a promise is raced against cancellation. `call`
+   * is applied to `self` and `args` (none: a closure that holds them).
    */
   private execute(
     id: string,
     module: string | undefined,
     window: number,
-    call: () => unknown,
+    call: Function,
+    self?: unknown,
+    args: readonly unknown[] = NO_ARGS,
   ): void | Promise<void> {
     const running = new Running(id, this.client);
     let out: unknown;
     try {
-      out = taskContext.run(running, call);
+      out = taskContext.run(running, Reflect.apply, call, self, args);
     } catch (error) {
       return this.fail(id, module, error);
     }

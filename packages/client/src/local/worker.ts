@@ -1,10 +1,12 @@
 /** The local engine's worker thread: messages in, the runtime does the rest. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { eachMessage, Outbox } from './outbox.js';
+import { Parker } from './park.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
 const port = parentPort!;
+const data = workerData as { resources: Record<string, number>; wake: Int32Array };
 // answers of one turn go as one message (a pipeline of small tasks answers in batches)
 const outbox = new Outbox<FromWorker>(
   (batch) => port.postMessage(batch),
@@ -12,7 +14,11 @@ const outbox = new Outbox<FromWorker>(
 );
 const runtime = new WorkerRuntime(
   (message: FromWorker) => outbox.post(message),
-  (workerData as { resources: Record<string, number> }).resources,
+  data.resources,
+  () => parker.soon(),
 );
 const handle = (message: ToWorker) => runtime.handle(message);
-port.on('message', (data: ToWorker | ToWorker[]) => eachMessage(data, handle));
+const handleData = (data: ToWorker | ToWorker[]) => eachMessage(data, handle);
+// idle between tasks, the thread sleeps on `wake` (see park.ts)
+const parker = new Parker(data.wake, port, () => runtime.idle(), handleData as (data: unknown) => void, outbox.flush);
+port.on('message', handleData);
