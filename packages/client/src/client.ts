@@ -65,17 +65,18 @@ export class Client {
     fn: F,
     options: ResolvedTaskOptions,
   ): RemoteFunction<F> {
+    const streaming = options.numReturns === 'streaming' || isAsyncGeneratorFunction(fn);
     return {
-      remote: (...args: unknown[]) => this.submit(fn, args, options),
+      remote: (...args: unknown[]) => this.submit(fn, args, options, streaming),
       options: (more: TaskOptions) => this.remoteWith(fn, resolveTaskOptions(options, more)),
     } as unknown as RemoteFunction<F>;
   }
 
-  private submit(fn: Function, args: unknown[], options: ResolvedTaskOptions): unknown {
+  private submit(fn: Function, args: unknown[], options: ResolvedTaskOptions, streaming: boolean): unknown {
     this.checkOpen();
     const id = newId();
     const ref = new ObjectRef(id);
-    if (options.numReturns === 'streaming' || isAsyncGeneratorFunction(fn)) {
+    if (streaming) {
       const stream = new ObjectRefGenerator(id);
       this.taskOf.set(stream, id);
       this.engine.submit({ id, fn, args, options: { ...options, numReturns: 'streaming' }, ref, stream });

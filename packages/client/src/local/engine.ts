@@ -16,7 +16,7 @@ import type { ObjectRef } from '../object-ref.js';
 import { DEFAULT_TASK_OPTIONS, retriesError, type WireTaskOptions } from '../options.js';
 import { shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
-import { hasPendingRef, resolved, whenArgsReady } from './deps.js';
+import { RefsIn, refsIn, resolved, whenArgsReady } from './deps.js';
 import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
@@ -40,6 +40,14 @@ const PIPELINE_DEPTH = 32;
 const PIPELINE_RECENT_MS = 2;
 /** The resource shape of a task with default options: the only shape pipelined. */
 const PLAIN_SHAPE = needsOf(DEFAULT_TASK_OPTIONS).shape;
+
+const allPrimitive = (values: readonly unknown[]): boolean => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+};
 
 enum EngineState {
   Open = 0,
@@ -190,8 +198,15 @@ export class LocalEngine implements ClientEngine {
         close: () => this.cancel(id, { force: false, recursive: true }),
       };
     }
-    if (!hasPendingRef(args)) {
-      // the path of most tasks: no closures to wait with
+    const refs = refsIn(args);
+    if (refs === RefsIn.None) {
+      // the path of most tasks: the arguments as they are (remote()'s own array), no copy
+      task.values = args as unknown[];
+      this.enqueue(task);
+      return;
+    }
+    if (refs === RefsIn.Settled) {
+      // no closures to wait with
       const r = resolved(args);
       if ('failed' in r) this.finish(task, { ok: false, error: r.failed.error });
       else {
@@ -216,6 +231,11 @@ export class LocalEngine implements ClientEngine {
 
   private enqueue(task: TaskRecord): void {
     task.state = TaskState.Queued;
+    // nothing waits and it fits: straight to the least busy thread (one task at a time)
+    if (this.state === EngineState.Open && this.pool.empty && this.pool.tryAcquire(task.needs)) {
+      this.dispatch(task, this.leastBusy(), false);
+      return;
+    }
     this.pool.enqueue(task);
     this.schedule();
   }
@@ -248,11 +268,25 @@ export class LocalEngine implements ClientEngine {
     worker.active++;
     worker.sent++;
     worker.begin();
-    const { value, refs } = this.objects.encode(task.values);
+    // arguments that are all primitives hold no ref: nothing to encode
+    const { value, refs } = allPrimitive(task.values)
+      ? { value: task.values, refs: false }
+      : this.objects.encode(task.values);
     const window = task.stream === null ? 0 : task.options.generatorBackpressure;
     const fn = worker.functionId(task.fn);
     const { traceparent } = task;
-    worker.post({ t: 'run', id: task.id, fn, args: value as unknown[], refs, window, queued, traceparent });
+    const message = {
+      t: 'run',
+      id: task.id,
+      fn,
+      args: value as unknown[],
+      refs,
+      window,
+      queued,
+      traceparent,
+    } as const;
+    // the only task to send, to a thread with nothing else to do, goes at once (one task at a time)
+    worker.post(message, worker.sent === 1 && this.pool.empty);
   }
 
   private leastBusy(): WorkerHandle {

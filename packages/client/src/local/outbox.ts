@@ -1,39 +1,39 @@
 /**
- * Messages to (or from) a worker thread, coalesced: the first message of a turn of the event loop
- * goes at once (one task at a time waits for no microtask), everything posted after it in that
- * turn goes as one postMessage of an array, in order. 20 000 remote() calls in a loop cost a
- * handful of messages, not 20 000. A batch that cannot be cloned is sent again message by message,
+ * Messages to (or from) a worker thread, coalesced: everything posted in one turn of the event loop
+ * goes as one postMessage of an array, in order, at the end of the turn. 20 000 remote() calls in
+ * a loop cost a handful of messages, not 20 000. An `urgent` message (a task for an idle thread, the
+ * answer that leaves a thread idle: one task at a time) goes at once when nothing is queued before
+ * it, without waiting for the end of the turn; the rest of the turn still goes as one batch. A batch that cannot be cloned is sent again message by message,
  * and each message that cannot be cloned goes to `unsendable` (which answers it with an error).
  */
 export class Outbox<M> {
   private items: M[] = [];
-  /** A message went at once this turn; the flush at the end of the turn sends what follows it. */
-  private sentThisTurn = false;
+  /** A flush is queued for the end of this turn. */
+  private flushQueued = false;
 
   constructor(
     private readonly send: (batch: M | M[]) => void,
     private readonly unsendable: (message: M, cause: unknown) => void,
   ) {}
 
-  post(message: M): void {
-    if (!this.sentThisTurn) {
-      // while sentThisTurn is set, a flush is queued (only the flush clears it)
-      this.sentThisTurn = true;
-      queueMicrotask(this.flush);
-      if (this.items.length === 0) {
-        try {
-          this.send(message);
-          return;
-        } catch {
-          // sent again, alone, by the flush, which reports it (never from inside the poster's call)
-        }
+  post(message: M, urgent = false): void {
+    if (urgent && this.items.length === 0) {
+      try {
+        this.send(message);
+        return;
+      } catch {
+        // sent again, alone, by the flush, which reports it (never from inside the poster's call)
       }
+    }
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
     }
     this.items.push(message);
   }
 
   readonly flush = (): void => {
-    this.sentThisTurn = false;
+    this.flushQueued = false;
     const items = this.items;
     if (items.length === 0) return;
     this.items = [];

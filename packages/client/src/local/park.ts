@@ -13,6 +13,10 @@
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 
+/** Slots of the shared Int32Array: messages posted so far, and 1 while the thread is parked. */
+export const COUNT = 0;
+export const PARKED = 1;
+
 /** The longest a parked thread sleeps before giving its event loop a turn. */
 const PARK_MS = 20;
 
@@ -34,7 +38,7 @@ export class Parker {
     private readonly handle: (data: unknown) => void,
     private readonly flush: () => void,
   ) {
-    this.seen = Atomics.load(counter, 0);
+    this.seen = Atomics.load(counter, COUNT);
   }
 
   /** The thread may have become idle: park it once this turn of the event loop is over. */
@@ -48,12 +52,20 @@ export class Parker {
     this.state = ParkState.Awake;
     if (!this.idle() || process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return;
     this.flush();
+    // PARKED is set before the count is compared (in wait); the main thread bumps the count
+    // before it reads PARKED: either it notifies, or the wait sees the new count and returns
+    Atomics.store(this.counter, PARKED, 1);
+    Atomics.wait(this.counter, COUNT, this.seen, PARK_MS);
+    Atomics.store(this.counter, PARKED, 0);
     // the count is read before the port: a message posted after this read bumps it again
-    Atomics.wait(this.counter, 0, this.seen, PARK_MS);
-    this.seen = Atomics.load(this.counter, 0);
+    this.seen = Atomics.load(this.counter, COUNT);
     // nothing may have come (the wait timed out): the thread then stays in its event loop, where
     // a message wakes it as usual, until its next answer parks it again
-    for (let entry = receiveMessageOnPort(this.port); entry !== undefined; entry = receiveMessageOnPort(this.port))
+    for (
+      let entry = receiveMessageOnPort(this.port);
+      entry !== undefined;
+      entry = receiveMessageOnPort(this.port)
+    )
       this.handle(entry.message);
   };
 }

@@ -8,6 +8,7 @@ import { serializeError, type WireFunction } from '@parajob/core/backend';
 import { findUncloneable } from '@parajob/core/internal';
 import { messages } from '../messages.js';
 import { eachMessage, Outbox } from './outbox.js';
+import { COUNT, PARKED } from './park.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 // the worker script sits next to the bundle's entry (dist/local/worker.js)
@@ -39,8 +40,8 @@ export class WorkerHandle {
     onMessage: (handle: WorkerHandle, message: FromWorker) => void,
     onExit: (handle: WorkerHandle, why: string) => void,
   ) {
-    // bumped after every message: an idle thread sleeps on it rather than in its event loop (park.ts)
-    const wake = new Int32Array(new SharedArrayBuffer(4));
+    // [count of messages, parked]: an idle thread sleeps on the count, not in its event loop (park.ts)
+    const wake = new Int32Array(new SharedArrayBuffer(8));
     this.worker = new Worker(WORKER_FILE, { workerData: { resources, wake } });
     const handle = (message: FromWorker) => onMessage(this, message);
     this.worker.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
@@ -48,8 +49,9 @@ export class WorkerHandle {
       (batch) => {
         if (this.state !== WorkerState.Alive) return;
         this.worker.postMessage(batch);
-        Atomics.add(wake, 0, 1);
-        Atomics.notify(wake, 0, 1);
+        Atomics.add(wake, COUNT, 1);
+        // a notify costs a lock even with no one waiting: only a parked thread gets one
+        if (Atomics.load(wake, PARKED) === 1) Atomics.notify(wake, COUNT, 1);
       },
       (message, cause) => this.unsendable(message, cause, handle),
     );
@@ -79,9 +81,12 @@ export class WorkerHandle {
     return id;
   }
 
-  /** Sends at the end of this turn, with everything else posted in it (one message). */
-  post(message: ToWorker): void {
-    if (this.state === WorkerState.Alive) this.outbox.post(message);
+  /**
+   * Sends at the end of this turn, with everything else posted in it (one message); `urgent`
+   * (something the thread waits for with nothing else to do) goes at once if nothing is before it.
+   */
+  post(message: ToWorker, urgent = false): void {
+    if (this.state === WorkerState.Alive) this.outbox.post(message, urgent);
   }
 
   /**

@@ -58,7 +58,8 @@ export class WorkerRuntime {
   private pumping = false;
 
   constructor(
-    private readonly postMessage: (message: FromWorker) => void,
+    /** `urgent`: sent at once when nothing is queued before it (see outbox.ts). */
+    private readonly postMessage: (message: FromWorker, urgent?: boolean) => void,
     resources: Readonly<Record<string, number>>,
     /** Called when the last task here answered: the thread may park until the next message. */
     private readonly mayIdle: () => void = () => {},
@@ -290,7 +291,7 @@ export class WorkerRuntime {
 
   private async fail(id: string, module: string | undefined, error: unknown): Promise<void> {
     const wire = await toWireError(error, module);
-    this.postMessage({ t: 'done', id, ok: false, error: wire });
+    this.postMessage({ t: 'done', id, ok: false, error: wire }, this.leavesIdle(id));
     this.answered(id);
   }
 
@@ -319,7 +320,12 @@ export class WorkerRuntime {
 
   private reply(id: string, result: unknown): void {
     const { value, refs } = this.engine.encode(result);
-    this.postMessage({ t: 'done', id, ok: true, value, refs });
+    this.postMessage({ t: 'done', id, ok: true, value, refs }, this.leavesIdle(id));
     this.answered(id);
+  }
+
+  /** Whether the answer of task `id` leaves no task here holding the CPU or queued (send it at once). */
+  private leavesIdle(id: string): boolean {
+    return this.queue.length === 0 && this.holding.size === (this.holding.has(id) ? 1 : 0);
   }
 }
