@@ -243,7 +243,8 @@ export class LocalEngine implements ClientEngine {
   private readonly isQueued = (task: TaskRecord) => task.state === TaskState.Queued;
 
   private schedule(): void {
-    if (this.state === EngineState.Closed) return;
+    // nothing waits for resources (one task at a time): nothing to place
+    if (this.state === EngineState.Closed || this.pool.empty) return;
     for (let task = this.pool.next(this.isQueued); task !== undefined; task = this.pool.next(this.isQueued))
       this.dispatch(task, this.leastBusy(), false);
     // the CPUs are taken: plain tasks go ahead into the pipeline of threads that answer quickly

@@ -2,7 +2,7 @@
  * One worker thread of the local engine. It keeps the process alive only while it has work
  * (a script that forgets close() still exits), and reports its exit once.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { SerializationError } from '@parajob/core';
 import { serializeError, type WireFunction } from '@parajob/core/backend';
 import { findUncloneable } from '@parajob/core/internal';
@@ -23,6 +23,8 @@ export enum WorkerState {
 export class WorkerHandle {
   state = WorkerState.Alive;
   private readonly worker: Worker;
+  /** This side of the thread's own channel (one event per message; the Worker object re-emits twice). */
+  private readonly port: MessagePort;
   /** Tasks (or actor calls) on this thread that the engine waits for. */
   private work = 0;
   /** Tasks here holding CPU now (for placing the next task on the least busy thread). */
@@ -42,13 +44,18 @@ export class WorkerHandle {
   ) {
     // [count of messages, parked]: an idle thread sleeps on the count, not in its event loop (park.ts)
     const wake = new Int32Array(new SharedArrayBuffer(8));
-    this.worker = new Worker(WORKER_FILE, { workerData: { resources, wake } });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(WORKER_FILE, {
+      workerData: { resources, wake, port: port2 },
+      transferList: [port2],
+    });
     const handle = (message: FromWorker) => onMessage(this, message);
-    this.worker.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
+    port1.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
     this.outbox = new Outbox<ToWorker>(
       (batch) => {
         if (this.state !== WorkerState.Alive) return;
-        this.worker.postMessage(batch);
+        port1.postMessage(batch);
         Atomics.add(wake, COUNT, 1);
         // a notify costs a lock even with no one waiting: only a parked thread gets one
         if (Atomics.load(wake, PARKED) === 1) Atomics.notify(wake, COUNT, 1);
@@ -67,8 +74,9 @@ export class WorkerHandle {
       exit(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? error}`),
     );
     this.worker.on('exit', (code) => exit(`exit code ${code}`));
-    // after the listeners: adding a 'message' listener refs the thread's port again
+    // the thread never keeps the process alive; its port does while it has work (begin/end)
     this.worker.unref();
+    port1.unref();
   }
 
   /** The number of `wire` on this thread, defining it there the first time. */
@@ -128,11 +136,11 @@ export class WorkerHandle {
 
   /** Counts work that must keep the process alive. */
   begin(): void {
-    if (this.work++ === 0) this.worker.ref();
+    if (this.work++ === 0) this.port.ref();
   }
 
   end(): void {
-    if (--this.work === 0) this.worker.unref();
+    if (--this.work === 0) this.port.unref();
   }
 
   terminate(): Promise<void> {

@@ -1,12 +1,13 @@
 /** The local engine's worker thread: messages in, the runtime does the rest. */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
 import { Outbox } from './outbox.js';
 import { Parker } from './park.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
-const port = parentPort!;
-const data = workerData as { resources: Record<string, number>; wake: Int32Array };
+// the main thread's channel to this thread (not parentPort: one event per message on its side)
+const data = workerData as { resources: Record<string, number>; wake: Int32Array; port: MessagePort };
+const port = data.port;
 // answers of one turn go as one message (a pipeline of small tasks answers in batches)
 const outbox = new Outbox<FromWorker>(
   (batch) => port.postMessage(batch),
