@@ -32,6 +32,11 @@ export class Outbox<M> {
     this.items.push(message);
   }
 
+  /** The last message queued this turn (a group a caller may add to), if any. */
+  lastQueued(): M | undefined {
+    return this.items[this.items.length - 1];
+  }
+
   readonly flush = (): void => {
     this.flushQueued = false;
     const items = this.items;

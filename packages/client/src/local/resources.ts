@@ -78,6 +78,11 @@ export class ResourcePool {
     return this.entries === 0;
   }
 
+  /** Tasks waiting for resources (counting any cancelled meanwhile and not yet skipped). */
+  get waiting(): number {
+    return this.entries;
+  }
+
   /** The next queued task of this shape, fitting or not (its resources taken: a pipelined task), or undefined. */
   nextOfShape(shape: string, isLive: (task: TaskRecord) => boolean): TaskRecord | undefined {
     const queue = this.queues.get(shape);

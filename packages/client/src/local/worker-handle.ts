@@ -9,7 +9,7 @@ import { findUncloneable } from '@parajob/core/internal';
 import { messages } from '../messages.js';
 import { eachMessage, Outbox } from './outbox.js';
 import { COUNT, PARKED } from './park.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { type FromWorker, plainRun, type ToWorker } from './protocol.js';
 
 // the worker script sits next to the bundle's entry (dist/local/worker.js)
 const WORKER_FILE = new URL('./local/worker.js', import.meta.url);
@@ -34,6 +34,7 @@ export class WorkerHandle {
   /** When this thread last answered a task (performance.now()): a thread that answers often gets a pipeline. */
   lastDone = Number.NEGATIVE_INFINITY;
   private readonly outbox: Outbox<ToWorker>;
+  private readonly send: (batch: ToWorker | ToWorker[]) => void;
   /** Task functions this thread was sent, by their (cached) wire form. */
   private readonly functions = new Map<WireFunction, number>();
 
@@ -52,15 +53,15 @@ export class WorkerHandle {
     });
     const handle = (message: FromWorker) => onMessage(this, message);
     port1.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
-    this.outbox = new Outbox<ToWorker>(
-      (batch) => {
-        if (this.state !== WorkerState.Alive) return;
-        port1.postMessage(batch);
-        Atomics.add(wake, COUNT, 1);
-        // a notify costs a lock even with no one waiting: only a parked thread gets one
-        if (Atomics.load(wake, PARKED) === 1) Atomics.notify(wake, COUNT, 1);
-      },
-      (message, cause) => this.unsendable(message, cause, handle),
+    this.send = (batch) => {
+      if (this.state !== WorkerState.Alive) return;
+      port1.postMessage(batch);
+      Atomics.add(wake, COUNT, 1);
+      // a notify costs a lock even with no one waiting: only a parked thread gets one
+      if (Atomics.load(wake, PARKED) === 1) Atomics.notify(wake, COUNT, 1);
+    };
+    this.outbox = new Outbox<ToWorker>(this.send, (message, cause) =>
+      this.unsendable(message, cause, handle),
     );
     let reported = false;
     const exit = (why: string) => {
@@ -98,12 +99,39 @@ export class WorkerHandle {
   }
 
   /**
+   * A task with arguments free of refs, not a stream, no span: it joins the turn's group of runs
+   * (see protocol.ts), unless it is urgent (then it goes at once, alone).
+   */
+  postRun(id: string, fn: number, args: readonly unknown[], queued: boolean, urgent: boolean): void {
+    if (this.state !== WorkerState.Alive) return;
+    if (urgent) {
+      this.outbox.post({ t: 'run', id, fn, args, refs: false, window: 0, queued }, true);
+      return;
+    }
+    const last = this.outbox.lastQueued();
+    if (last !== undefined && last.t === 'runs' && last.queued === queued) last.tasks.push(id, fn, args);
+    else this.outbox.post({ t: 'runs', queued, tasks: [id, fn, args] });
+  }
+
+  /**
    * A message that cannot be cloned: work the thread would have answered is answered here with a
    * SerializationError naming the path; an object or stream item sent to a waiting task becomes
    * that error instead.
    */
   private unsendable(message: ToWorker, cause: unknown, answer: (message: FromWorker) => void): void {
     if (message.t === 'define') throw cause;
+    if (message.t === 'runs') {
+      // one of the group cannot be cloned: the others go one by one, that one is answered
+      for (let i = 0; i < message.tasks.length; i += 3) {
+        const run = plainRun(message.tasks, i, message.queued);
+        try {
+          this.send(run);
+        } catch (error) {
+          this.unsendable(run, error, answer);
+        }
+      }
+      return;
+    }
     const value = 'args' in message ? message.args : 'value' in message ? message.value : undefined;
     const where = 'args' in message ? 'args' : 'value';
     const found = findUncloneable(value, where);

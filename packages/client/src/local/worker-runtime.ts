@@ -13,7 +13,7 @@ import { toWireError } from '../error-class.js';
 import { TaskCancelledError } from '../errors.js';
 import { messages } from '../messages.js';
 import { decodeRefs } from '../ref-codec.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { type FromWorker, plainRun, type ToWorker } from './protocol.js';
 import { Running } from './running.js';
 import { WorkerEngine } from './worker-engine.js';
 
@@ -79,6 +79,11 @@ export class WorkerRuntime {
           this.startQueued();
         } else this.run(message);
         return;
+      case 'runs': {
+        const tasks = message.tasks;
+        for (let i = 0; i < tasks.length; i += 3) this.handle(plainRun(tasks, i, message.queued));
+        return;
+      }
       case 'actor':
         void this.construct(message);
         return;

@@ -8,24 +8,47 @@ import { WorkerRuntime } from './worker-runtime.js';
 // the main thread's channel to this thread (not parentPort: one event per message on its side)
 const data = workerData as { resources: Record<string, number>; wake: Int32Array; port: MessagePort };
 const port = data.port;
+const send = (batch: FromWorker | FromWorker[]) => port.postMessage(batch);
 // answers of one turn go as one message (a pipeline of small tasks answers in batches)
-const outbox = new Outbox<FromWorker>(
-  (batch) => port.postMessage(batch),
-  (message, cause) => runtime.unsendable(message, cause),
-);
+const outbox = new Outbox<FromWorker>(send, (message, cause) => {
+  if (message.t !== 'dones') return runtime.unsendable(message, cause);
+  // one value of the group cannot be cloned: the others go one by one, that one fails its task
+  for (let i = 0; i < message.answers.length; i += 2) {
+    const done = {
+      t: 'done',
+      id: message.answers[i] as string,
+      ok: true,
+      value: message.answers[i + 1],
+      refs: false,
+    } as const;
+    try {
+      send(done);
+    } catch (error) {
+      runtime.unsendable(done, error);
+    }
+  }
+});
 /** Handling a batch: answers wait for its end (an urgent one would go alone, before the others). */
 let inBatch = false;
-const runtime = new WorkerRuntime(
-  (message: FromWorker, urgent?: boolean) => outbox.post(message, urgent === true && !inBatch),
-  data.resources,
-  () => parker.soon(),
-);
+/** Plain answers of a turn join one 'dones' group (see protocol.ts); an urgent one goes at once. */
+const post = (message: FromWorker, urgent?: boolean): void => {
+  const now = urgent === true && !inBatch;
+  if (message.t !== 'done' || !message.ok || message.refs || now) {
+    outbox.post(message, now);
+    return;
+  }
+  const last = outbox.lastQueued();
+  if (last !== undefined && last.t === 'dones') last.answers.push(message.id, message.value);
+  else outbox.post({ t: 'dones', answers: [message.id, message.value] });
+};
+const runtime = new WorkerRuntime(post, data.resources, () => parker.soon());
 const handle = (message: ToWorker) => runtime.handle(message);
 const handleData = (data: ToWorker | ToWorker[]) => {
-  if (!Array.isArray(data)) return handle(data);
+  if (!Array.isArray(data) && data.t !== 'runs') return handle(data);
   inBatch = true;
   try {
-    for (const message of data) handle(message);
+    if (Array.isArray(data)) for (const message of data) handle(message);
+    else handle(data);
   } finally {
     inBatch = false;
   }
