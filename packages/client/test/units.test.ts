@@ -1,6 +1,7 @@
 /** Unit tests of the pieces that need no worker: ref markers, put's shared form, options, wait's checks. */
 import { describe, expect, it } from 'vitest';
 import { makeActorHandle } from '../src/actor-handle.js';
+import { Outbox } from '../src/local/outbox.js';
 import { ObjectRef } from '../src/object-ref.js';
 import {
   DEFAULT_TASK_OPTIONS,
@@ -168,5 +169,23 @@ describe('wait', () => {
     await expect(wait([ref], { numReturns: 0 })).rejects.toThrow(/numReturns/);
     await expect(wait([{} as ObjectRef])).rejects.toThrow(/expected an ObjectRef/);
     expect(await wait([])).toEqual({ ready: [], notReady: [] });
+  });
+});
+
+describe('outbox', () => {
+  it('sends a turn as one batch at its end; an urgent message goes at once unless others wait before it', async () => {
+    const sent: unknown[] = [];
+    const outbox = new Outbox<string>(
+      (batch) => sent.push(batch),
+      () => {},
+    );
+    outbox.post('alone', true);
+    expect(sent).toEqual(['alone']);
+    outbox.post('a');
+    outbox.post('b', true); // 'a' waits: 'b' keeps its place behind it
+    outbox.post('c');
+    expect(sent).toEqual(['alone']);
+    await Promise.resolve();
+    expect(sent).toEqual(['alone', ['a', 'b', 'c']]);
   });
 });
