@@ -6,10 +6,15 @@
  * it, without waiting for the end of the turn; the rest of the turn still goes as one batch. A batch that cannot be cloned is sent again message by message,
  * and each message that cannot be cloned goes to `unsendable` (which answers it with an error).
  */
+enum FlushState {
+  Idle = 0,
+  /** A flush is queued for the end of this turn. */
+  Queued = 1,
+}
+
 export class Outbox<M> {
   private items: M[] = [];
-  /** A flush is queued for the end of this turn. */
-  private flushQueued = false;
+  private flushState = FlushState.Idle;
 
   constructor(
     private readonly send: (batch: M | M[]) => void,
@@ -25,8 +30,8 @@ export class Outbox<M> {
         // sent again, alone, by the flush, which reports it (never from inside the poster's call)
       }
     }
-    if (!this.flushQueued) {
-      this.flushQueued = true;
+    if (this.flushState === FlushState.Idle) {
+      this.flushState = FlushState.Queued;
       queueMicrotask(this.flush);
     }
     this.items.push(message);
@@ -38,7 +43,7 @@ export class Outbox<M> {
   }
 
   readonly flush = (): void => {
-    this.flushQueued = false;
+    this.flushState = FlushState.Idle;
     const items = this.items;
     if (items.length === 0) return;
     this.items = [];

@@ -28,11 +28,15 @@ const outbox = new Outbox<FromWorker>(send, (message, cause) => {
     }
   }
 });
-/** Handling a batch: answers wait for its end (an urgent one would go alone, before the others). */
-let inBatch = false;
+enum Handling {
+  One = 0,
+  /** A batch (or group of runs): answers wait for its end (an urgent one would go alone, first). */
+  Batch = 1,
+}
+let handling = Handling.One;
 /** Plain answers of a turn join one 'dones' group (see protocol.ts); an urgent one goes at once. */
 const post = (message: FromWorker, urgent?: boolean): void => {
-  const now = urgent === true && !inBatch;
+  const now = urgent === true && handling === Handling.One;
   if (message.t !== 'done' || !message.ok || message.refs || now) {
     outbox.post(message, now);
     return;
@@ -45,12 +49,12 @@ const runtime = new WorkerRuntime(post, data.resources, () => parker.soon());
 const handle = (message: ToWorker) => runtime.handle(message);
 const handleData = (data: ToWorker | ToWorker[]) => {
   if (!Array.isArray(data) && data.t !== 'runs') return handle(data);
-  inBatch = true;
+  handling = Handling.Batch;
   try {
     if (Array.isArray(data)) for (const message of data) handle(message);
     else handle(data);
   } finally {
-    inBatch = false;
+    handling = Handling.One;
   }
 };
 // idle between tasks, the thread sleeps on `wake` (see park.ts)
