@@ -69,3 +69,12 @@ export function whenArgsReady(
   };
   for (const a of args) if (isRef(a) && a.state === RefState.Pending) a.listen(listener);
 }
+
+/** Whether every argument is a primitive (nothing to encode, no ref anywhere inside). */
+export const allPrimitive = (values: readonly unknown[]): boolean => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+};

@@ -16,7 +16,7 @@ import type { ObjectRef } from '../object-ref.js';
 import { DEFAULT_TASK_OPTIONS, retriesError, type WireTaskOptions } from '../options.js';
 import { shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
-import { RefsIn, refsIn, resolved, whenArgsReady } from './deps.js';
+import { allPrimitive, RefsIn, refsIn, resolved, whenArgsReady } from './deps.js';
 import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
@@ -45,14 +45,6 @@ const PIPELINE_RECENT_MS = 2;
 const PIPELINE_BACKLOG = 8;
 /** The resource shape of a task with default options: the only shape pipelined. */
 const PLAIN_SHAPE = needsOf(DEFAULT_TASK_OPTIONS).shape;
-
-const allPrimitive = (values: readonly unknown[]): boolean => {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v === 'object' && v !== null) return false;
-  }
-  return true;
-};
 
 enum EngineState {
   Open = 0,
