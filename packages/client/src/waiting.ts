@@ -2,7 +2,7 @@
 import { GetTimeoutError } from './errors.js';
 import { messages } from './messages.js';
 import { isRef, type ObjectRef, RefState } from './object-ref.js';
-import { readyPositions, readyPositionsNow } from './wait-index.js';
+import { madeFrom, readyPositions, readyPositionsNow } from './wait-index.js';
 
 export interface GetOptions {
   /** Milliseconds before get() rejects with GetTimeoutError; default: wait forever. */
@@ -138,5 +138,8 @@ export async function wait<T>(
     await settledCount(refs, Math.min(numReturns, refs.length), timeout);
     at = readyPositionsNow(refs, numReturns);
   }
-  return split(refs, at);
+  const result = split<T>(refs, at);
+  // passed back to wait (Ray's `pending = notReady`), this list is indexed (see wait-index.ts)
+  madeFrom(result.notReady);
+  return result;
 }

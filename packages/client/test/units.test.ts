@@ -162,6 +162,66 @@ describe('wait', () => {
     expect((await wait(refs, { numReturns: 2 })).ready).toEqual([refs[3], refs[10]]);
   });
 
+  it("Ray's loop (pending = notReady) reads only the ready refs once the list came back", async () => {
+    const refs = Array.from({ length: 500 }, (_, i) => new ObjectRef(`l${i}`));
+    let reads = 0;
+    const counted = (r: ObjectRef) => {
+      let state = r.state;
+      Object.defineProperty(r, 'state', {
+        get: () => {
+          reads++;
+          return state;
+        },
+        set: (v) => {
+          state = v;
+        },
+      });
+    };
+    for (const r of refs) counted(r);
+    // results arrive in an order unlike the list's: each call returns the first ready in input order
+    const order = [400, 3, 250, 2, 499, 0, 100];
+    let pending: ObjectRef[] = refs;
+    const seen: ObjectRef[] = [];
+    let inWait = 0;
+    for (let k = 0; k < order.length; k++) {
+      refs[order[k]!]!.resolve(order[k]);
+      if (k === 3) refs[7]!.reject(new Error('a failed ref is ready too'));
+      const before = reads;
+      const { ready, notReady } = await wait(pending, { numReturns: 1 });
+      // the first two calls read the lists in full, then they are indexed
+      if (k >= 2) inWait += reads - before;
+      expect(ready.length).toBe(1);
+      expect(notReady.length).toBe(pending.length - 1);
+      expect(notReady).not.toContain(ready[0]);
+      seen.push(ready[0]!);
+      pending = notReady;
+    }
+    // a state read per ready ref returned (it is checked), none for the pending ones
+    expect(inWait).toBeLessThanOrEqual(order.length - 2);
+    expect(seen.map((r) => r.id)).toEqual(['l400', 'l3', 'l250', 'l2', 'l7', 'l0', 'l100']);
+    const rest = await wait(pending, { numReturns: 1, timeout: 0 });
+    expect(rest.ready.map((r) => r.id)).toEqual(['l499']);
+    expect(pending.filter((r) => r.state === 0).length).toBe(pending.length - 1);
+  });
+
+  it('an older list of a lineage passed again, or a derived list changed, is read in full', async () => {
+    const refs = Array.from({ length: 20 }, (_, i) => new ObjectRef(`o${i}`));
+    refs[5]!.resolve(5);
+    const first = await wait(refs);
+    const second = await wait(first.notReady, { timeout: 0 });
+    refs[10]!.resolve(10);
+    const third = await wait(second.notReady, { timeout: 0 }); // takes over the lineage
+    expect(third.ready.map((r) => r.id)).toEqual(['o10']);
+    // the first list again (stale for the index): still right
+    expect((await wait(refs, { numReturns: 2 })).ready.map((r) => r.id)).toEqual(['o5', 'o10']);
+    // a derived list grown in place: still right
+    const grown = third.notReady;
+    grown.push(new ObjectRef('o20'));
+    grown[grown.length - 1]!.resolve(20);
+    refs[1]!.resolve(1);
+    expect((await wait(grown, { numReturns: 2 })).ready.map((r) => r.id)).toEqual(['o1', 'o20']);
+  });
+
   it('rejects what Ray rejects', async () => {
     const ref = new ObjectRef('d');
     await expect(wait([ref, ref])).rejects.toThrow(/appears twice/);
