@@ -103,6 +103,8 @@ async function getAll(
 function split<T>(refs: readonly ObjectRef<T>[], at: readonly number[]): WaitResult<T> {
   const ready = new Array<ObjectRef<T>>(at.length);
   for (let k = 0; k < at.length; k++) ready[k] = refs[at[k]!]!;
+  // one ready ref (the usual loop): one native copy without it
+  if (at.length === 1) return { ready, notReady: refs.toSpliced(at[0]!, 1) };
   if (at.length <= 64) {
     const notReady = refs.slice();
     for (let k = at.length - 1; k >= 0; k--) notReady.splice(at[k]!, 1);
