@@ -125,24 +125,46 @@ export class WorkerRuntime {
     const known = this.byNumber[message.fn];
     if (known !== undefined && message.traceparent === undefined) {
       // the path of most runs: the function is resolved, no span to run under, no closure made
-      void this.execute(message.id, wire.module, message.window, known, undefined, this.args(message));
+      void this.execute(
+        message.id,
+        wire.module,
+        message.window,
+        known,
+        undefined,
+        undefined,
+        this.args(message),
+      );
       return;
     }
     const fn = this.functions.get(functionKey(wire));
     if (fn !== undefined) this.byNumber[message.fn] = fn;
-    // under the caller's task span when it sent one (looked up once the task's module is loaded)
+    // under the caller's task span when it sent one (looked up once the task's module is loaded);
+    // a stream runs as its items are pulled, so its span covers that loop, not only the call
+    // that makes its generator
+    const { traceparent, window } = message;
+    const stream = window > 0;
     const call = (f: Function) =>
-      message.traceparent === undefined
+      traceparent === undefined || stream
         ? f(...this.args(message))
-        : runInTraceContext(message.traceparent, message.id, async () => f(...this.args(message)));
-    if (fn !== undefined) void this.execute(message.id, wire.module, message.window, () => call(fn));
+        : runInTraceContext(traceparent, message.id, async () => f(...this.args(message)));
+    const around =
+      traceparent !== undefined && stream
+        ? <T>(work: () => Promise<T>) => runInTraceContext(traceparent, message.id, work)
+        : undefined;
+    if (fn !== undefined) void this.execute(message.id, wire.module, window, () => call(fn), around);
     else
-      void this.execute(message.id, wire.module, message.window, async () => {
-        const resolved = await resolveFunction(wire, {});
-        this.functions.set(functionKey(wire), resolved);
-        this.byNumber[message.fn] = resolved;
-        return call(resolved);
-      });
+      void this.execute(
+        message.id,
+        wire.module,
+        window,
+        async () => {
+          const resolved = await resolveFunction(wire, {});
+          this.functions.set(functionKey(wire), resolved);
+          this.byNumber[message.fn] = resolved;
+          return call(resolved);
+        },
+        around,
+      );
   }
 
   /** Starts pipelined runs while no task holds the CPU (never from inside another task's call). */
@@ -255,6 +277,7 @@ export class WorkerRuntime {
     module: string | undefined,
     window: number,
     call: Function,
+    around?: <T>(work: () => Promise<T>) => Promise<T>,
     self?: unknown,
     args: readonly unknown[] = NO_ARGS,
   ): void | Promise<void> {
@@ -266,7 +289,7 @@ export class WorkerRuntime {
       return this.fail(id, module, error);
     }
     if (window === 0 && !isThenable(out)) return this.reply(id, out);
-    return this.settle(id, module, window, running, out);
+    return this.settle(id, module, window, running, out, around);
   }
 
   private async settle(
@@ -275,6 +298,7 @@ export class WorkerRuntime {
     window: number,
     running: Running,
     out: unknown,
+    around?: <T>(work: () => Promise<T>) => Promise<T>,
   ): Promise<void> {
     this.running.set(id, running);
     try {
@@ -282,7 +306,9 @@ export class WorkerRuntime {
         const value = await out;
         if (window === 0) return value;
         if (!isIterator(value)) throw new TypeError(messages.generatorNotStream());
-        await this.stream(id, value, running, window);
+        // traced once the task's module is loaded (it may be what turns tracing on here)
+        const loop = () => this.stream(id, value, running, window);
+        await (around ? around(loop) : loop());
         return undefined;
       });
       work.catch(() => {});
