@@ -94,6 +94,24 @@ describe('options', () => {
   });
 });
 
+/** Counts reads of the refs' states from now on (`.n`). */
+function countStateReads(refs: readonly ObjectRef[]): { n: number } {
+  const reads = { n: 0 };
+  for (const r of refs) {
+    let state = r.state;
+    Object.defineProperty(r, 'state', {
+      get: () => {
+        reads.n++;
+        return state;
+      },
+      set: (v) => {
+        state = v;
+      },
+    });
+  }
+  return reads;
+}
+
 describe('wait', () => {
   it('returns at once when enough refs are ready, in input order', async () => {
     const refs = Array.from({ length: 5 }, (_, i) => new ObjectRef(`w${i}`));
@@ -118,25 +136,13 @@ describe('wait', () => {
     refs[900]!.resolve(900);
     await wait(refs, { timeout: 0 });
     await wait(refs, { timeout: 0 }); // the second call with this list indexes it
-    let reads = 0;
-    for (const r of refs.slice(0, 10)) {
-      let state = r.state;
-      Object.defineProperty(r, 'state', {
-        get: () => {
-          reads++;
-          return state;
-        },
-        set: (v) => {
-          state = v;
-        },
-      });
-    }
+    const reads = countStateReads(refs.slice(0, 10));
     for (let i = 0; i < 20; i++) {
       const { ready, notReady } = await wait(refs, { timeout: 0 });
       expect(ready).toEqual([refs[900]]);
       expect(notReady.length).toBe(999);
     }
-    expect(reads).toBe(0);
+    expect(reads.n).toBe(0);
     // refs that settle later join the index, and come out in input order
     refs[5]!.resolve(5);
     refs[950]!.reject(new Error('failed refs are ready too'));
@@ -164,20 +170,7 @@ describe('wait', () => {
 
   it("Ray's loop (pending = notReady) reads only the ready refs once the list came back", async () => {
     const refs = Array.from({ length: 500 }, (_, i) => new ObjectRef(`l${i}`));
-    let reads = 0;
-    const counted = (r: ObjectRef) => {
-      let state = r.state;
-      Object.defineProperty(r, 'state', {
-        get: () => {
-          reads++;
-          return state;
-        },
-        set: (v) => {
-          state = v;
-        },
-      });
-    };
-    for (const r of refs) counted(r);
+    const reads = countStateReads(refs);
     // results arrive in an order unlike the list's: each call returns the first ready in input order
     const order = [400, 3, 250, 2, 499, 0, 100];
     let pending: ObjectRef[] = refs;
@@ -186,10 +179,10 @@ describe('wait', () => {
     for (let k = 0; k < order.length; k++) {
       refs[order[k]!]!.resolve(order[k]);
       if (k === 3) refs[7]!.reject(new Error('a failed ref is ready too'));
-      const before = reads;
+      const before = reads.n;
       const { ready, notReady } = await wait(pending, { numReturns: 1 });
       // the first two calls read the lists in full, then they are indexed
-      if (k >= 2) inWait += reads - before;
+      if (k >= 2) inWait += reads.n - before;
       expect(ready.length).toBe(1);
       expect(notReady.length).toBe(pending.length - 1);
       expect(notReady).not.toContain(ready[0]);
