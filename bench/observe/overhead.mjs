@@ -2,16 +2,27 @@
 /**
  * Observability overhead on the overhead workload (100 000 trivial tasks on worker threads, every
  * core): plain, with tracing into a recording SDK (every span kept in memory), and with metrics().
- * One process, the variants measured alternately round after round on the same warm pool, medians
- * reported: on a shared, loaded machine only numbers taken side by side compare. Two measures: the
- * call's wall time, and the main thread's busy time during it (event-loop utilization: where
- * spans and listeners run), which other processes' load disturbs much less.
  *
- *   node bench/observe/overhead.mjs [--n 100000] [--rounds 15]
+ * On a shared, loaded machine the noise between two runs is larger than the effect, so the
+ * comparison is paired: one process, one warm pool, and every round runs each variant once, back
+ * to back, in a rotating order (ABC, BCA, CAB...: no variant always follows the same other one),
+ * each after a full garbage collection (every run starts from the same heap). The ratio of a
+ * variant to the plain run of the same round is its overhead in that round; reported: the median
+ * ratio over the rounds, a 95 % confidence interval of that median, and the interquartile range. Three measures: the call's wall time; the
+ * CPU time of the calling thread (where spans and listeners run; /proc/thread-self/schedstat, Linux)
+ * and of the whole process (its worker threads too: process.cpuUsage()). Time spent waiting for a
+ * core that other processes hold counts in the wall time only: on a loaded machine the CPU times
+ * are the measures that can tell a few per cent apart.
+ *
+ *   node bench/observe/overhead.mjs [--n 100000] [--rounds 60] [--breakdown]
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   BasicTracerProvider,
+  BatchSpanProcessor,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -20,14 +31,60 @@ import { delayed, Parallel } from 'parajob';
 import { square } from './traced-tasks.mjs';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '15' } },
+  options: {
+    n: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '60' },
+    // where tracing's cost goes: a no-op provider (everything but the SDK), and the SDK's own
+    // startSpan/end timed around the calls
+    breakdown: { type: 'boolean', default: false },
+  },
 });
 const n = Number(values.n);
 const rounds = Number(values.rounds);
+// two recording setups: every span exported as it ends (SimpleSpanProcessor: the costliest), and
+// spans queued and exported in the background (BatchSpanProcessor: what NodeSDK sets up by default)
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const batchExporter = new InMemorySpanExporter();
+const batchProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(batchExporter)] });
 disableTracing(); // the task module turned it on with the global (no-op) provider
 
+/** A provider whose spans time the SDK's own startSpan and end (into sdkMs). */
+let sdkMs = 0;
+const timedProvider = {
+  getTracer(...args) {
+    const tracer = provider.getTracer(...args);
+    return {
+      startSpan(...a) {
+        const t0 = performance.now();
+        const span = tracer.startSpan(...a);
+        sdkMs += performance.now() - t0;
+        const end = span.end.bind(span);
+        span.end = (...b) => {
+          const t1 = performance.now();
+          end(...b);
+          sdkMs += performance.now() - t1;
+        };
+        return span;
+      },
+    };
+  },
+};
+const { ProxyTracerProvider } = await import('@opentelemetry/api');
+const breakdown = {
+  'tracing (no-op provider)': {
+    on: () => enableTracing({ tracerProvider: new ProxyTracerProvider() }),
+    off: () => disableTracing(),
+  },
+  'tracing (SDK timed)': {
+    on: () => enableTracing({ tracerProvider: timedProvider }),
+    off() {
+      disableTracing();
+      exporter.reset();
+    },
+  },
+};
+const sdkPerCall = [];
 const variants = {
   plain: { on() {}, off() {} },
   tracing: {
@@ -37,10 +94,28 @@ const variants = {
       exporter.reset();
     },
   },
+  'tracing (batch processor)': {
+    on: () => enableTracing({ tracerProvider: batchProvider }),
+    async off() {
+      disableTracing();
+      await batchProvider.forceFlush();
+      batchExporter.reset();
+    },
+  },
   metrics: { on: () => void metrics(), off: () => stopMetrics() },
+  ...(values.breakdown ? breakdown : {}),
 };
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
 const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-const busy = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const threadCpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const processCpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+/** CPU time of this thread in ms (the first field of schedstat: ns on a CPU). */
+const threadCpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+const processCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const spans = [];
 const parallel = new Parallel({ nJobs: -1 });
 const inputs = Array.from({ length: n }, (_, i) => i);
@@ -58,29 +133,58 @@ for (let r = 0; r < rounds; r++) {
     const name = names[(r + k) % names.length];
     const v = variants[name];
     await v.on();
-    const elu = performance.eventLoopUtilization();
+    gc();
+    const cpu0 = threadCpuMs();
+    const all0 = processCpuMs();
     const t0 = performance.now();
     await run();
     times[name].push(performance.now() - t0);
-    busy[name].push(performance.eventLoopUtilization(elu).active);
+    threadCpu[name].push(threadCpuMs() - cpu0);
+    processCpu[name].push(processCpuMs() - all0);
     if (name === 'tracing') spans.push(exporter.getFinishedSpans().length);
-    v.off();
+    if (name === 'tracing (SDK timed)') {
+      sdkPerCall.push(sdkMs);
+      sdkMs = 0;
+    }
+    await v.off();
   }
 }
 await parallel.close();
-const pct = (m, base) => {
-  const p = ((m / base - 1) * 100).toFixed(1);
-  return `${p >= 0 ? '+' : ''}${p} %`;
+const quantile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = (s.length - 1) * p;
+  return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
 };
-console.log(`observability overhead: ${n} trivial tasks, nJobs -1, ${rounds} rounds, medians`);
-console.log('  | variant | wall time | vs plain | main thread busy | vs plain |');
-console.log('  | --- | --- | --- | --- | --- |');
+const pct = (ratio) => {
+  const p = (ratio - 1) * 100;
+  return `${p >= 0 ? '+' : '−'}${Math.abs(p).toFixed(1)} %`;
+};
+/**
+ * A variant's per-round ratio to plain: the median, its 95 % confidence interval (order statistics
+ * of the sorted ratios, n/2 ± 0.98·√n: no assumption about their distribution) and the IQR.
+ */
+const paired = (series, name) => {
+  const ratios = series[name].map((x, r) => x / series.plain[r]).sort((a, b) => a - b);
+  const k = Math.round(0.98 * Math.sqrt(ratios.length));
+  const mid = Math.floor((ratios.length - 1) / 2);
+  const lo = ratios[Math.max(0, mid - k)];
+  const hi = ratios[Math.min(ratios.length - 1, mid + 1 + k)];
+  return `${pct(quantile(ratios, 0.5))} (95 % CI ${pct(lo)} … ${pct(hi)}; IQR ${pct(quantile(ratios, 0.25))} … ${pct(quantile(ratios, 0.75))})`;
+};
+console.log(
+  `observability overhead: ${n} trivial tasks, nJobs -1, ${rounds} rounds (each variant once per round, rotating order, gc before each run)`,
+);
+console.log(
+  '  | variant | wall, median | vs plain (same round): median (CI; IQR) | calling thread CPU, median | vs plain: median (CI; IQR) | process CPU, median | vs plain: median (CI; IQR) |',
+);
+console.log('  | --- | --- | --- | --- | --- | --- | --- |');
 for (const name of names) {
-  const w = median(times[name]);
-  const b = median(busy[name]);
-  const vs = (x, base) => (name === 'plain' ? '' : pct(x, base));
-  console.log(
-    `  | ${name} | ${w.toFixed(1)} ms | ${vs(w, median(times.plain))} | ${b.toFixed(1)} ms | ${vs(b, median(busy.plain))} |`,
-  );
+  const cells = [times, threadCpu, processCpu].flatMap((series) => [
+    `${median(series[name]).toFixed(1)} ms`,
+    name === 'plain' ? '' : paired(series, name),
+  ]);
+  console.log(`  | ${name} | ${cells.join(' | ')} |`);
 }
 console.log(`  spans recorded per traced call: ${median(spans)} (1 call span + 1 per batch)`);
+if (values.breakdown)
+  console.log(`  the SDK's startSpan + end per traced call: ${median(sdkPerCall).toFixed(2)} ms (median)`);

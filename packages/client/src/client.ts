@@ -65,39 +65,45 @@ export class Client {
     fn: F,
     options: ResolvedTaskOptions,
   ): RemoteFunction<F> {
+    const streaming = options.numReturns === 'streaming' || isAsyncGeneratorFunction(fn);
     return {
-      remote: (...args: unknown[]) => this.submit(fn, args, options),
+      remote: (...args: unknown[]) => this.submit(fn, args, options, streaming),
       options: (more: TaskOptions) => this.remoteWith(fn, resolveTaskOptions(options, more)),
     } as unknown as RemoteFunction<F>;
   }
 
-  private submit(fn: Function, args: unknown[], options: ResolvedTaskOptions): unknown {
+  private submit(fn: Function, args: unknown[], options: ResolvedTaskOptions, streaming: boolean): unknown {
     this.checkOpen();
     const id = newId();
     const ref = new ObjectRef(id);
-    if (options.numReturns === 'streaming' || isAsyncGeneratorFunction(fn)) {
-      const stream = new ObjectRefGenerator(id);
-      this.taskOf.set(stream, id);
-      this.engine.submit({ id, fn, args, options: { ...options, numReturns: 'streaming' }, ref, stream });
-      return stream;
-    }
-    // a span per task when tracing is on (@parajob/observe): from submit until its ref settles
+    const stream = streaming ? new ObjectRefGenerator(id) : null;
+    if (stream) this.taskOf.set(stream, id);
+    const taskOptions: ResolvedTaskOptions = streaming ? { ...options, numReturns: 'streaming' } : options;
+    // a span per task when tracing is on (@parajob/observe): from submit until its ref settles; the
+    // engine settles a streaming task's ref too, when its generator returns or throws
     const observed = currentInstrumentation()?.startCall({
       callId: id,
       backend: this.engine.name,
       nJobs: 1,
       workers: 1,
       inCaller: false,
-      mode: 'list',
-      total: 1,
+      mode: streaming ? 'ordered' : 'list',
+      total: streaming ? null : 1,
       depth: 1,
       kind: 'task',
     });
     if (observed) {
-      ref.listen(() => observed.end(ref.state === RefState.Failed ? ref.error : undefined));
+      ref.listen(() => {
+        // a consumer that leaves the loop early cancels the task: its choice, not the task's failure
+        const failed = ref.state === RefState.Failed && !stream?.leftEarly;
+        observed.end(failed ? ref.error : undefined);
+      });
       const { traceparent } = observed;
-      observed.run(() => this.engine.submit({ id, fn, args, options, ref, stream: null, traceparent }));
-    } else this.engine.submit({ id, fn, args, options, ref, stream: null });
+      observed.run(() =>
+        this.engine.submit({ id, fn, args, options: taskOptions, ref, stream, traceparent }),
+      );
+    } else this.engine.submit({ id, fn, args, options: taskOptions, ref, stream });
+    if (stream) return stream;
     return options.numReturns === 1 ? ref : this.split(ref, options.numReturns as number);
   }
 

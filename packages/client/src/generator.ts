@@ -41,6 +41,11 @@ export class ObjectRefGenerator<T = unknown> implements AsyncIterableIterator<T>
 
   constructor(readonly id: string) {}
 
+  /** @internal the consumer left the loop before the task ended (the task is cancelled) */
+  get leftEarly(): boolean {
+    return this.state === StreamState.Closed;
+  }
+
   /** @internal the task yielded `value` */
   push(value: T): void {
     const ref = new ObjectRef<T>(`${this.id}.${this.count++}`);

@@ -1,11 +1,13 @@
 /**
  * The NATS engine: the client's calls on @parajob/nats's Cluster (JetStream streams, remote workers
- * started with `parajob worker --nats`). It adapts what that cluster does today — remote, put,
- * get, cancel, refs as top-level arguments — and reports the rest as unsupported, so the same
- * program fails with a clear message instead of behaving differently.
+ * started with `parajob worker nats`): remote, put, get, cancel, refs as top-level arguments (resolved
+ * before the task runs) and inside arguments (passed as refs, nats/objects.ts), nested tasks (the
+ * same engine runs as the ambient client of tasks on workers, nats/ambient.ts), numCpus and custom
+ * resources matched against what workers declare (nats/placement.ts). It reports the rest
+ * as unsupported, so the same program fails with a clear message instead of behaving differently.
  */
 import { batchFailureOf } from '@parajob/core/backend';
-import type { Cluster, ClusterOptions, ObjectRef as NatsObjectRef } from '@parajob/nats';
+import type { Cluster, ClusterOptions } from '@parajob/nats';
 import type {
   ActorCall,
   ActorSubmission,
@@ -17,22 +19,19 @@ import type {
 import { TaskCancelledError } from './errors.js';
 import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
+import { NatsObjects } from './nats/objects.js';
+import { type Needs, needsOf, Placement } from './nats/placement.js';
 import { isRef, type ObjectRef } from './object-ref.js';
-import {
-  DEFAULT_TASK_OPTIONS,
-  type ResolvedTaskOptions,
-  retriesError,
-  type WireTaskOptions,
-} from './options.js';
+import { type ResolvedTaskOptions, retriesError, type WireTaskOptions } from './options.js';
 import { encodeRefs } from './ref-codec.js';
 
 export const NATS_SUPPORTS: EngineSupports = {
   actors: false,
-  nested: false,
+  nested: true,
   generators: false,
   retries: true,
-  nestedRefs: false,
-  resources: false,
+  nestedRefs: true,
+  resources: true,
   forceCancel: true,
   errorClasses: true,
 };
@@ -68,6 +67,8 @@ interface Ready {
   readonly entry: Pending;
   /** The caller's task span when tracing is on. */
   readonly traceparent?: string;
+  /** numCpus/resources when not the defaults: the task goes only to workers declaring them. */
+  readonly needs?: Needs;
 }
 
 /**
@@ -80,23 +81,53 @@ const batchSize = (n: number) => Math.max(1, Math.min(MAX_BATCH, Math.floor(n / 
 export class NatsEngine implements ClientEngine {
   readonly name = 'nats';
   readonly supports = NATS_SUPPORTS;
-  readonly resources: Readonly<Record<string, number>> = {};
-  /** put() refs: tasks receive the object-store reference, not the driver's copy. */
-  private readonly stored = new WeakMap<ObjectRef, NatsObjectRef>();
   private readonly pending = new Map<string, Pending>();
   private ready: Ready[] = [];
+  /** Set once connected (at once for connect(); at the first use for a worker's ambient client). */
+  private cluster: Cluster | undefined;
+  private connecting: Promise<Cluster> | undefined;
+  /** put() values and refs inside arguments: where each is in the object store. */
+  private readonly objects = new NatsObjects(() => this.connected());
+  /** What workers declare: tasks with numCpus/resources go only where they fit (nats/placement.ts). */
+  private readonly placement = new Placement(() => this.connected());
 
-  private constructor(private readonly cluster: Cluster) {}
+  /** What the registered workers declare together, as last read (connect, and tasks with needs). */
+  get resources(): Readonly<Record<string, number>> {
+    return this.placement.totals;
+  }
 
+  private constructor(private readonly open: () => Promise<Cluster>) {}
+
+  /** connect({ servers }): connects now, so bad servers or credentials fail here. */
   static async start(options: ClusterOptions): Promise<NatsEngine> {
-    const nats = await import('@parajob/nats');
-    return new NatsEngine(await nats.connect(options));
+    const engine = NatsEngine.lazy(options);
+    await engine.connected();
+    // clusterResources() from the start (no worker registered yet: empty)
+    await engine.placement.read().catch(() => {});
+    return engine;
+  }
+
+  /** Connects at its first use (a worker's ambient client: most tasks never use it). */
+  static lazy(options: ClusterOptions): NatsEngine {
+    return new NatsEngine(async () => (await import('@parajob/nats')).connect(options));
+  }
+
+  private connected(): Promise<Cluster> {
+    this.connecting ??= this.open().then((cluster) => (this.cluster = cluster));
+    return this.connecting;
+  }
+
+  /** A task's argument received inside a batch, with the refs in it rebuilt (see nats/objects.ts). */
+  decodeArg(value: unknown): unknown {
+    return this.objects.decodeArg(value as never);
   }
 
   submit(task: TaskSubmission): void {
-    const unsupported = this.unsupportedIn(task);
-    if (unsupported !== undefined) {
-      const error = new Error(messages.unsupported(unsupported, this.name));
+    let needs: Needs | undefined;
+    try {
+      if (task.stream !== null) throw new Error(messages.unsupported('generators', this.name));
+      needs = needsOf(task.options);
+    } catch (error) {
       task.stream?.fail(error);
       task.ref.reject(error);
       return;
@@ -113,15 +144,50 @@ export class NatsEngine implements ClientEngine {
       task.args,
       (values) => {
         if (entry.state !== PendingState.WaitingForArgs) return;
-        entry.state = PendingState.Submitted;
-        const args = values.map((v, i) => {
-          const original = task.args[i];
-          return isRef(original) ? (this.stored.get(original) ?? v) : v;
-        });
-        this.enqueue({ id: task.id, fn: task.fn, args, entry, traceparent: task.traceparent });
+        const args = this.sendable(task.args, values);
+        // a task with needs goes once a registered worker declares them (else it fails, naming them)
+        const sendable = needs === undefined ? args : this.placement.check(needs).then(() => args);
+        const enqueue = (args: unknown[]) => {
+          if (entry.state !== PendingState.WaitingForArgs) return;
+          entry.state = PendingState.Submitted;
+          this.enqueue({ id: task.id, fn: task.fn, args, entry, traceparent: task.traceparent, needs });
+        };
+        if (Array.isArray(sendable)) enqueue(sendable);
+        else
+          sendable.then(enqueue, (error) => {
+            if (entry.state === PendingState.WaitingForArgs)
+              this.settle(task.id, entry, () => task.ref.reject(error));
+          });
       },
       (error) => this.settle(task.id, entry, () => task.ref.reject(error)),
     );
+  }
+
+  /**
+   * The arguments as sent: a put() ref at top level becomes its object-store reference (the worker
+   * reads it, never the driver's copy); an argument holding refs becomes their markers and
+   * locations (nats/objects.ts). Synchronous, the common case, when no argument holds a ref.
+   */
+  private sendable(args: readonly unknown[], values: unknown[]): unknown[] | Promise<unknown[]> {
+    let waits: Promise<void>[] | undefined;
+    const out = values.slice();
+    for (let i = 0; i < args.length; i++) {
+      const original = args[i];
+      if (isRef(original)) {
+        (waits ??= []).push(
+          this.objects.putName(original).then(async (name) => {
+            if (name !== undefined) out[i] = (await this.connected()).storedRef(name);
+          }),
+        );
+      } else if (typeof original === 'object' && original !== null && encodeRefs(original).refs) {
+        (waits ??= []).push(
+          this.objects.encodeArg(original).then((encoded) => {
+            out[i] = encoded;
+          }),
+        );
+      }
+    }
+    return waits === undefined ? out : Promise.all(waits).then(() => out);
   }
 
   private enqueue(ready: Ready): void {
@@ -155,8 +221,9 @@ export class NatsEngine implements ClientEngine {
   private readonly flush = (): void => {
     const ready: Ready[] = [];
     for (const task of this.ready) {
-      // a traced task travels alone: its batch carries its span to the worker
-      if (task.traceparent === undefined) ready.push(task);
+      // a traced task travels alone: its batch carries its span to the worker; a task with needs
+      // too: its batch goes to the workers declaring them
+      if (task.traceparent === undefined && task.needs === undefined) ready.push(task);
       else this.send([task]);
     }
     this.ready = [];
@@ -170,44 +237,41 @@ export class NatsEngine implements ClientEngine {
     if (live.length === 0) return;
     for (const t of live) t.entry.group = group;
     group.live = live.length;
-    this.cluster
-      .runMany(live, group.controller.signal, live.length === 1 ? live[0]!.traceparent : undefined)
-      .then(
-        (outcomes) => {
-          for (let i = 0; i < live.length; i++) {
-            const task = live[i]!;
-            const outcome = outcomes[i]!;
-            if (outcome.ok) this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
-            else this.fail(task, outcome.error);
+    const traceparent = live.length === 1 ? live[0]!.traceparent : undefined;
+    const needs = live.length === 1 ? live[0]!.needs : undefined;
+    const cluster = this.cluster;
+    const sent =
+      cluster !== undefined
+        ? cluster.runMany(live, group.controller.signal, traceparent, needs)
+        : this.connected().then((c) => c.runMany(live, group.controller.signal, traceparent, needs));
+    sent.then(
+      (outcomes) => {
+        for (let i = 0; i < live.length; i++) {
+          const task = live[i]!;
+          const outcome = outcomes[i]!;
+          if (outcome.ok) this.settle(task.id, task.entry, () => task.entry.ref.resolve(outcome.value));
+          else this.fail(task, outcome.error);
+        }
+      },
+      (error) => {
+        if (group.resend) {
+          for (const t of live) {
+            if (t.entry.state !== PendingState.Submitted) continue;
+            t.entry.attempts--;
+            t.entry.group = null;
+            this.enqueue(t);
           }
-        },
-        (error) => {
-          if (group.resend) {
-            for (const t of live) {
-              if (t.entry.state !== PendingState.Submitted) continue;
-              t.entry.attempts--;
-              t.entry.group = null;
-              this.enqueue(t);
-            }
-            return;
-          }
-          // one task whose arguments cannot be sent fails alone: its batch is sent again task by task
-          if (live.length > 1 && (error as Error)?.name === 'SerializationError') {
-            for (const t of live) this.send([t]);
-            return;
-          }
-          const cause = batchFailureOf(error)?.error ?? error;
-          for (const task of live) this.fail(task, cause);
-        },
-      );
-  }
-
-  private unsupportedIn(task: TaskSubmission): keyof EngineSupports | undefined {
-    if (task.stream !== null) return 'generators';
-    const o = task.options;
-    if (Object.keys(o.resources).length > 0 || o.numCpus !== DEFAULT_TASK_OPTIONS.numCpus) return 'resources';
-    for (const a of task.args) if (!isRef(a) && encodeRefs(a).refs) return 'nestedRefs';
-    return undefined;
+          return;
+        }
+        // one task whose arguments cannot be sent fails alone: its batch is sent again task by task
+        if (live.length > 1 && (error as Error)?.name === 'SerializationError') {
+          for (const t of live) this.send([t]);
+          return;
+        }
+        const cause = batchFailureOf(error)?.error ?? error;
+        for (const task of live) this.fail(task, cause);
+      },
+    );
   }
 
   private settle(id: string, entry: Pending, settle: () => void): void {
@@ -215,13 +279,17 @@ export class NatsEngine implements ClientEngine {
     if (entry.state !== PendingState.Cancelled) settle();
   }
 
+  /** Stored once in the object store; tasks receive the stored reference, not the driver's copy. */
   put(ref: ObjectRef, value: unknown): void {
-    const stored = this.cluster.put(value);
-    this.stored.set(ref, stored);
-    stored.then(
-      () => ref.resolve(value),
-      (error) => ref.reject(error),
-    );
+    const cluster = this.connected();
+    const name = cluster.then((c) => c.valueName());
+    this.objects.notePut(ref, name);
+    Promise.all([cluster, name])
+      .then(([c, n]) => c.storeAs(n, value))
+      .then(
+        () => ref.resolve(value),
+        (error) => ref.reject(error),
+      );
   }
 
   cancel(id: string, options: CancelOptions): void {
@@ -257,6 +325,7 @@ export class NatsEngine implements ClientEngine {
 
   async close(): Promise<void> {
     for (const [id] of this.pending) this.cancel(id, {});
-    await this.cluster.close();
+    this.objects.close();
+    if (this.connecting !== undefined) await (await this.connecting.catch(() => undefined))?.close();
   }
 }

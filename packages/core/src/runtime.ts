@@ -32,6 +32,21 @@ export interface RunBatchOptions {
 }
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * A rewrite of task arguments installed by a library loaded in this worker (the Ray-like client
+ * turns the ObjectRef markers of its arguments back into refs), applied after `mapArgs`. Cheap
+ * when it has nothing to do: it sees each argument list once.
+ */
+let workerArgsHook: ((args: readonly unknown[]) => readonly unknown[]) | undefined;
+
+/** Installs (or removes, with undefined) this worker's argument rewrite (see workerArgsHook). */
+export function setWorkerArgsHook(
+  hook: ((args: readonly unknown[]) => readonly unknown[]) | undefined,
+): void {
+  workerArgsHook = hook;
+}
+
 const compiled = new Map<string, Function>();
 
 /**
@@ -169,6 +184,8 @@ function runTasks(wire: WireBatch, fns: Function[], options: RunBatchOptions): P
     let args = wire.args;
     try {
       if (mapArgs) args = mapWireArgs(args, mapArgs);
+      // read now, after the task modules loaded: one of them may be what installed it
+      if (workerArgsHook) args = mapWireArgs(args, workerArgsHook);
     } catch (error) {
       return { values: [], error: { pos: 0, error: serializeError(error) } };
     }

@@ -51,7 +51,14 @@ function traceparentOf(span: Api.Span): string {
 
 function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
   const { context, trace, SpanKind, SpanStatusCode } = api;
-  const tracer = () => (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
+  // one tracer per provider, not one getTracer() per span: a batch's spans are on the hot path (a
+  // global ProxyTracerProvider hands out a new ProxyTracer per call, which finds its SDK by itself)
+  let cached: { provider: Api.TracerProvider; tracer: Api.Tracer } | undefined;
+  const tracer = () => {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(SCOPE) };
+    return cached.tracer;
+  };
   const close = (span: Api.Span, error: unknown) => {
     if (error !== undefined) {
       span.recordException(error instanceof Error ? error : String(error));

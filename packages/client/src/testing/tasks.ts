@@ -84,6 +84,42 @@ export const sumOfSquares = task(import.meta.url, async function sumOfSquares(n:
   return values.reduce((a, b) => a + b, 0);
 });
 
+/** A chain of nested tasks: each waits in get() for the next, `depth` deep; returns the depth. */
+export const chain = task(import.meta.url, async function chain(depth: number): Promise<number> {
+  if (depth <= 0) return 0;
+  const client = currentClient();
+  return 1 + (await client.get(client.remote(chain).remote(depth - 1)));
+});
+
+/** The same chain, each task awaiting its child's ref itself (`await ref`, no get()). */
+export const chainAwait = task(import.meta.url, async function chainAwait(depth: number): Promise<number> {
+  if (depth <= 0) return 0;
+  return (
+    1 +
+    (await currentClient()
+      .remote(chainAwait)
+      .remote(depth - 1))
+  );
+});
+
+/** Refs inside an argument, passed on one level further: the child task gets them. */
+export const forwardNested = task(import.meta.url, async function forwardNested(holder: { refs: unknown[] }) {
+  const client = currentClient();
+  return client.get(client.remote(sumNested).remote({ refs: holder.refs }));
+});
+
+/** The sum of the values of the refs inside its argument. */
+export const sumNested = task(import.meta.url, async function sumNested(holder: { refs: unknown[] }) {
+  const values = await currentClient().get(holder.refs as never[]);
+  return (values as number[]).reduce((a, b) => a + b, 0);
+});
+
+/** Submits a function shipped as source from inside a task: a remote worker refuses it unless --allow-source. */
+export const nestedSource = task(import.meta.url, async function nestedSource(x: number) {
+  const client = currentClient();
+  return client.get(client.remote((y: number) => y + 1).remote(x));
+});
+
 /** A binary tree of nested tasks: `count` leaves, each parent waiting in get for its two children. */
 export const treeCount = task(import.meta.url, async function treeCount(count: number): Promise<number> {
   if (count <= 1) return 1;
