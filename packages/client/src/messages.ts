@@ -55,7 +55,7 @@ export const messages = {
   putRef: () =>
     'put(value): value is already an ObjectRef; pass the ref itself to tasks instead of putting it',
   actorHandleOnNats: () =>
-    'an actor handle was passed inside a task argument, but the nats engine has no actors (engine.supports.actors is false); use the local engine for actors',
+    'an actor handle was passed inside a task argument: on the nats engine actors are called from the client that created them (not from other tasks, yet); call the actor here and pass the results, or use the local engine',
   nestedRefLocation: (id: string) =>
     `the ObjectRef ${id} inside this task's argument came without its object's location: it was not sent by a parajob client of this version`,
   nestedRefLost: (id: string, ms: number) =>

@@ -20,6 +20,7 @@ import type {
 import { TaskCancelledError } from './errors.js';
 import { whenArgsReady } from './local/deps.js';
 import { messages } from './messages.js';
+import { type ActorOutcome, NatsActor } from './nats/actors.js';
 import { NatsObjects } from './nats/objects.js';
 import { type Needs, needsOf, Placement } from './nats/placement.js';
 import type { PumpIo } from './nats/stream-pump.js';
@@ -29,7 +30,7 @@ import { type ResolvedTaskOptions, retriesError, type WireTaskOptions } from './
 import { encodeRefs } from './ref-codec.js';
 
 export const NATS_SUPPORTS: EngineSupports = {
-  actors: false,
+  actors: true,
   nested: true,
   generators: true,
   retries: true,
@@ -96,6 +97,7 @@ export class NatsEngine implements ClientEngine {
   /** What workers declare: tasks with numCpus/resources go only where they fit (nats/placement.ts). */
   private readonly placement = new Placement(() => this.connected());
   private streams: Promise<StreamIo & PumpIo> | undefined;
+  private readonly actors = new Map<string, NatsActor>();
 
   /** What the registered workers declare together, as last read (connect, and tasks with needs). */
   get resources(): Readonly<Record<string, number>> {
@@ -388,20 +390,61 @@ export class NatsEngine implements ClientEngine {
     }
   }
 
-  createActor(_actor: ActorSubmission): Promise<void> {
-    return Promise.reject(new Error(messages.unsupported('actors', this.name)));
+  /** An actor is a batch its worker's pool thread hosts until it is killed (nats/actors.ts). */
+  createActor(actor: ActorSubmission): Promise<void> {
+    const runtime = {
+      run: (cls: Function, args: unknown[], signal: AbortSignal): Promise<ActorOutcome> =>
+        this.connected()
+          .then(async (c) => {
+            // an actor with needs goes once a registered worker declares them (else it fails, naming them)
+            const needs = needsOf(actor.options);
+            if (needs !== undefined) await this.placement.check(needs);
+            return c.runMany([{ fn: cls, args }], signal, undefined, needs);
+          })
+          .then(
+            ([outcome]) => (outcome!.ok ? { ok: true } : { ok: false, error: outcome!.error }),
+            (error) => ({ ok: false, error: batchFailureOf(error)?.error ?? error }),
+          ),
+      encode: (args: readonly unknown[], values: unknown[]) => this.callArgs(args, values),
+      io: () => this.streamIo(),
+    };
+    const created = new NatsActor(actor, runtime);
+    this.actors.set(actor.id, created);
+    return created.start();
   }
 
-  callActor(_actorId: string, _call: ActorCall): void {
-    throw new Error(messages.unsupported('actors', this.name));
+  /**
+   * An actor call's arguments, sent in a core-NATS message to its host: top-level refs as their
+   * values (the driver has them), refs inside as refs (nats/objects.ts).
+   */
+  private callArgs(args: readonly unknown[], values: unknown[]): Promise<unknown[]> {
+    const out = values.slice();
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const original = args[i];
+      if (!isRef(original) && typeof original === 'object' && original !== null && encodeRefs(original).refs)
+        waits.push(
+          this.objects.encodeArg(original).then((encoded) => {
+            out[i] = encoded;
+          }),
+        );
+    }
+    return Promise.all(waits).then(() => out);
   }
 
-  killActor(): void {
-    throw new Error(messages.unsupported('actors', this.name));
+  callActor(actorId: string, call: ActorCall): void {
+    this.actors.get(actorId)?.call(call);
+  }
+
+  killActor(actorId: string, options: { readonly noRestart: boolean }): void {
+    this.actors.get(actorId)?.kill(options.noRestart);
   }
 
   async close(): Promise<void> {
     for (const [id] of this.pending) this.cancel(id, {});
+    // their hosts stop and free their slots
+    for (const actor of this.actors.values()) actor.kill(true);
+    this.actors.clear();
     this.objects.close();
     if (this.connecting !== undefined) await (await this.connecting.catch(() => undefined))?.close();
   }

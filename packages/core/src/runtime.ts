@@ -62,6 +62,24 @@ export function setWorkerResultHook(hook: typeof workerResultHook): void {
   workerResultHook = hook;
 }
 
+/** Registered classes, made callable: a class registered with task() is constructed with `new`. */
+const constructors = new WeakMap<Function, Function>();
+
+/**
+ * A class registered with task() (the Ray-like client's actor classes) cannot be called; its
+ * batch constructs it instead, and the instance is the task's value (the client's result hook
+ * hosts it). Anything else is returned as it is.
+ */
+function callable(fn: Function): Function {
+  let made = constructors.get(fn);
+  if (made === undefined) {
+    const isClass = /^class\b/.test(Function.prototype.toString.call(fn));
+    made = isClass ? (...args: unknown[]) => new (fn as new (...a: unknown[]) => unknown)(...args) : fn;
+    constructors.set(fn, made);
+  }
+  return made;
+}
+
 const compiled = new Map<string, Function>();
 
 /**
@@ -181,7 +199,7 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
   const started = performance.now();
   let fns: Function[];
   try {
-    fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
+    fns = (await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)))).map(callable);
   } catch (error) {
     return { values: [], error: { pos: 0, error: serializeError(error) } };
   }

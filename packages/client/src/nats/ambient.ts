@@ -22,6 +22,8 @@ import { ObjectRef, RefState } from '../object-ref.js';
 import type { TaskOptions } from '../options.js';
 import type { RemoteFunction } from '../remote.js';
 import type { GetOptions, WaitOptions, WaitResult } from '../waiting.js';
+import { host } from './actor-host.js';
+import { ACTOR_BOX, isActorBox } from './actor-wire.js';
 import { isEnvelope } from './objects.js';
 import { pump } from './stream-pump.js';
 import { isStreamBox, STREAM_BOX } from './stream-wire.js';
@@ -102,16 +104,24 @@ function install(settings: AmbientSettings): void {
     let out: unknown[] | undefined;
     for (let i = 0; i < args.length; i++) {
       let a = args[i];
-      // a streaming task's first argument, boxed with its stream (driven by the result hook below)
-      if (isStreamBox(a)) (out ??= args.slice())[i] = a = a.arg;
+      // a streaming task's or an actor's first argument, boxed (driven by the result hook below)
+      if (isStreamBox(a) || isActorBox(a)) (out ??= args.slice())[i] = a = a.arg;
       if (isEnvelope(a)) (out ??= args.slice())[i] = engine.decodeArg(a);
     }
     return out ?? args;
   });
-  // a streaming task travels alone in its batch, its first argument boxed (args[0][0] in either
-  // layout): its generator is driven here, in the thread that holds it, until it ends or is closed
+  // a streaming task, or an actor, travels alone in its batch, its first argument boxed
+  // (args[0][0] in either layout): its generator is driven here, in the thread that holds it,
+  // until it ends or is closed; an actor's instance is hosted here until it is killed
   setWorkerResultHook((wire, values) => {
     const first = wire.size === 1 ? (wire.args[0] as readonly unknown[] | undefined)?.[0] : undefined;
+    if (isActorBox(first)) {
+      const decode = (a: unknown) => (isEnvelope(a) ? engine.decodeArg(a) : a);
+      return engine
+        .streamIo()
+        .then((io) => host(values[0], first[ACTOR_BOX], io, decode))
+        .then((value) => [value]);
+    }
     if (!isStreamBox(first)) return undefined;
     return engine
       .streamIo()

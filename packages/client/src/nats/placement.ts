@@ -21,14 +21,15 @@ const describe = (table: Needs) =>
         .join(', ');
 
 /** The task's needs, undefined for the defaults (1 CPU, no resources: the shared queue). */
-export function needsOf(options: ResolvedTaskOptions): Needs | undefined {
+export function needsOf(options: Pick<ResolvedTaskOptions, 'numCpus' | 'resources'>): Needs | undefined {
   const custom = Object.entries(options.resources).filter(([, amount]) => amount > 0);
   if (custom.length === 0 && options.numCpus === DEFAULT_TASK_OPTIONS.numCpus) return undefined;
   const needs: Record<string, number> = Object.fromEntries(custom);
   if (options.numCpus > 0) needs.CPU = options.numCpus;
   for (const [name, amount] of Object.entries(needs))
     if (!Number.isInteger(amount)) throw new RangeError(messages.natsWholeAmount(name, amount));
-  return needs;
+  // numCpus 0 and nothing else (an actor's default): any worker runs it, from the common queue
+  return Object.keys(needs).length === 0 ? undefined : needs;
 }
 
 export class Placement {

@@ -34,10 +34,16 @@ export const newToken = (): string => randomBytes(18).toString('base64url');
 export const isStreamBox = (value: unknown): value is StreamBox =>
   typeof value === 'object' && value !== null && STREAM_BOX in value;
 
-export const encodeMessage = (m: ProducerMessage | DriverMessage): Uint8Array => serialize(m);
+/** Any message of the stream and actor protocols: a kind and the producer (or host) it concerns. */
+interface Message {
+  readonly k: string;
+  readonly p: string;
+}
+
+export const encodeMessage = <T extends Message>(m: T): Uint8Array => serialize(m);
 
 /** A message, or undefined for bytes that are not one (anyone may publish on a subject). */
-export function decodeMessage<T extends ProducerMessage | DriverMessage>(data: Uint8Array): T | undefined {
+export function decodeMessage<T extends Message>(data: Uint8Array): T | undefined {
   try {
     const m = deserialize(data) as T;
     return typeof m === 'object' && m !== null && typeof m.k === 'string' && typeof m.p === 'string'
