@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBatch, runBatch, TaskBatch } from '../src/backend-api.js';
-import { delayed } from '../src/index.js';
+import { delayed, task } from '../src/index.js';
 import { setWorkerResultHook } from '../src/internal.js';
 import { deserializeError } from '../src/serialize-error.js';
 import { echo, square } from '../src/testing/tasks.js';
@@ -34,5 +34,29 @@ describe('worker result hook (a library rewrites a batch result before it is ans
     const settled = await runBatch(encodeBatch(batch([delayed(echo)('x')], true)));
     expect(settled.errors?.[0]?.[0]).toBe(0);
     expect(deserializeError(settled.errors![0]![1])).toMatchObject({ message: 'stream broke' });
+  });
+});
+
+const Point = task(
+  import.meta.url,
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
+  },
+);
+
+describe('a class registered with task()', () => {
+  it('is constructed by its batch (the instance is the value a result hook hosts)', async () => {
+    let hosted: unknown;
+    setWorkerResultHook((_wire, values) => {
+      hosted = values[0];
+      return Promise.resolve([null]);
+    });
+    const result = await runBatch(encodeBatch(batch([delayed(Point)(1, 2)], true)));
+    expect(result.errors).toBeUndefined();
+    expect(hosted).toBeInstanceOf(Point);
+    expect(hosted).toMatchObject({ x: 1, y: 2 });
   });
 });
