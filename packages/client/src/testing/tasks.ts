@@ -190,6 +190,10 @@ export const Counter = actorClass(
     get() {
       return this.value;
     }
+    /** The process hosting the actor (to find, and kill, its worker). */
+    pid() {
+      return process.pid;
+    }
     async slowIncrement(ms: number) {
       const before = this.value;
       await new Promise((resolve) => setTimeout(resolve, ms));
