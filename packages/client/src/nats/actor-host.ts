@@ -62,7 +62,11 @@ export function host(
     };
     const invoke = async (call: Call): Promise<HostMessage> => {
       try {
-        const method = (instance as Record<string, unknown>)[call.m];
+        // the class's own methods only: not its constructor nor what every object inherits
+        const method =
+          call.m === 'constructor' || call.m in Object.prototype
+            ? undefined
+            : (instance as Record<string, unknown>)[call.m];
         if (typeof method !== 'function')
           throw new TypeError(messages.actorMethod((instance as object).constructor.name, call.m));
         const out = method.apply(instance, call.a.map(decodeArg));
