@@ -70,6 +70,8 @@ export const messages = {
     `streaming task ${token}: its caller stopped answering for two minutes (the client closed or lost its connection); the generator was stopped with return()`,
   streamWorkerCrashed: (id: string) =>
     `the worker running streaming task ${id} died after the stream had started (items already delivered are not sent twice, so the task is not retried); iterate again to rerun it`,
+  streamItemMissing: (name: string) =>
+    `a streamed item stored as '${name}' in the object store is gone (deleted with the session of the worker thread that stored it: that thread stopped); iterate again to rerun the task`,
   streamItemLost: (id: string, expected: number, got: number) =>
     `streaming task ${id}: item ${expected} never arrived (item ${got} did): the connection to the NATS server dropped messages; iterate again to rerun the task`,
 } as const;

@@ -203,7 +203,7 @@ export class NatsEngine implements ClientEngine {
       channel: await cluster.coreChannel(),
       read: async (name: string) => {
         const stored = await cluster.readStored(name);
-        if (stored === 'missing') throw new Error(messages.nestedRefLost(name, 0));
+        if (stored === 'missing') throw new Error(messages.streamItemMissing(name));
         return stored.value;
       },
       store: async (value: unknown) => {
