@@ -113,7 +113,12 @@ const callerPath = () => {
 };
 
 /** The worker's side: one batch that carries a traceparent, its runBatch hook around the tasks. */
-const wire = { traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01`, size: SIZE, call: 'c', first: 0 };
+const wire = {
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  size: SIZE,
+  call: 'c',
+  first: 0,
+};
 const answer = { values };
 const workerPath = async () => {
   const hook = currentInstrumentation()?.runWorkerBatch;
