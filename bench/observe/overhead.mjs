@@ -12,11 +12,13 @@
  * CPU time of the calling thread (where spans and listeners run; /proc/thread-self/schedstat, Linux)
  * and of the whole process (its worker threads too: process.cpuUsage()). Time spent waiting for a
  * core that other processes hold counts in the wall time only: on a loaded machine the CPU times
- * are the measures that can tell a few per cent apart.
+ * are the measures that can tell a few per cent apart. The process's CPU is also split by thread
+ * (Linux): the worker threads, and the rest (V8's garbage-collection and compiler helper threads,
+ * libuv's), which the calling thread's garbage makes work.
  *
  *   node bench/observe/overhead.mjs [--n 100000] [--rounds 60] [--breakdown]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -34,7 +36,8 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '60' },
-    // where tracing's cost goes: a no-op provider (everything but the SDK), and the SDK's own
+    // where tracing's cost goes: a no-op provider (nothing records: parajob does nothing more),
+    // hollow spans (all of parajob's tracing work, none of an SDK's), and the SDK's own
     // startSpan/end timed around the calls
     breakdown: { type: 'boolean', default: false },
   },
@@ -70,10 +73,42 @@ const timedProvider = {
     };
   },
 };
+/**
+ * A provider whose spans claim to record and do nothing: every code path of parajob's tracing runs
+ * (batch spans, trace context on the wire, the workers' spans under it), none of an SDK's work.
+ */
+let hollowIds = 0;
+const hollowProvider = {
+  getTracer: () => ({
+    startSpan() {
+      const ids = {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: (++hollowIds).toString(16).padStart(16, '0'),
+        traceFlags: 1,
+      };
+      return {
+        spanContext: () => ids,
+        isRecording: () => true,
+        setAttribute() {
+          return this;
+        },
+        setStatus() {
+          return this;
+        },
+        recordException() {},
+        end() {},
+      };
+    },
+  }),
+};
 const { ProxyTracerProvider } = await import('@opentelemetry/api');
 const breakdown = {
   'tracing (no-op provider)': {
     on: () => enableTracing({ tracerProvider: new ProxyTracerProvider() }),
+    off: () => disableTracing(),
+  },
+  'tracing (hollow spans)': {
+    on: () => enableTracing({ tracerProvider: hollowProvider }),
     off: () => disableTracing(),
   },
   'tracing (SDK timed)': {
@@ -110,11 +145,39 @@ const gc = runInNewContext('gc');
 const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const threadCpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const processCpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const workersCpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+const helpersCpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 /** CPU time of this thread in ms (the first field of schedstat: ns on a CPU). */
 const threadCpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
 const processCpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+};
+/** ms on a CPU of each of this process's threads, by thread id. */
+const tasksCpuMs = () => {
+  const cpu = new Map();
+  for (const tid of readdirSync('/proc/self/task'))
+    try {
+      cpu.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+    } catch {
+      // the thread ended meanwhile
+    }
+  return cpu;
+};
+// the threads before the pool starts: this one, V8's helpers, libuv's; the pool adds the workers
+const startupThreads = new Set(tasksCpuMs().keys());
+const mainThread = String(process.pid);
+/** [worker threads, helper threads] ms between two tasksCpuMs() readings. */
+const splitCpu = (before, after) => {
+  let workers = 0;
+  let helpers = 0;
+  for (const [tid, ms] of after) {
+    if (tid === mainThread) continue;
+    const spent = ms - (before.get(tid) ?? 0);
+    if (startupThreads.has(tid)) helpers += spent;
+    else workers += spent;
+  }
+  return [workers, helpers];
 };
 const spans = [];
 const parallel = new Parallel({ nJobs: -1 });
@@ -136,11 +199,15 @@ for (let r = 0; r < rounds; r++) {
     gc();
     const cpu0 = threadCpuMs();
     const all0 = processCpuMs();
+    const tasks0 = tasksCpuMs();
     const t0 = performance.now();
     await run();
     times[name].push(performance.now() - t0);
     threadCpu[name].push(threadCpuMs() - cpu0);
     processCpu[name].push(processCpuMs() - all0);
+    const [workers, helpers] = splitCpu(tasks0, tasksCpuMs());
+    workersCpu[name].push(workers);
+    helpersCpu[name].push(helpers);
     if (name === 'tracing') spans.push(exporter.getFinishedSpans().length);
     if (name === 'tracing (SDK timed)') {
       sdkPerCall.push(sdkMs);
@@ -178,13 +245,22 @@ console.log(
   '  | variant | wall, median | vs plain (same round): median (CI; IQR) | calling thread CPU, median | vs plain: median (CI; IQR) | process CPU, median | vs plain: median (CI; IQR) |',
 );
 console.log('  | --- | --- | --- | --- | --- | --- | --- |');
-for (const name of names) {
-  const cells = [times, threadCpu, processCpu].flatMap((series) => [
-    `${median(series[name]).toFixed(1)} ms`,
-    name === 'plain' ? '' : paired(series, name),
-  ]);
-  console.log(`  | ${name} | ${cells.join(' | ')} |`);
-}
+const table = (columns) => {
+  for (const name of names) {
+    const cells = columns.flatMap((series) => [
+      `${median(series[name]).toFixed(1)} ms`,
+      name === 'plain' ? '' : paired(series, name),
+    ]);
+    console.log(`  | ${name} | ${cells.join(' | ')} |`);
+  }
+};
+table([times, threadCpu, processCpu]);
+console.log('  process CPU by thread:');
+console.log(
+  '  | variant | worker threads, median | vs plain: median (CI; IQR) | helper threads (GC, compiler, libuv), median | vs plain: median (CI; IQR) |',
+);
+console.log('  | --- | --- | --- | --- | --- |');
+table([workersCpu, helpersCpu]);
 console.log(`  spans recorded per traced call: ${median(spans)} (1 call span + 1 per batch)`);
 if (values.breakdown)
   console.log(`  the SDK's startSpan + end per traced call: ${median(sdkPerCall).toFixed(2)} ms (median)`);

@@ -1,33 +1,27 @@
 /**
  * ChildProcessBackend (joblib's loky): batches run in forked Node processes from a shared,
- * reusable pool. Each submit encodes the batch, swaps large buffers for file references, queues
- * it on the pool, and decodes the worker's answer.
+ * reusable pool. This class validates its options at construction and loads the engine that
+ * forks, queues and talks to the workers (engine.ts) at its first configure(): importing parajob
+ * — in a program on worker threads, and in each of its workers, whose task modules import
+ * parajob — does not load child-process code it never runs (about 6 ms of CPU per cold start).
  */
 import {
   BackendBase,
   type BackendContext,
   CallCancelledError,
-  decodeResult,
-  encodeBatch,
-  mapWireArgs,
   type SubmitOptions,
   type TaskBatch,
-  type WireBatch,
 } from '@parajob/core/backend';
-import { withHeapCap, workerEnv, workerExecArgv } from './env.js';
-import { Job } from './job.js';
+import type { ChildProcessEngine } from './engine.js';
 import { BACKEND_NAME, messages } from './messages.js';
 import { type ChildProcessBackendOptions, type NormalizedOptions, normalizeOptions } from './options.js';
-import type { ProcessPool } from './pool.js';
-import { acquirePool, poolKey } from './pools.js';
-import { CallBuffers } from './shared-buffers.js';
-import type { WorkerSpec } from './worker.js';
 
-interface Configured {
-  readonly spec: WorkerSpec;
-  readonly key: string;
-  readonly maxNbytes: number | null;
-  readonly tempFolder: string | null;
+type EngineModule = typeof import('./engine.js');
+let engineModule: Promise<EngineModule> | undefined;
+
+/** The engine's module, loaded once per process; undefined until a backend was configured. */
+export function loadedEngine(): Promise<EngineModule> | undefined {
+  return engineModule;
 }
 
 export class ChildProcessBackend extends BackendBase {
@@ -35,12 +29,7 @@ export class ChildProcessBackend extends BackendBase {
   override readonly supportsTimeout = true;
   override readonly supportsInnerMaxNumThreads = true;
   private readonly options: NormalizedOptions;
-  private configured: Configured | undefined;
-  private readonly calls = new Map<string, CallBuffers>();
-  /** Pools this backend sent work to, for releasing a call's buffers in their workers. */
-  private readonly usedPools = new Set<ProcessPool>();
-  /** Jobs of this instance still running or queued, with their pool. */
-  private readonly jobs = new Map<Job, ProcessPool>();
+  private engine: ChildProcessEngine | undefined;
 
   constructor(options: ChildProcessBackendOptions = {}) {
     super();
@@ -49,59 +38,24 @@ export class ChildProcessBackend extends BackendBase {
 
   override async configure(requestedNJobs: number, context: BackendContext): Promise<number> {
     const n = this.effectiveNJobs(requestedNJobs);
-    const spec: WorkerSpec = {
-      execArgv: withHeapCap(
-        workerExecArgv(this.options.execArgv, this.options.inheritExecArgv),
-        this.options.maxMemoryMb,
-      ),
-      env: workerEnv(n, context.innerMaxNumThreads, this.options.env),
-    };
-    const key = poolKey(spec, this.options.idleTimeout, this.options.limits);
-    this.configured = { spec, key, maxNbytes: context.maxNbytes, tempFolder: context.tempFolder };
-    const pool = this.pool();
-    pool.resize(n);
-    return n;
+    const { ChildProcessEngine } = await (engineModule ??= import('./engine.js'));
+    this.engine ??= new ChildProcessEngine(this.options);
+    return this.engine.configure(n, context);
   }
 
   submit(batch: TaskBatch, options: SubmitOptions): Promise<ArrayLike<unknown>> {
-    const { signal, timeout } = options;
-    if (signal.aborted) return Promise.reject(signal.reason ?? new CallCancelledError(messages.cancelled()));
-    const configured = this.configured;
-    if (configured === undefined) return Promise.reject(new Error(messages.notConfigured()));
-    let wire: WireBatch;
-    let sharesBuffers = false;
-    try {
-      wire = encodeBatch(batch);
-      if (configured.maxNbytes !== null) {
-        const buffers = this.buffersOf(batch.callId, configured);
-        const args = mapWireArgs(wire.args, (a) => buffers.replace(a));
-        sharesBuffers = args.some((a, i) => a !== wire.args[i]);
-        if (sharesBuffers) wire = { ...wire, args };
-      }
-    } catch (error) {
-      return Promise.reject(error);
+    if (this.engine === undefined) {
+      const { signal } = options;
+      if (signal.aborted)
+        return Promise.reject(signal.reason ?? new CallCancelledError(messages.cancelled()));
+      return Promise.reject(new Error(messages.notConfigured()));
     }
-    const pool = this.pool();
-    const job = new Job(batch, wire, timeout, signal);
-    job.sharesBuffers = sharesBuffers;
-    this.jobs.set(job, pool);
-    const onAbort = () => pool.cancel(job, signal.reason ?? new CallCancelledError(messages.cancelled()));
-    signal.addEventListener('abort', onAbort, { once: true });
-    job.onSettled(() => {
-      signal.removeEventListener('abort', onAbort);
-      this.jobs.delete(job);
-    });
-    pool.submit(job);
-    return job.promise.then((result) => decodeResult(batch, result));
+    return this.engine.submit(batch, options);
   }
 
   /** The call ended (success, error or crash): delete its shared buffers and let workers drop their copies. */
   async stopCall(callId: string): Promise<void> {
-    const buffers = this.calls.get(callId);
-    if (buffers === undefined) return;
-    this.calls.delete(callId);
-    buffers.remove();
-    for (const pool of this.usedPools) pool.release(callId);
+    await this.engine?.stopCall(callId);
   }
 
   /**
@@ -109,29 +63,6 @@ export class ChildProcessBackend extends BackendBase {
    * other backends' jobs run on); the pool stays for reuse by other instances until its idle timeout.
    */
   override async terminate(): Promise<void> {
-    const reason = new CallCancelledError(messages.cancelled());
-    for (const [job, pool] of [...this.jobs]) pool.cancel(job, reason);
-    for (const callId of [...this.calls.keys()]) await this.stopCall(callId);
-    for (const pool of this.usedPools) pool.users.delete(this);
-    this.usedPools.clear();
-  }
-
-  /** The pool for this configuration (re-created on demand, e.g. after shutdownPools()). */
-  private pool(): ProcessPool {
-    const c = this.configured!;
-    const pool = acquirePool(c.spec, this.options.idleTimeout, c.key, this.options.limits);
-    pool.users.add(this);
-    this.usedPools.add(pool);
-    return pool;
-  }
-
-  /** The call's shared buffers; its folder is created only when a large buffer shows up. */
-  private buffersOf(callId: string, configured: Configured): CallBuffers {
-    let buffers = this.calls.get(callId);
-    if (buffers === undefined) {
-      buffers = new CallBuffers(callId, configured.tempFolder, configured.maxNbytes!);
-      this.calls.set(callId, buffers);
-    }
-    return buffers;
+    await this.engine?.terminate();
   }
 }

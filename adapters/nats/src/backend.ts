@@ -19,14 +19,16 @@ import {
 } from '@parajob/core/backend';
 import { coreMessages } from '@parajob/core/internal';
 import { ModuleNamer, wireFunctions } from '@parajob/remote';
-import { BlobUploads, HEADROOM, pack, valueRef } from './codec.js';
+import { BlobUploads, HEADROOM, pack, unpack, valueRef } from './codec.js';
 import type { NatsConnectionOptions } from './connection.js';
 import { validateConnectionOptions } from './connection.js';
+import { type CoreChannel, coreChannel } from './core-channel.js';
 import { DRIVER_TTL_MS } from './liveness.js';
 import { messages } from './messages.js';
 import { H } from './names.js';
+import { ensureNeedsQueue, type Needs, needsKey, needsSubject } from './needs.js';
 import { ServerOutage, untilServerBack } from './outage.js';
-import type { ConsumerSettings } from './resources.js';
+import type { ConsumerSettings, WorkerRecord } from './resources.js';
 import { type Decoded, decodeDelivery } from './result.js';
 import { type DriverSession, SessionKeeper } from './session.js';
 
@@ -80,6 +82,10 @@ export class NatsBackend extends BackendBase {
   /** Held while values stored with storeValue() exist: their names carry this session's id. */
   private valueSession: Promise<DriverSession> | undefined;
   private maxNbytes: number | null = 1024 * 1024;
+  /** Batches that need resources (the client's .options({ resources, numCpus })): see needs.ts. */
+  private readonly needsOf = new WeakMap<TaskBatch, Needs>();
+  /** Needs keys whose consumer this session made sure of. */
+  private readonly needsQueues = new Map<string, { session: DriverSession; ready: Promise<void> }>();
 
   constructor(options: NatsBackendOptions) {
     super();
@@ -234,7 +240,21 @@ export class NatsBackend extends BackendBase {
       await uploads.putBody(name, packed, session.store);
       return { batchId, body: new Uint8Array(0), extra: { [H.blob]: name } };
     };
-    const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal);
+    const needs = this.needsOf.get(batch);
+    let subject: string | undefined;
+    if (needs !== undefined) {
+      const key = needsKey(needs);
+      // once per key and session: the consumer lives on the server for every later batch
+      let ensured = this.needsQueues.get(key);
+      if (ensured?.session !== session) {
+        ensured = { session, ready: ensureNeedsQueue(session.jsm, session.names, this.options, key) };
+        this.needsQueues.set(key, ensured);
+        ensured.ready.catch(() => this.needsQueues.delete(key));
+      }
+      await ensured.ready;
+      subject = needsSubject(session.names, key, token);
+    }
+    const decoded = await this.exchange(state, `${token}.${batch.firstIndex}`, message, signal, subject);
     if (decoded.kind === 'exhausted' || decoded.kind === 'crashed') {
       const taskIndex = batch.size === 1 ? batch.firstIndex : undefined;
       throw new WorkerCrashedError(
@@ -264,12 +284,13 @@ export class NatsBackend extends BackendBase {
     batchId: string,
     message: (batchId: string) => Promise<Outgoing>,
     signal: AbortSignal,
+    subject?: string,
   ): Promise<Exclude<Decoded, { kind: 'handedBack' }>> {
     const { session, token } = state;
     let abandoned = 0;
     for (let round = 0; ; round++) {
       const out = await message(round === 0 ? batchId : `${batchId}.again${round}`);
-      const sent = session.send(token, out.batchId, out.body, out.extra, signal);
+      const sent = session.send(token, out.batchId, out.body, out.extra, signal, subject);
       const delivery = await Promise.race([sent, state.aborted]);
       // the answer says which delivery ran: the ones before it were lost with their worker
       const attempt = delivery.kind === 'message' ? Number(delivery.headers?.get(H.attempt)) : 1;
@@ -291,17 +312,54 @@ export class NatsBackend extends BackendBase {
     }
   }
 
-  /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */
-  async storeValue(value: unknown): Promise<{ name: string; ref: object }> {
-    // the session stays open while stored values exist: workers delete the blobs of closed sessions
+  /** The session stored values belong to: it stays open while they exist (workers delete the blobs of closed sessions). */
+  private valueStoreSession(): Promise<DriverSession> {
     this.valueSession ??= this.keeper.acquire().catch((error) => {
       this.valueSession = undefined;
       throw error;
     });
-    const session = await this.valueSession;
-    const name = `${session.id}.put.${nuid.next()}`;
-    await (await session.store()).putBlob({ name }, pack(value));
-    return { name, ref: valueRef(name) };
+    return this.valueSession;
+  }
+
+  /** A fresh name for a value stored later with storeValue (the client's refs passed inside arguments). */
+  async valueName(): Promise<string> {
+    return `${(await this.valueStoreSession()).id}.put.${nuid.next()}`;
+  }
+
+  /** Stores a whole value in the object store (cluster.put); returns the reference tasks receive as an argument. */
+  async storeValue(value: unknown, name?: string): Promise<{ name: string; ref: object }> {
+    const session = await this.valueStoreSession();
+    const key = name ?? `${session.id}.put.${nuid.next()}`;
+    await (await session.store()).putBlob({ name: key }, pack(value));
+    return { name: key, ref: valueRef(key) };
+  }
+
+  /** Core-NATS messages on this namespace's stream subjects (the client's streaming generators). */
+  async coreChannel(): Promise<CoreChannel> {
+    const session = await this.valueStoreSession();
+    return coreChannel(session.nc, session.names.namespace);
+  }
+
+  /** A value stored with storeValue (by any client of the namespace), or `missing` while it is not there. */
+  async readValue(name: string): Promise<{ readonly value: unknown } | 'missing'> {
+    const session = await this.valueStoreSession();
+    const bytes = await (await session.store()).getBlob(name);
+    return bytes === null ? 'missing' : { value: unpack(bytes) };
+  }
+
+  /** Sends `batch` (with submit() next) only to workers declaring `needs` (needs.ts). */
+  setNeeds(batch: TaskBatch, needs: Needs): void {
+    this.needsOf.set(batch, needs);
+  }
+
+  /** The registered workers' records: what they declare (CPU = capacity, custom resources). */
+  async workers(): Promise<WorkerRecord[]> {
+    const session = await this.keeper.acquire();
+    try {
+      return await session.workers();
+    } finally {
+      this.keeper.release();
+    }
   }
 
   /** Deletes values stored with storeValue. */

@@ -18,6 +18,8 @@ import {
   TaskFailure,
 } from '@parajob/core/backend';
 import { NatsBackend, type NatsBackendOptions } from './backend.js';
+import { valueRef } from './codec.js';
+import type { CoreChannel } from './core-channel.js';
 import { messages } from './messages.js';
 
 export type ClusterOptions = NatsBackendOptions;
@@ -157,6 +159,8 @@ export class Cluster {
     calls: readonly BatchedCall[],
     signal: AbortSignal,
     traceparent?: string,
+    /** Resources the tasks need (`{ CPU: 2, gpu: 1 }`): only workers declaring them run the batch. */
+    needs?: Readonly<Record<string, number>>,
   ): Promise<BatchedOutcome[]> {
     if (this.closed) throw new Error(messages.client.closed());
     const id = nuid.next();
@@ -179,6 +183,7 @@ export class Cluster {
         settle: true,
       });
       batch.traceparent = traceparent;
+      if (needs !== undefined) this.backend.setNeeds(batch, needs);
       const values = await this.backend.submit(batch, { signal, timeout: null });
       return Array.from(values, (value) =>
         value instanceof TaskFailure ? { ok: false, error: value.error } : { ok: true, value },
@@ -187,6 +192,13 @@ export class Cluster {
       // its cleanup (blob deletes) runs after, and close() waits for it
       void this.backend.stopCall(id).catch(() => {});
     }
+  }
+
+  /** What each registered worker declares: `{ CPU: <slots>, ...its --resources }`. */
+  async workerResources(): Promise<Readonly<Record<string, number>>[]> {
+    if (this.closed) throw new Error(messages.client.closed());
+    const records = await this.backend.workers();
+    return records.map((r) => ({ ...r.resources, CPU: r.capacity }));
   }
 
   /** Stores a value once on the cluster; tasks take the returned ref as an argument (Ray's put). */
@@ -203,6 +215,42 @@ export class Cluster {
     );
     // tasks receive the object-store reference, never the driver's copy
     Object.defineProperty(ref, 'stored', { value: stored });
+    return ref;
+  }
+
+  /**
+   * For @parajob/client's refs passed inside arguments: a fresh object-store name, where the ref's
+   * owner stores its value (storeAs) once it has it, and where any task of the namespace reads it
+   * (readStored). Names are unguessable and carry this client's session (deleted with it).
+   */
+  valueName(): Promise<string> {
+    if (this.closed) return Promise.reject(new Error(messages.client.closed()));
+    return this.backend.valueName();
+  }
+
+  /** Stores `value` under a name from valueName(); deleted on close(). */
+  async storeAs(name: string, value: unknown): Promise<void> {
+    if (this.closed) throw new Error(messages.client.closed());
+    await this.backend.storeValue(value, name);
+    this.stored.push(name);
+  }
+
+  /** The value stored under `name` (by any client of the namespace), or `missing` while it is not there yet. */
+  readStored(name: string): Promise<{ readonly value: unknown } | 'missing'> {
+    if (this.closed) return Promise.reject(new Error(messages.client.closed()));
+    return this.backend.readValue(name);
+  }
+
+  /** For @parajob/client's streaming generators: core-NATS messages on this namespace's stream subjects. */
+  coreChannel(): Promise<CoreChannel> {
+    if (this.closed) return Promise.reject(new Error(messages.client.closed()));
+    return this.backend.coreChannel();
+  }
+
+  /** A ref to the value stored under `name`: as a task argument, the worker reads it from the store. */
+  storedRef<T>(name: string): ObjectRef<T> {
+    const ref = new ObjectRef<T>(name, new Promise<never>(() => {}));
+    Object.defineProperty(ref, 'stored', { value: Promise.resolve(valueRef(name)) });
     return ref;
   }
 

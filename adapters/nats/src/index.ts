@@ -18,6 +18,8 @@ export {
   type RemoteFunction,
 } from './cluster.js';
 export type { NatsConnectionOptions, NatsTlsOptions } from './connection.js';
+export type { CoreChannel } from './core-channel.js';
+export { type Needs, parseResources } from './needs.js';
 export type { ConsumerSettings } from './resources.js';
 export {
   type NamespaceListener,

@@ -2,6 +2,8 @@
 
 export const messages = {
   option: {
+    resources: (problem: string) =>
+      `NATS worker option 'resources' (--resources name=amount,...): ${problem}`,
     servers: (v: unknown) =>
       `NATS option 'servers' must be a URL or an array of URLs such as 'nats://127.0.0.1:4222', got ${typeof v === 'string' ? JSON.stringify(v) : typeof v}`,
     namespace: (v: unknown) =>

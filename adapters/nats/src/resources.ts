@@ -16,6 +16,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Names } from './names.js';
+import { needsProblem } from './needs.js';
 
 /** Registry entries expire this long after a worker's last heartbeat. */
 export const REGISTRY_TTL_MS = 6_000;
@@ -156,12 +157,14 @@ export function parseWorkerRecord(value: unknown): WorkerRecord | null {
   if (!Number.isInteger(pid) || typeof host !== 'string' || typeof version !== 'string') return null;
   const running =
     Number.isInteger(r.running) && (r.running as number) >= 0 ? (r.running as number) : undefined;
+  const resources = validResources(r.resources);
   return {
     capacity: capacity as number,
     pid: pid as number,
     host,
     version,
     ...(running === undefined ? {} : { running }),
+    ...(resources === undefined ? {} : { resources }),
   };
 }
 
@@ -189,6 +192,31 @@ export async function readCapacity(kv: KV, onForeign: (key: string) => void = ()
   return total;
 }
 
+/** A record's custom resources when they are a valid table (needs.ts); anything else is ignored. */
+function validResources(value: unknown): Readonly<Record<string, number>> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const table = value as Record<string, number>;
+  return needsProblem(table) === undefined && !('CPU' in table) ? { ...table } : undefined;
+}
+
+/** Every registered worker's record (foreign entries skipped): what the client matches resources against. */
+export async function readWorkers(kv: KV): Promise<WorkerRecord[]> {
+  const keys: string[] = [];
+  for await (const k of await kv.keys('w.>')) keys.push(k);
+  const records: WorkerRecord[] = [];
+  for (const k of keys) {
+    const entry = await kv.get(k).catch(() => null);
+    if (entry?.operation !== 'PUT') continue;
+    try {
+      const record = parseWorkerRecord(entry.json());
+      if (record !== null) records.push(record);
+    } catch {
+      // not JSON: not a worker's record
+    }
+  }
+  return records;
+}
+
 export interface WorkerRecord {
   readonly capacity: number;
   readonly pid: number;
@@ -196,4 +224,6 @@ export interface WorkerRecord {
   readonly version: string;
   /** Batches running at the last heartbeat (absent from older workers). */
   readonly running?: number;
+  /** Custom resources it declares (`--resources`), absent when none. */
+  readonly resources?: Readonly<Record<string, number>>;
 }

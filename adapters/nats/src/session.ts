@@ -28,6 +28,8 @@ import {
   openBlobs,
   openRegistry,
   readCapacity,
+  readWorkers,
+  type WorkerRecord,
 } from './resources.js';
 
 export interface SessionOptions extends NatsConnectionOptions, ConsumerSettings {}
@@ -189,6 +191,8 @@ export class DriverSession {
     body: Uint8Array,
     extra: Record<string, string>,
     signal: AbortSignal,
+    /** Where it is published: the shared work queue, or a needs subject (needs.ts). */
+    subject = this.names.tasks(call),
   ): Promise<Delivery> {
     if (this.closed) throw new Error(messages.driver.closed());
     const h = natsHeaders();
@@ -206,10 +210,13 @@ export class DriverSession {
       // the server is restarting or we are reconnecting: the message id makes a retry safe
       const ack = await untilServerBack(
         `publishing batch ${batchId}`,
-        () => this.js.publish(this.names.tasks(call), body, { msgID: batchId, headers: h, timeout: 5_000 }),
+        () => this.js.publish(subject, body, { msgID: batchId, headers: h, timeout: 5_000 }),
         () => signal.aborted || this.closed,
       );
-      if (this.pending.get(batchId) === p) {
+      if (ack.stream !== this.names.tasksStream) {
+        // a batch with needs (needs.ts) is in the needs stream: its sequence number is not one of
+        // the tasks stream's; cancelled, it is dropped by workers (the session record lists its call)
+      } else if (this.pending.get(batchId) === p) {
         p.seq = ack.seq;
         this.bySeq.set(ack.seq, batchId);
       } else {
@@ -257,6 +264,12 @@ export class DriverSession {
       const os = await this.store().catch(() => undefined);
       await Promise.all(blobNames.map((name) => os?.delete(name).catch(() => {})));
     }
+  }
+
+  /** The registered workers' records (what resources are matched against). */
+  async workers(): Promise<WorkerRecord[]> {
+    this.registry ??= openRegistry(this.nc, this.names);
+    return readWorkers(await this.registry);
   }
 
   /** Live capacity; when none, waits up to `waitMs` for a worker to register, then fails with a clear error. */

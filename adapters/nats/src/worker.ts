@@ -11,7 +11,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  type Consumer,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { millis, type NatsConnection, nuid } from '@nats-io/transport-node';
@@ -30,6 +36,7 @@ import { BlobJanitor } from './janitor.js';
 import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
 import { type Names, namesFor } from './names.js';
+import { type Needs, needsProblem } from './needs.js';
 import {
   type ConsumerSettings,
   ensureQueues,
@@ -40,12 +47,16 @@ import {
 } from './resources.js';
 import { BatchHandler } from './worker-batch.js';
 import { RunningBatches } from './worker-cancels.js';
+import { NeedsPuller } from './worker-needs.js';
+import { LENDABLE, SlotLoans } from './worker-nested.js';
 import { ResultPublisher } from './worker-publish.js';
 import { Redeliveries } from './worker-redelivery.js';
 
 export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettings, WorkerLimits {
   /** Batches run at once (threads of the local pool); default: all CPUs. */
   readonly concurrency?: number;
+  /** Custom resources this worker has (`--resources gpu=1,mem=4`): tasks needing them run only on workers declaring them (needs.ts). */
+  readonly resources?: Readonly<Record<string, number>>;
   /** The project task modules resolve under; default: the nearest package.json above the working directory. */
   readonly root?: string;
   /** `--allow` entries: '.' (the project under root), package names or patterns ('@acme/*'). Default: ['.']. */
@@ -78,36 +89,76 @@ const VERSION = (() => {
 /** After a failed pull (disconnected, server restarting), the slot waits this long before the next one. */
 const PULL_RETRY_MS = 250;
 
-/** One pull loop per slot: a slot pulls the next message only when its batch is done. */
+/**
+ * One pull loop per slot: a slot pulls the next message only when its batch is done. Slots lent
+ * by tasks waiting in get() (worker-nested.ts) are served by one more loop, which pulls while
+ * fewer lent batches run than slots are lent, without waiting for each: one pull request in
+ * flight however many slots are lent. A lent batch that ends when its loan has ended is not
+ * replaced.
+ */
 class PullSlots {
   private readonly loops: Promise<void>[];
+  /** The loop pulling for lent slots, while one is due. */
+  private lending: Promise<void> | undefined;
+  /** Batches running on lent slots. */
+  private readonly lentBatches = new Set<Promise<void>>();
 
   constructor(
     concurrency: number,
     private readonly consumer: Consumer,
     private readonly lifecycle: Lifecycle,
     private readonly handler: BatchHandler,
+    /** Slots lent now by tasks blocked in get/wait. */
+    private readonly lent: () => number,
   ) {
     this.loops = Array.from({ length: concurrency }, () => this.loop());
   }
 
   private async loop(): Promise<void> {
     while (this.lifecycle.state === 'serving') {
-      let m: JsMsg | null;
-      try {
-        m = await this.consumer.next({ expires: 5_000 });
-      } catch {
-        if (this.lifecycle.state !== 'serving') return;
-        await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
-        continue;
-      }
+      const m = await this.pull();
       if (m) await this.handler.handle(m);
     }
   }
 
-  /** Resolves when every loop has ended (after the connection closed). */
-  finished(): Promise<void> {
-    return Promise.all(this.loops).then(() => {});
+  /** The next message, or null (none within the pull's expiry, or the server is away). */
+  private async pull(): Promise<JsMsg | null> {
+    try {
+      return await this.consumer.next({ expires: 5_000 });
+    } catch {
+      if (this.lifecycle.state === 'serving')
+        await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
+      return null;
+    }
+  }
+
+  /** A task blocked or resumed (or a lent batch ended): pull for the slots lent and not in use. */
+  readonly fill = (): void => {
+    if (this.lending !== undefined || this.lifecycle.state !== 'serving') return;
+    if (this.lentBatches.size >= this.lent()) return;
+    this.lending = this.lend().finally(() => {
+      this.lending = undefined;
+    });
+  };
+
+  private async lend(): Promise<void> {
+    while (this.lifecycle.state === 'serving' && this.lentBatches.size < this.lent()) {
+      const m = await this.pull();
+      if (m === null) continue;
+      const batch: Promise<void> = this.handler.handle(m).finally(() => {
+        this.lentBatches.delete(batch);
+        this.fill();
+      });
+      this.lentBatches.add(batch);
+    }
+  }
+
+  /** Resolves when every loop and lent batch has ended (after the connection closed). */
+  async finished(): Promise<void> {
+    await Promise.all(this.loops);
+    // bounded: nothing is pulled once the worker stops serving
+    while (this.lending !== undefined || this.lentBatches.size > 0)
+      await Promise.all([this.lending, ...this.lentBatches]);
   }
 }
 
@@ -120,11 +171,18 @@ class Registration {
     private readonly kv: KV,
     id: string,
     capacity: number,
+    resources: Needs,
     /** Batches running now: the heartbeat carries it, for the dashboard's load column. */
     private readonly running: () => number,
   ) {
     this.key = `w.${id}`;
-    this.record = { capacity, pid: process.pid, host: hostname(), version: VERSION };
+    this.record = {
+      capacity,
+      pid: process.pid,
+      host: hostname(),
+      version: VERSION,
+      ...(Object.keys(resources).length > 0 ? { resources } : {}),
+    };
   }
 
   private text(): string {
@@ -152,6 +210,8 @@ interface Opened {
   readonly kv: KV;
   /** Driver session records: batches of cancelled calls and of gone drivers are dropped (liveness.ts). */
   readonly sessions: SessionCheck;
+  /** Lists the needs stream's consumers (worker-needs.ts). */
+  readonly jsm: JetStreamManager;
 }
 
 async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerOptions): Promise<Opened> {
@@ -163,7 +223,7 @@ async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerO
   const consumer = await jetstream(nc).consumers.get(names.tasksStream, names.consumer);
   const ackWaitMs = millis((await consumer.info()).config.ack_wait ?? 30_000_000_000);
   const kv = await openRegistry(nc, names);
-  return { consumer, ackWaitMs, kv, sessions: await SessionCheck.open(nc, names) };
+  return { consumer, ackWaitMs, kv, sessions: await SessionCheck.open(nc, names), jsm };
 }
 
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
@@ -173,6 +233,12 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     throw new RangeError(messages.option.concurrency(concurrency, MAX_CONCURRENCY));
   // checked before connecting: a bad --root, --allow or limit never leaves a connection open
   const limits = checkWorkerLimits(options);
+  const resources: Needs = options.resources ?? {};
+  const problem = needsProblem(resources);
+  if (problem !== undefined || 'CPU' in resources)
+    throw new RangeError(
+      messages.option.resources(problem ?? "CPU is the worker's concurrency, not a resource"),
+    );
   const policy = new WorkerPolicy({
     root: options.root,
     allow: options.allow,
@@ -187,14 +253,23 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let registration: Registration;
   try {
     opened = await openQueues(nc, names, options);
-    registration = new Registration(opened.kv, id, concurrency, () => lifecycle.running);
+    registration = new Registration(opened.kv, id, concurrency, resources, () => lifecycle.running);
     await registration.put();
   } catch (error) {
     lifecycle.stopped();
     await nc.close().catch(() => {});
     throw error;
   }
-  const executor = new RemoteExecutor(concurrency, policy, limits);
+  // before the pool's threads start: they read the ambient client's settings when they start
+  let slots: PullSlots | undefined;
+  const loans = new SlotLoans(options, () => slots?.fill());
+  // a thread runs its own batch and the lent ones (see worker-nested.ts)
+  const executor = new RemoteExecutor(
+    concurrency,
+    policy,
+    limits,
+    Math.ceil((concurrency + LENDABLE) / concurrency),
+  );
   let blobs: Promise<ObjectStore> | undefined;
   const store = () => (blobs ??= openBlobs(nc, names));
   const janitor = new BlobJanitor(store, opened.sessions, log);
@@ -220,8 +295,24 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       log(line);
     },
   });
-  lifecycle.serve({ everyMs: HEARTBEAT_MS, run: registration.refresh });
-  const slots = new PullSlots(concurrency, opened.consumer, lifecycle, handler);
+  const needs = new NeedsPuller(
+    { ...resources, CPU: concurrency },
+    names,
+    opened.jsm,
+    jetstream(nc),
+    lifecycle,
+    handler,
+  );
+  lifecycle.serve({
+    everyMs: HEARTBEAT_MS,
+    run: () => {
+      registration.refresh();
+      needs.discover();
+    },
+  });
+  needs.discover();
+  const pulls = new PullSlots(concurrency, opened.consumer, lifecycle, handler, () => loans.lent);
+  slots = pulls;
   janitor.start();
   log(messages.worker.ready(id, concurrency, serversText(options), names.namespace, policy.allow.entries));
 
@@ -235,7 +326,9 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       await registration.remove();
       await nc.flush().catch(() => {});
       await nc.close().catch(() => {});
-      await slots.finished();
+      await pulls.finished();
+      await needs.finished();
+      loans.close();
       await executor.close();
       lifecycle.stopped();
       log(messages.worker.stopped(id));

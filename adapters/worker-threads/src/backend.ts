@@ -54,6 +54,7 @@ export class WorkerThreadsBackend extends BackendBase {
       threads,
       resourceLimits: this.options.resourceLimits,
       idleTimeout: this.options.idleTimeout,
+      batchesPerThread: this.options.batchesPerThread,
     });
     this.buffers = new LargeBufferSharing(context.maxNbytes);
     return threads;

@@ -39,6 +39,8 @@ export const messages = {
       "WorkerThreadsBackend: give 'idleTimeout' only ('idleTimeoutMs' is its deprecated old spelling), not both",
     maxTasksPerWorker: (v: unknown) =>
       `WorkerThreadsBackend: options.maxTasksPerWorker must be a positive integer (tasks a thread runs before it is replaced) or Infinity, got ${describe(v)}`,
+    batchesPerThread: (v: unknown) =>
+      `WorkerThreadsBackend: options.batchesPerThread must be a whole number of batches, at least 1, got ${describe(v)}`,
     maxMemoryPerWorker: (v: unknown) =>
       `WorkerThreadsBackend: options.maxMemoryPerWorker must be a positive number of megabytes (each thread's heap limit), got ${describe(v)}`,
   },

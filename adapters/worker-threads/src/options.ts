@@ -17,6 +17,12 @@ export interface WorkerThreadsOptions {
    * 3/4 of it after a batch is replaced before the next one. Default: none.
    */
   maxMemoryPerWorker?: number;
+  /**
+   * Batches one thread may run at once, default 1. More lets async batches overlap on a thread:
+   * a remote worker serving nested tasks gives a thread another batch while its task waits in
+   * get() (see @parajob/nats's worker), so a chain of tasks deeper than the threads cannot deadlock.
+   */
+  batchesPerThread?: number;
 }
 
 /** When a thread is replaced between batches (both Infinity: never). */
@@ -31,6 +37,7 @@ export interface ResolvedOptions {
   readonly idleTimeout: number;
   /** null: threads are never recycled (no answer port per batch). */
   readonly recycle: RecycleLimits | null;
+  readonly batchesPerThread: number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -43,6 +50,7 @@ const KNOWN = [
   'idleTimeoutMs',
   'maxTasksPerWorker',
   'maxMemoryPerWorker',
+  'batchesPerThread',
 ] as const;
 
 let warnedIdleTimeoutMs = false;
@@ -132,5 +140,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxTasks === Number.POSITIVE_INFINITY && maxHeapBytes === Number.POSITIVE_INFINITY
       ? null
       : { maxTasks, maxHeapBytes };
-  return { resourceLimits, idleTimeout, recycle };
+  const batchesPerThread = o.batchesPerThread ?? 1;
+  if (!Number.isInteger(batchesPerThread) || batchesPerThread < 1)
+    throw new RangeError(messages.options.batchesPerThread(batchesPerThread));
+  return { resourceLimits, idleTimeout, recycle, batchesPerThread };
 }

@@ -17,6 +17,8 @@ export interface PoolConfig {
   readonly threads: number;
   readonly resourceLimits: ResourceLimits | null;
   readonly idleTimeout: number;
+  /** Batches a thread runs at once (piscina's concurrentTasksPerWorker); default 1. */
+  readonly batchesPerThread?: number;
 }
 
 // a CommonJS entry that import()s worker.js: see worker-entry.cjs for why piscina must not require() it
@@ -61,7 +63,11 @@ export function onPoolBroken(pool: WorkerPool, fail: (error: Error) => void): ()
 /** The fair queue in front of a shared pool: every backend instance and call using the pool goes through it. */
 export function queueOf(pool: WorkerPool): FairQueue {
   let queue = queues.get(pool);
-  if (queue === undefined) queues.set(pool, (queue = new FairQueue(pool.options.maxThreads)));
+  if (queue === undefined)
+    queues.set(
+      pool,
+      (queue = new FairQueue(pool.options.maxThreads * pool.options.concurrentTasksPerWorker)),
+    );
   return queue;
 }
 
@@ -73,13 +79,22 @@ let piscina: ReturnType<typeof loadPiscina> | undefined;
 export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
   const { Piscina } = await (piscina ??= loadPiscina());
   // execArgv is part of the identity: a pool started under other flags (e.g. a loader) is another pool
-  const key = JSON.stringify([config.threads, config.resourceLimits, config.idleTimeout, process.execArgv]);
+  const perThread = config.batchesPerThread ?? 1;
+  const key = JSON.stringify([
+    config.threads,
+    config.resourceLimits,
+    config.idleTimeout,
+    process.execArgv,
+    perThread,
+  ]);
   let pool = pools.get(key);
   if (pool === undefined) {
     pool = new Piscina<WorkerTask, WireResult>({
       filename: WORKER_FILE,
       minThreads: 0,
       maxThreads: config.threads,
+      concurrentTasksPerWorker: perThread,
+      ...(perThread > 1 ? { loadBalancer: sharingBalancer(config.threads, perThread) } : {}),
       idleTimeout: config.idleTimeout,
       // Left undefined on purpose: node:worker_threads then inherits the parent's execArgv (so
       // `--import tsx` preloads run in workers) while skipping process-wide flags such as
@@ -112,6 +127,33 @@ export async function sharedPool(config: PoolConfig): Promise<WorkerPool> {
     pools.set(key, pool);
   }
   return pool;
+}
+
+type Balancer = NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer'];
+
+/**
+ * Several batches per thread (batchesPerThread > 1). piscina's own balancer never puts a batch
+ * on a thread running one that can be aborted, and every batch here can be: this one does (an
+ * idle thread first, then a new one while the pool may grow, then the least busy). Stopping a
+ * batch terminates its thread, so the batches sharing it fail as on a crash: their caller's
+ * retries apply (a remote worker's driver sends them again).
+ */
+function sharingBalancer(threads: number, perThread: number): Balancer {
+  return (_task, workers) => {
+    let best: (typeof workers)[number] | null = null;
+    let bestUsage = perThread;
+    for (const worker of workers) {
+      // piscina reports a thread running one abortable batch as full (Infinity): it runs one
+      const usage = worker.isRunningAbortableTask ? 1 : worker.currentUsage;
+      if (usage === 0) return worker;
+      if (usage < bestUsage) {
+        best = worker;
+        bestUsage = usage;
+      }
+    }
+    // null makes piscina start a thread when it may
+    return workers.length < threads ? null : best;
+  };
 }
 
 /**

@@ -65,17 +65,17 @@ export class Client {
     fn: F,
     options: ResolvedTaskOptions,
   ): RemoteFunction<F> {
+    const streaming = options.numReturns === 'streaming' || isAsyncGeneratorFunction(fn);
     return {
-      remote: (...args: unknown[]) => this.submit(fn, args, options),
+      remote: (...args: unknown[]) => this.submit(fn, args, options, streaming),
       options: (more: TaskOptions) => this.remoteWith(fn, resolveTaskOptions(options, more)),
     } as unknown as RemoteFunction<F>;
   }
 
-  private submit(fn: Function, args: unknown[], options: ResolvedTaskOptions): unknown {
+  private submit(fn: Function, args: unknown[], options: ResolvedTaskOptions, streaming: boolean): unknown {
     this.checkOpen();
     const id = newId();
     const ref = new ObjectRef(id);
-    const streaming = options.numReturns === 'streaming' || isAsyncGeneratorFunction(fn);
     const stream = streaming ? new ObjectRefGenerator(id) : null;
     if (stream) this.taskOf.set(stream, id);
     const taskOptions: ResolvedTaskOptions = streaming ? { ...options, numReturns: 'streaming' } : options;

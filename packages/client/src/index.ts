@@ -30,3 +30,6 @@ export { ObjectRef } from './object-ref.js';
 export type { ActorOptions, ErrorClass, TaskOptions } from './options.js';
 export type { RemoteArgs, RemoteFunction, RemoteResult } from './remote.js';
 export type { GetOptions, WaitOptions, WaitResult } from './waiting.js';
+
+// in a `parajob worker nats` pool thread: installs the ambient client of its tasks (a no-op elsewhere)
+import './nats/ambient.js';

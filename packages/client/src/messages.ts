@@ -54,6 +54,24 @@ export const messages = {
     `the arguments of task ${id} cannot be sent to a worker: ${path} is ${what}; pass plain data (structured-cloneable) or an ObjectRef`,
   putRef: () =>
     'put(value): value is already an ObjectRef; pass the ref itself to tasks instead of putting it',
+  actorHandleOnNats: () =>
+    'an actor handle was passed inside a task argument: on the nats engine actors are called from the client that created them (not from other tasks, yet); call the actor here and pass the results, or use the local engine',
+  nestedRefLocation: (id: string) =>
+    `the ObjectRef ${id} inside this task's argument came without its object's location: it was not sent by a parajob client of this version`,
+  nestedRefLost: (id: string, ms: number) =>
+    `the ObjectRef ${id} passed inside an argument was never stored by its owner within ${ms} ms (its owner, the client or task that made it, is gone); pass the ref at top level to have it resolved before the task runs`,
+  natsWholeAmount: (name: string, amount: number) =>
+    `.options(): ${name === 'CPU' ? 'numCpus' : `resources.${name}`} is ${amount}; on the nats engine amounts are whole numbers (workers declare whole units: --concurrency, --resources gpu=1)`,
+  natsInfeasible: (needs: string, workers: string) =>
+    `no worker of this NATS cluster can run the task: it needs ${needs}, the registered workers declare ${workers}; start a worker with what it needs (parajob worker nats --resources name=N, --concurrency for CPU) or lower .options({ numCpus, resources })`,
   generatorNotStream: () =>
     'this task is not a generator: iterate only refs returned by an async function* task (or numReturns: "streaming")',
+  streamDriverGone: (token: string) =>
+    `streaming task ${token}: its caller stopped answering for two minutes (the client closed or lost its connection); the generator was stopped with return()`,
+  streamWorkerCrashed: (id: string) =>
+    `the worker running streaming task ${id} died after the stream had started (items already delivered are not sent twice, so the task is not retried); iterate again to rerun it`,
+  streamItemMissing: (name: string) =>
+    `a streamed item stored as '${name}' in the object store is gone (deleted with the session of the worker thread that stored it: that thread stopped); iterate again to rerun the task`,
+  streamItemLost: (id: string, expected: number, got: number) =>
+    `streaming task ${id}: item ${expected} never arrived (item ${got} did): the connection to the NATS server dropped messages; iterate again to rerun the task`,
 } as const;

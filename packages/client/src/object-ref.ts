@@ -53,6 +53,12 @@ export class ObjectRef<T = unknown> implements PromiseLike<T> {
     this.demand();
   }
 
+  /** @internal Like listen, without asking for the value (an index that only mirrors states). */
+  watch(listener: Listener): void {
+    if (this.state !== RefState.Pending) listener(this);
+    else (this.listeners ??= []).push(listener);
+  }
+
   /** @internal Removes a listener that is no longer needed (a wait that returned). */
   unlisten(listener: Listener): void {
     const list = this.listeners;

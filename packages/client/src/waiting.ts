@@ -1,7 +1,8 @@
 /** get() and wait() over ObjectRefs, the same for every engine (refs settle locally, whoever computes them). */
 import { GetTimeoutError } from './errors.js';
 import { messages } from './messages.js';
-import { isRef, ObjectRef, RefState } from './object-ref.js';
+import { isRef, type ObjectRef, RefState } from './object-ref.js';
+import { madeFrom, readyPositions, readyPositionsNow } from './wait-index.js';
 
 export interface GetOptions {
   /** Milliseconds before get() rejects with GetTimeoutError; default: wait forever. */
@@ -61,13 +62,30 @@ function settledCount(
   });
 }
 
-export async function get(
-  refs: ObjectRef | readonly ObjectRef[],
-  options: GetOptions = {},
+export function get(refs: ObjectRef | readonly ObjectRef[], options: GetOptions = {}): Promise<unknown> {
+  let timeout: number | undefined;
+  let list: readonly ObjectRef[];
+  try {
+    timeout = checkTimeout('get', options.timeout);
+    if (Array.isArray(refs)) list = refs as readonly ObjectRef[];
+    else {
+      if (!isRef(refs)) throw new TypeError(messages.notRef(refs));
+      // one ref and no timeout (one task at a time): the ref's own promise, no async hop more
+      if (timeout === undefined) return refs.asPromise();
+      list = [refs];
+    }
+    for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return getAll(list, Array.isArray(refs), timeout);
+}
+
+async function getAll(
+  list: readonly ObjectRef[],
+  asList: boolean,
+  timeout: number | undefined,
 ): Promise<unknown> {
-  const timeout = checkTimeout('get', options.timeout);
-  const list = Array.isArray(refs) ? (refs as readonly ObjectRef[]) : [refs as ObjectRef];
-  for (const r of list) if (!isRef(r)) throw new TypeError(messages.notRef(r));
   // as soon as one ref fails, get rejects with its error (the others need not finish)
   await settledCount(list, list.length, timeout, true);
   const values = new Array<unknown>(list.length);
@@ -79,42 +97,14 @@ export async function get(
   }
   for (let i = 0; i < list.length; i++) if (list[i]!.state === RefState.Failed) throw list[i]!.error;
   if (pending > 0) throw new GetTimeoutError(messages.getTimeout(timeout!, pending));
-  return Array.isArray(refs) ? values : values[0];
+  return asList ? values : values[0];
 }
-
-let waitCalls = 0;
-
-/**
- * The refs of `refs` that are ready, in input order, at most `limit` of them, and the rest. One
- * pass stamps the refs (duplicates), checks them and picks the ready ones; the not-ready list is a
- * copy of the input with those few removed (a memcpy, not a per-element push), so a call with one
- * ready ref among 10 000 costs a few microseconds, however many refs are outstanding.
- */
-function partition<T>(refs: readonly ObjectRef<T>[], limit: number): number[] {
-  const at: number[] = [];
-  // the duplicate check stamps every ref (a write per ref): done once per list and length, since a
-  // wait loop passes the same list again and again; reading the states is all the later calls cost
-  const stamp = checkedLength.get(refs) !== refs.length;
-  const mark = stamp ? ++waitCalls : 0;
-  for (let i = 0; i < refs.length; i++) {
-    const r = refs[i];
-    if (!(r instanceof ObjectRef)) throw new TypeError(messages.notRef(r));
-    if (stamp) {
-      if (r.waitMark === mark) throw new Error(messages.duplicateRef(r.id));
-      r.waitMark = mark;
-    }
-    if (r.state !== RefState.Pending && at.length < limit) at.push(i);
-  }
-  if (stamp) checkedLength.set(refs, refs.length);
-  return at;
-}
-
-/** Lists whose refs were checked for duplicates, with the length they had then. */
-const checkedLength = new WeakMap<readonly ObjectRef<any>[], number>();
 
 function split<T>(refs: readonly ObjectRef<T>[], at: readonly number[]): WaitResult<T> {
   const ready = new Array<ObjectRef<T>>(at.length);
   for (let k = 0; k < at.length; k++) ready[k] = refs[at[k]!]!;
+  // one ready ref (the usual loop): one native copy without it
+  if (at.length === 1) return { ready, notReady: refs.toSpliced(at[0]!, 1) };
   if (at.length <= 64) {
     const notReady = refs.slice();
     for (let k = at.length - 1; k >= 0; k--) notReady.splice(at[k]!, 1);
@@ -137,20 +127,21 @@ export async function wait<T>(
   if (!Array.isArray(refs)) throw new TypeError(messages.notRefList(refs));
   const numReturns = options.numReturns ?? 1;
   const badNumReturns = !Number.isInteger(numReturns) || numReturns < 1 || numReturns > refs.length;
-  // a ref twice in one list is an error (checked once per list and length, see partition)
-  let at = partition(refs, badNumReturns ? 0 : numReturns);
+  // a ref twice in one list is an error (checked when a list is first seen, see wait-index.ts)
+  let at = readyPositions(refs, badNumReturns ? 0 : numReturns);
   if (badNumReturns) {
     // Ray allows wait([]) with the default numReturns; everything else out of range raises
     if (!(refs.length === 0 && options.numReturns === undefined))
       throw new RangeError(messages.numReturns(options.numReturns, refs.length));
   }
   const timeout = checkTimeout('wait', options.timeout);
-  // the common case (enough refs ready already) costs one pass and one copy
+  // the common case (enough refs ready already) costs one pass (or an index look-up) and one copy
   if (at.length < numReturns && refs.length > 0) {
     await settledCount(refs, Math.min(numReturns, refs.length), timeout);
-    at = [];
-    for (let i = 0; i < refs.length && at.length < numReturns; i++)
-      if (refs[i]!.state !== RefState.Pending) at.push(i);
+    at = readyPositionsNow(refs, numReturns);
   }
-  return split(refs, at);
+  const result = split<T>(refs, at);
+  // passed back to wait (Ray's `pending = notReady`), this list is indexed (see wait-index.ts)
+  madeFrom(result.notReady);
+  return result;
 }

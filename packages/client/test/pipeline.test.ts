@@ -25,6 +25,44 @@ describe('local engine: pipelines of small tasks', () => {
     });
   });
 
+  it('plain tasks of one turn travel as one group; a member that cannot be cloned fails alone', async () => {
+    // one thread with 4 CPUs: the first task goes at once, the next three as one group of runs,
+    // answered as one group of values
+    const client = await connect({ numCpus: 4, workers: 1 });
+    try {
+      const settle = (refs: unknown[]) =>
+        Promise.all(refs.map((r) => client.get(r as never).catch((e: Error) => e)));
+      // the thread loads both functions first (a first run resolves its function asynchronously)
+      await settle([client.remote(square).remote(0), client.remote(fx.returnsFunction).remote()]);
+      // a result that cannot be cloned: its answer group is sent again one by one
+      const results = await settle([
+        client.remote(square).remote(1),
+        client.remote(square).remote(2),
+        client.remote(fx.returnsFunction).remote(),
+        client.remote(square).remote(5),
+      ]);
+      expect(results[0]).toBe(1);
+      expect(results[1]).toBe(4);
+      expect((results[2] as Error).name).toBe('SerializationError');
+      expect((results[2] as Error).message).toMatch(/result\.cb/);
+      expect(results[3]).toBe(25);
+      // an argument that cannot be cloned: its group of runs is sent again one by one
+      const args = await settle([
+        client.remote(square).remote(1),
+        client.remote(square).remote(2),
+        client.remote(square).remote(Symbol('not cloneable') as never),
+        client.remote(square).remote(5),
+      ]);
+      expect(args[0]).toBe(1);
+      expect(args[1]).toBe(4);
+      expect((args[2] as Error).name).toBe('SerializationError');
+      expect((args[2] as Error).message).toMatch(/args\[0\]/);
+      expect(args[3]).toBe(25);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a task queued in a pipeline behind a long one can be cancelled; the others complete', async () => {
     await withClient(1, async (client) => {
       await client.get(squares(client, 200)); // the thread answers quickly: it gets a pipeline

@@ -137,11 +137,18 @@ export function observedBackend(backend: ParallelBackend, observer: CallObserver
       },
     );
   };
+  // each method bound once per call, not at every access
+  const bound = new Map<PropertyKey, { fn: Function; bound: Function }>();
   return new Proxy(backend, {
     get(target, key) {
       if (key === 'submit') return submit;
       const value = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const entry = bound.get(key);
+      if (entry !== undefined && entry.fn === value) return entry.bound;
+      const fresh = value.bind(target);
+      bound.set(key, { fn: value, bound: fresh });
+      return fresh;
     },
   });
 }

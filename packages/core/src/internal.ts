@@ -13,7 +13,7 @@ export { describe, messages as coreMessages } from './messages.js';
 export { shortFormatTime, verbosityFilter } from './progress.js';
 export { createBackend, defaultBackendName, isRegistered, setDefaultBackend } from './registry.js';
 export { RoundRobinQueue } from './round-robin.js';
-export { preloadFunctions, resolveFunction } from './runtime.js';
+export { preloadFunctions, resolveFunction, setWorkerArgsHook, setWorkerResultHook } from './runtime.js';
 export { sequentialAt } from './sequential.js';
 export { StrayErrors } from './stray-errors.js';
 export { importingTaskModule, lookupTask, normalizeModuleUrl, taskRefOf } from './task.js';

@@ -32,6 +32,54 @@ export interface RunBatchOptions {
 }
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * A rewrite of task arguments installed by a library loaded in this worker (the Ray-like client
+ * turns the ObjectRef markers of its arguments back into refs), applied after `mapArgs`. Cheap
+ * when it has nothing to do: it sees each argument list once.
+ */
+let workerArgsHook: ((args: readonly unknown[]) => readonly unknown[]) | undefined;
+
+/** Installs (or removes, with undefined) this worker's argument rewrite (see workerArgsHook). */
+export function setWorkerArgsHook(
+  hook: ((args: readonly unknown[]) => readonly unknown[]) | undefined,
+): void {
+  workerArgsHook = hook;
+}
+
+/**
+ * A rewrite of a batch's results installed by a library loaded in this worker, awaited before the
+ * batch answers (the Ray-like client drives a streaming task's generator to its end here, sending
+ * its items as they come). Returns undefined when it has nothing to do; a rejection fails the
+ * batch's first task with that error (only one-task batches are meant to be rewritten).
+ */
+let workerResultHook:
+  | ((wire: WireBatch, values: readonly unknown[]) => Promise<unknown[]> | undefined)
+  | undefined;
+
+/** Installs (or removes, with undefined) this worker's result rewrite (see workerResultHook). */
+export function setWorkerResultHook(hook: typeof workerResultHook): void {
+  workerResultHook = hook;
+}
+
+/** Registered classes, made callable: a class registered with task() is constructed with `new`. */
+const constructors = new WeakMap<Function, Function>();
+
+/**
+ * A class registered with task() (the Ray-like client's actor classes) cannot be called; its
+ * batch constructs it instead, and the instance is the task's value (the client's result hook
+ * hosts it). Anything else is returned as it is.
+ */
+function callable(fn: Function): Function {
+  let made = constructors.get(fn);
+  if (made === undefined) {
+    const isClass = /^class\b/.test(Function.prototype.toString.call(fn));
+    made = isClass ? (...args: unknown[]) => new (fn as new (...a: unknown[]) => unknown)(...args) : fn;
+    constructors.set(fn, made);
+  }
+  return made;
+}
+
 const compiled = new Map<string, Function>();
 
 /**
@@ -151,14 +199,34 @@ export async function runBatch(wire: WireBatch, options: RunBatchOptions = {}): 
   const started = performance.now();
   let fns: Function[];
   try {
-    fns = await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)));
+    fns = (await Promise.all(wire.fns.map((fn) => resolveFunction(fn, options)))).map(callable);
   } catch (error) {
     return { values: [], error: { pos: 0, error: serializeError(error) } };
   }
   // checked after the imports above: a task module may be what installs the hook in this worker
   const hook = wire.traceparent === undefined ? undefined : currentInstrumentation()?.runWorkerBatch;
-  const result = await (hook ? hook(wire, () => runTasks(wire, fns, options)) : runTasks(wire, fns, options));
+  let result = await (hook ? hook(wire, () => runTasks(wire, fns, options)) : runTasks(wire, fns, options));
+  if (workerResultHook !== undefined && result.error === undefined && result.errors === undefined)
+    result = await rewriteResult(wire, result, workerResultHook);
   return { ...result, runMs: performance.now() - started };
+}
+
+async function rewriteResult(
+  wire: WireBatch,
+  result: WireResult,
+  rewrite: NonNullable<typeof workerResultHook>,
+): Promise<WireResult> {
+  if (!Array.isArray(result.values)) return result;
+  const rewritten = rewrite(wire, result.values);
+  if (rewritten === undefined) return result;
+  try {
+    return { values: await rewritten };
+  } catch (thrown) {
+    const error = serializeError(thrown);
+    return wire.settle
+      ? { values: [undefined], errors: [[0, error]] }
+      : { values: [], error: { pos: 0, error } };
+  }
 }
 
 function runTasks(wire: WireBatch, fns: Function[], options: RunBatchOptions): Promise<WireResult> {
@@ -169,6 +237,8 @@ function runTasks(wire: WireBatch, fns: Function[], options: RunBatchOptions): P
     let args = wire.args;
     try {
       if (mapArgs) args = mapWireArgs(args, mapArgs);
+      // read now, after the task modules loaded: one of them may be what installed it
+      if (workerArgsHook) args = mapWireArgs(args, workerArgsHook);
     } catch (error) {
       return { values: [], error: { pos: 0, error: serializeError(error) } };
     }

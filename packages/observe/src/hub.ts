@@ -49,7 +49,8 @@ export interface CallListener {
 
 /** The tracing side (see tracing.ts): spans and context, absent until tracing is enabled. */
 export interface Tracer {
-  startCall(info: CallInfo): TracedCall;
+  /** undefined when there is nothing to trace (no SDK): the call then runs untraced. */
+  startCall(info: CallInfo): TracedCall | undefined;
   runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult>;
   runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T>;
 }
@@ -93,9 +94,37 @@ function notify(each: (listener: CallListener) => void): void {
   }
 }
 
+/**
+ * A call only traced (no listener when it started): its batches go straight to their spans, with
+ * none of the listeners' bookkeeping (clocks, notifications) per batch.
+ */
+function tracedOnly(traced: TracedCall): CallObserver {
+  let ended = false;
+  return {
+    traceparent: traced.traceparent,
+    run: traced.run,
+    batch(batch: TaskBatch): BatchObserver {
+      const span = traced.batch(batch);
+      return {
+        traceparent: span.traceparent,
+        run: span.run,
+        end: (rejection: unknown) => span.end(rejection === undefined ? undefined : taskErrorOf(rejection)),
+      };
+    },
+    end(error: unknown) {
+      // a failing call reports its error first, then Parallel reports the end: keep the first
+      if (ended) return;
+      ended = true;
+      traced.end(error);
+    },
+  };
+}
+
 const hub: Instrumentation = {
-  startCall(info: CallInfo): CallObserver {
+  startCall(info: CallInfo): CallObserver | undefined {
     const traced = tracer?.startCall(info);
+    // nothing to trace and nobody listening: core runs the call on its unobserved path
+    if (listeners.size === 0) return traced && tracedOnly(traced);
     notify((l) => l.callStarted?.(info, Date.now()));
     let ended = false;
     const settled = info.mode === 'settled';

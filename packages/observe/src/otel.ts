@@ -44,10 +44,12 @@ export function disableTracing(): void {
   setTracer(undefined);
 }
 
-function traceparentOf(span: Api.Span): string {
-  const c = span.spanContext();
-  return `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+/** W3C `traceparent` of a span context: version 00, trace id, span id, flags. */
+function traceparentOf(c: Api.SpanContext): string {
+  return `00-${c.traceId}-${c.spanId}-${c.traceFlags & 1 ? '01' : '00'}`;
 }
+
+const noop = (): void => {};
 
 function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
   const { context, trace, SpanKind, SpanStatusCode } = api;
@@ -59,65 +61,78 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
     if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(SCOPE) };
     return cached.tracer;
   };
+  const fail = (span: Api.Span, error: unknown) => {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message ?? String(error) });
+  };
   const close = (span: Api.Span, error: unknown) => {
     if (error !== undefined) {
       span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message ?? String(error) });
+      fail(span, error);
       const index = (error as { taskIndex?: unknown } | null)?.taskIndex;
       if (typeof index === 'number') span.setAttribute('parajob.task.index', index);
     }
     span.end();
   };
-  /** A `process parajob` span (CONSUMER) under the caller's `traceparent`, in whose context `run` runs. */
-  const processUnder = async <T>(
+  /**
+   * A worker's `process parajob` span (CONSUMER) under the caller's `traceparent`, and the context
+   * to run in; undefined without a (valid) context: then the work runs as is.
+   */
+  const processScope = (
     traceparent: string | undefined,
     attributes: Api.Attributes,
-    run: (span: Api.Span) => Promise<T>,
-  ): Promise<T> => {
+  ): { span: Api.Span; context: Api.Context } | undefined => {
     const m = TRACEPARENT.exec(traceparent ?? '');
-    // no (valid) context: run as is, with a non-recording span that records nothing
-    if (m === null) return run(trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT));
+    if (m === null) return undefined;
     const parent = trace.setSpanContext(context.active(), {
       traceId: m[1]!,
       spanId: m[2]!,
       traceFlags: Number.parseInt(m[3]!, 16),
       isRemote: true,
     });
-    const span = tracer().startSpan(
-      'process parajob',
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: { 'messaging.system': 'parajob', 'messaging.operation.type': 'process', ...attributes },
-      },
-      parent,
-    );
-    try {
-      return await context.with(trace.setSpan(parent, span), () => run(span));
-    } finally {
-      span.end();
-    }
+    const span = tracer().startSpan('process parajob', { kind: SpanKind.CONSUMER, attributes }, parent);
+    // no SDK in this worker: the no-op span is the caller's context itself, already in `parent`
+    const same = span.spanContext().spanId === m[2];
+    return { span, context: same ? parent : trace.setSpan(parent, span) };
   };
   return {
-    startCall(info: CallInfo): TracedCall {
-      const call = tracer().startSpan(info.kind === 'task' ? 'parajob task' : 'parajob call', {
-        kind: SpanKind.INTERNAL,
-        attributes: {
-          'parajob.call.id': info.callId,
-          'parajob.backend': info.backend,
-          'parajob.n_jobs': info.nJobs,
-          'parajob.workers': info.workers,
-          'parajob.in_caller': info.inCaller,
-          'parajob.mode': info.mode,
-          ...(info.total === null ? {} : { 'parajob.tasks.total': info.total }),
+    startCall(info: CallInfo): TracedCall | undefined {
+      const active = context.active();
+      const call = tracer().startSpan(
+        info.kind === 'task' ? 'parajob task' : 'parajob call',
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'parajob.call.id': info.callId,
+            'parajob.backend': info.backend,
+            'parajob.n_jobs': info.nJobs,
+            'parajob.workers': info.workers,
+            'parajob.in_caller': info.inCaller,
+            'parajob.mode': info.mode,
+            ...(info.total === null ? {} : { 'parajob.tasks.total': info.total }),
+          },
         },
-      });
-      const callContext = trace.setSpan(context.active(), call);
+        active,
+      );
+      const ids = call.spanContext();
+      // no SDK (a no-op provider): nothing to record nor to carry, the call runs untraced
+      if (!trace.isSpanContextValid(ids)) return undefined;
+      const callContext = trace.setSpan(active, call);
+      const traceparent = traceparentOf(ids);
+      const run = <T>(fn: () => T): T => context.with(callContext, fn);
+      if (!call.isRecording()) {
+        // sampled out: no batch spans (they would not record either); the call's context still
+        // goes to the workers, once for all batches, so their spans follow the same decision
+        const batch = { traceparent, run, end: noop };
+        return { traceparent, run, batch: () => batch, end: noop };
+      }
+      const send = `send ${info.backend}`;
+      const prefix = `00-${ids.traceId}-`;
       return {
-        traceparent: traceparentOf(call),
-        run: (fn) => context.with(callContext, fn),
+        traceparent,
+        run,
         batch(batch: TaskBatch) {
           const span = tracer().startSpan(
-            `send ${info.backend}`,
+            send,
             {
               kind: SpanKind.PRODUCER,
               attributes: {
@@ -132,10 +147,12 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
             },
             callContext,
           );
-          const batchContext = trace.setSpan(callContext, span);
+          const c = span.spanContext();
           return {
-            traceparent: traceparentOf(span),
-            run: (fn) => context.with(batchContext, fn),
+            // a child of the call: same trace id
+            traceparent: `${prefix}${c.spanId}-${c.traceFlags & 1 ? '01' : '00'}`,
+            // the batch's context only for what runs in this process (in-process backends)
+            run: (fn) => context.with(trace.setSpan(callContext, span), fn),
             end: (error) => close(span, error),
           };
         },
@@ -143,37 +160,46 @@ function otelTracer(api: typeof Api, options: TracingOptions): Tracer {
       };
     },
     runWorkerBatch(wire: WireBatch, run: () => Promise<WireResult>): Promise<WireResult> {
-      return processUnder(
-        wire.traceparent,
-        {
-          'messaging.batch.message_count': wire.size,
-          'parajob.call.id': wire.call,
-          'parajob.batch.first_index': wire.first,
-        },
-        async (span) => {
-          const result = await run();
+      const scope = processScope(wire.traceparent, {
+        'messaging.system': 'parajob',
+        'messaging.operation.type': 'process',
+        'messaging.batch.message_count': wire.size,
+        'parajob.call.id': wire.call,
+        'parajob.batch.first_index': wire.first,
+      });
+      if (scope === undefined) return run();
+      const { span } = scope;
+      // callbacks, not an async wrapper: no extra promise hops per batch (promise hooks are on in
+      // workers that use AsyncLocalStorage, and every hop pays for them)
+      return context.with(scope.context, run).then(
+        (result) => {
           const failure = result.error?.error ?? result.errors?.[0]?.[1];
           if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+          span.end();
           return result;
+        },
+        (error: unknown) => {
+          span.end();
+          throw error;
         },
       );
     },
-    runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T> {
-      return processUnder(
-        traceparent,
-        { 'messaging.batch.message_count': 1, 'parajob.task.id': taskId },
-        async (span) => {
-          try {
-            return await run();
-          } catch (error) {
-            span.setStatus({
-              code: SpanStatusCode.ERROR,
-              message: (error as Error)?.message ?? String(error),
-            });
-            throw error;
-          }
-        },
-      );
+    async runTraced<T>(traceparent: string, taskId: string, run: () => Promise<T>): Promise<T> {
+      const scope = processScope(traceparent, {
+        'messaging.system': 'parajob',
+        'messaging.operation.type': 'process',
+        'messaging.batch.message_count': 1,
+        'parajob.task.id': taskId,
+      });
+      if (scope === undefined) return run();
+      try {
+        return await context.with(scope.context, run);
+      } catch (error) {
+        fail(scope.span, error);
+        throw error;
+      } finally {
+        scope.span.end();
+      }
     },
   };
 }

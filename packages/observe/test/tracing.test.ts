@@ -1,12 +1,13 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, ProxyTracerProvider, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { delayed, Parallel } from '@parajob/core';
-import { currentInstrumentation } from '@parajob/core/backend';
+import { currentInstrumentation, type SubmitOptions, type TaskBatch } from '@parajob/core/backend';
 import { shutdownWorkerThreadsPools, WorkerThreadsBackend } from '@parajob/worker-threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { disableTracing, enableTracing } from '../src/index.js';
@@ -123,5 +124,60 @@ describe('tracing', () => {
     expect(call).toBeDefined();
     expect(call!.status.code).not.toBe(SpanStatusCode.ERROR);
     expect(trace.getActiveSpan()).toBeUndefined();
+  });
+
+  describe('when nothing records', () => {
+    /** An in-process backend that notes the trace context each batch would carry to a worker. */
+    class CarriedBackend extends InlineBackend {
+      readonly carried: Array<string | undefined> = [];
+      override submit(batch: TaskBatch, options: SubmitOptions) {
+        this.carried.push(batch.traceparent);
+        return super.submit(batch, options);
+      }
+    }
+    const run = async () => {
+      const backend = new CarriedBackend();
+      const out = await new Parallel({ nJobs: 2, backend, batchSize: 2 }).run(
+        Array.from({ length: 6 }, (_, i) => delayed(double)(i)),
+      );
+      expect(out[5]).toBe(10);
+      return backend.carried;
+    };
+    afterEach(() => enableTracing({ tracerProvider: provider }));
+
+    it('without an SDK (a no-op provider) a call is not observed and its batches carry no context', async () => {
+      await enableTracing({ tracerProvider: new ProxyTracerProvider() });
+      expect(
+        currentInstrumentation()?.startCall({
+          callId: 'c',
+          backend: 'inline',
+          nJobs: 2,
+          workers: 2,
+          inCaller: false,
+          mode: 'list',
+          total: 1,
+          depth: 1,
+        }),
+      ).toBeUndefined();
+      const carried = await run();
+      expect(carried.length).toBeGreaterThan(1);
+      expect(carried.every((t) => t === undefined)).toBe(true);
+    });
+
+    it('a sampled-out call makes no batch spans and carries its own context, once for every batch', async () => {
+      const exported = new InMemorySpanExporter();
+      await enableTracing({
+        tracerProvider: new BasicTracerProvider({
+          sampler: new AlwaysOffSampler(),
+          spanProcessors: [new SimpleSpanProcessor(exported)],
+        }),
+      });
+      const carried = await run();
+      expect(exported.getFinishedSpans()).toHaveLength(0);
+      expect(carried.length).toBeGreaterThan(1);
+      // the workers' spans join the same (unsampled) trace: flags 00
+      expect(carried[0]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      expect(new Set(carried).size).toBe(1);
+    });
   });
 });

@@ -63,13 +63,18 @@ export class RemoteExecutor {
   private readonly pool: WorkerThreadsBackend;
   private configured: Promise<number> | undefined;
 
-  /** `limits`: when the pool's threads are replaced (the local backends' option names); default none. */
+  /**
+   * `limits`: when the pool's threads are replaced (the local backends' option names); default
+   * none. `batchesPerThread`: batches a thread runs at once (more than 1 for a worker that lends
+   * the slot of a task waiting in get() to another batch: @parajob/nats's nested tasks).
+   */
   constructor(
     readonly concurrency: number,
     private readonly policy: WorkerPolicy,
     limits: WorkerLimits = {},
+    batchesPerThread = 1,
   ) {
-    this.pool = new WorkerThreadsBackend(checkWorkerLimits(limits));
+    this.pool = new WorkerThreadsBackend({ ...checkWorkerLimits(limits), batchesPerThread });
   }
 
   /** Starts the pool's threads (also done by the first run). */

@@ -31,6 +31,12 @@ const FLAGS: readonly FlagSpec[] = [
     help: 'separates independent clusters on one server (part of stream and subject names)',
     default: 'default',
   },
+  {
+    name: 'resources',
+    value: 'NAME=N,...',
+    help: 'custom resources this worker has, e.g. gpu=1,mem=4 (whole numbers): tasks asking for them with .options({ resources }) run only on workers that declare them; CPU is --concurrency',
+    default: 'none',
+  },
   { name: 'token', value: 'T', help: 'authenticate with a token' },
   { name: 'user', value: 'U', help: 'authenticate with a user name, with --pass' },
   { name: 'pass', value: 'P', help: 'the password of --user' },
@@ -62,10 +68,13 @@ async function start(values: FlagValues, log: (line: string) => void) {
     common.tlsCa === undefined && common.tlsCert === undefined
       ? undefined
       : { caFile: common.tlsCa, certFile: common.tlsCert, keyFile: common.tlsKey };
-  const { startNatsWorker } = await import('@parajob/nats');
+  const { parseResources, startNatsWorker } = await import('@parajob/nats');
+  const resourcesText = stringFlag(values, 'resources');
+  const resources = resourcesText === undefined ? undefined : parseResources(resourcesText);
   const worker = await startNatsWorker({
     servers: servers.split(',').map((s) => s.trim()),
     concurrency: common.concurrency,
+    resources,
     root: common.root,
     allow: common.allow,
     allowSource: common.allowSource,

@@ -13,20 +13,31 @@ export function resolved(args: readonly unknown[]): { values: unknown[] } | { fa
   return { values };
 }
 
-/**
- * Calls `ready(values)` once every top-level ref of `args` is ready (refs replaced by their values,
- * in a copy), or `failed(error)` with the error of the first ref that failed. No closure is made
- * for a call without pending refs (the path of most tasks).
- */
-/** Whether any top-level argument is a ref still pending. */
-export function hasPendingRef(args: readonly unknown[]): boolean {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (isRef(a) && a.state === RefState.Pending) return true;
-  }
-  return false;
+export enum RefsIn {
+  /** No top-level argument is a ref (most tasks). */
+  None = 0,
+  /** Some are, all settled. */
+  Settled = 1,
+  /** Some ref is still pending. */
+  Pending = 2,
 }
 
+/** Whether the top-level arguments hold refs, and whether one is still pending. */
+export function refsIn(args: readonly unknown[]): RefsIn {
+  let found = RefsIn.None;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!isRef(a)) continue;
+    if (a.state === RefState.Pending) return RefsIn.Pending;
+    found = RefsIn.Settled;
+  }
+  return found;
+}
+
+/**
+ * Calls `ready(values)` once every top-level ref of `args` is ready (refs replaced by their values,
+ * in a copy), or `failed(error)` with the error of the first ref that failed.
+ */
 export function whenArgsReady(
   args: readonly unknown[],
   ready: (values: unknown[]) => void,
@@ -58,3 +69,12 @@ export function whenArgsReady(
   };
   for (const a of args) if (isRef(a) && a.state === RefState.Pending) a.listen(listener);
 }
+
+/** Whether every argument is a primitive (nothing to encode, no ref anywhere inside). */
+export const allPrimitive = (values: readonly unknown[]): boolean => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+};

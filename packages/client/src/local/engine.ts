@@ -16,7 +16,7 @@ import type { ObjectRef } from '../object-ref.js';
 import { DEFAULT_TASK_OPTIONS, retriesError, type WireTaskOptions } from '../options.js';
 import { shareLarge } from '../ref-codec.js';
 import { ActorManager } from './actors.js';
-import { hasPendingRef, resolved, whenArgsReady } from './deps.js';
+import { allPrimitive, RefsIn, refsIn, resolved, whenArgsReady } from './deps.js';
 import { ObjectTable } from './objects.js';
 import type { FromWorker } from './protocol.js';
 import { describeNeeds, needsOf, ResourcePool } from './resources.js';
@@ -38,6 +38,11 @@ export interface LocalEngineOptions {
 const PIPELINE_DEPTH = 32;
 /** A thread gets a pipeline only if it answered a task this recently (it runs short tasks). */
 const PIPELINE_RECENT_MS = 2;
+/**
+ * Fewer tasks waiting than this are not pipelined: a pipeline pays off in a burst, and a handful of
+ * tasks queued behind one that turns out long would wait for it while another thread is free.
+ */
+const PIPELINE_BACKLOG = 8;
 /** The resource shape of a task with default options: the only shape pipelined. */
 const PLAIN_SHAPE = needsOf(DEFAULT_TASK_OPTIONS).shape;
 
@@ -190,8 +195,15 @@ export class LocalEngine implements ClientEngine {
         close: () => this.cancel(id, { force: false, recursive: true }),
       };
     }
-    if (!hasPendingRef(args)) {
-      // the path of most tasks: no closures to wait with
+    const refs = refsIn(args);
+    if (refs === RefsIn.None) {
+      // the path of most tasks: the arguments as they are (remote()'s own array), no copy
+      task.values = args as unknown[];
+      this.enqueue(task);
+      return;
+    }
+    if (refs === RefsIn.Settled) {
+      // no closures to wait with
       const r = resolved(args);
       if ('failed' in r) this.finish(task, { ok: false, error: r.failed.error });
       else {
@@ -216,6 +228,11 @@ export class LocalEngine implements ClientEngine {
 
   private enqueue(task: TaskRecord): void {
     task.state = TaskState.Queued;
+    // nothing waits and it fits: straight to the least busy thread (one task at a time)
+    if (this.state === EngineState.Open && this.pool.empty && this.pool.tryAcquire(task.needs)) {
+      this.dispatch(task, this.leastBusy(), false);
+      return;
+    }
     this.pool.enqueue(task);
     this.schedule();
   }
@@ -223,11 +240,14 @@ export class LocalEngine implements ClientEngine {
   private readonly isQueued = (task: TaskRecord) => task.state === TaskState.Queued;
 
   private schedule(): void {
-    if (this.state === EngineState.Closed) return;
+    // nothing waits for resources (one task at a time): nothing to place
+    if (this.state === EngineState.Closed || this.pool.empty) return;
     for (let task = this.pool.next(this.isQueued); task !== undefined; task = this.pool.next(this.isQueued))
       this.dispatch(task, this.leastBusy(), false);
     // the CPUs are taken: plain tasks go ahead into the pipeline of threads that answer quickly
-    for (let worker = this.pipelineRoom(); worker !== undefined; worker = this.pipelineRoom()) {
+    while (this.pool.waiting >= PIPELINE_BACKLOG) {
+      const worker = this.pipelineRoom();
+      if (worker === undefined) return;
       const task = this.pool.nextOfShape(PLAIN_SHAPE, this.isQueued);
       if (task === undefined) return;
       this.pipelinedTasks++;
@@ -248,11 +268,28 @@ export class LocalEngine implements ClientEngine {
     worker.active++;
     worker.sent++;
     worker.begin();
+    const fn = worker.functionId(task.fn);
+    // the only task to send, to a thread with nothing else to do, goes at once (one task at a time)
+    const urgent = worker.sent === 1 && this.pool.empty;
+    const { traceparent } = task;
+    // arguments that are all primitives hold no ref: nothing to encode
+    if (task.stream === null && traceparent === undefined && allPrimitive(task.values)) {
+      worker.postRun(task.id, fn, task.values, queued, urgent);
+      return;
+    }
     const { value, refs } = this.objects.encode(task.values);
     const window = task.stream === null ? 0 : task.options.generatorBackpressure;
-    const fn = worker.functionId(task.fn);
-    const { traceparent } = task;
-    worker.post({ t: 'run', id: task.id, fn, args: value as unknown[], refs, window, queued, traceparent });
+    const message = {
+      t: 'run',
+      id: task.id,
+      fn,
+      args: value as unknown[],
+      refs,
+      window,
+      queued,
+      traceparent,
+    } as const;
+    worker.post(message, urgent);
   }
 
   private leastBusy(): WorkerHandle {
@@ -329,17 +366,26 @@ export class LocalEngine implements ClientEngine {
     return task.yielded === 0 && (task.options.maxRetries === -1 || task.attempts <= task.options.maxRetries);
   }
 
+  /** The worker answered with a value (refs in it decoded already). */
+  private taskOk(task: TaskRecord, value: unknown, now: number): void {
+    task.worker!.lastDone = now;
+    this.release(task);
+    if (task.state === TaskState.CancelledRunning) this.retire(task);
+    else this.finish(task, { ok: true, value });
+    this.schedule();
+  }
+
   /** The worker answered; errors go through restoring their class (async), values settle at once. */
   private taskDone(task: TaskRecord, message: Extract<FromWorker, { t: 'done' }>): void {
+    if (message.ok) {
+      const value = message.refs ? this.objects.decode(message.value) : message.value;
+      this.taskOk(task, value, performance.now());
+      return;
+    }
     task.worker!.lastDone = performance.now();
     this.release(task);
     if (task.state === TaskState.CancelledRunning) this.retire(task);
-    else if (message.ok) {
-      this.finish(task, {
-        ok: true,
-        value: message.refs ? this.objects.decode(message.value) : message.value,
-      });
-    } else {
+    else {
       // restoring the error's class: a cancel meanwhile fails the task at once
       task.state = TaskState.WaitingForArgs;
       void fromWireError(message.error).then((error) => {
@@ -379,6 +425,17 @@ export class LocalEngine implements ClientEngine {
         const task = this.tasks.get(message.id);
         if (task !== undefined && task.worker === worker) this.taskDone(task, message);
         else this.actors.onDone(worker, message);
+        return;
+      }
+      case 'dones': {
+        const answers = message.answers;
+        const now = performance.now();
+        for (let i = 0; i < answers.length; i += 2) {
+          const id = answers[i] as string;
+          const task = this.tasks.get(id);
+          if (task !== undefined && task.worker === worker) this.taskOk(task, answers[i + 1], now);
+          else this.actors.onDone(worker, { t: 'done', id, ok: true, value: answers[i + 1], refs: false });
+        }
         return;
       }
       case 'yield': {

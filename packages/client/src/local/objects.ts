@@ -53,7 +53,8 @@ export class ObjectTable {
       sent();
       if (r.state === RefState.Ready) {
         const { value, refs } = this.encode(r.value);
-        worker.post({ t: 'object', id, ok: true, value, refs });
+        // a task waits for it (urgent: sent at once)
+        worker.post({ t: 'object', id, ok: true, value, refs }, true);
       } else
         void toWireError(r.error, undefined).then((error) =>
           worker.post({ t: 'object', id, ok: false, error }),

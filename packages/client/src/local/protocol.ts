@@ -24,6 +24,12 @@ export type ToWorker =
       /** The caller's task span when tracing is on (W3C traceparent). */
       readonly traceparent?: string;
     }
+  /**
+   * Plain runs of one turn (arguments without refs, not streams, no span), flat: id, function
+   * number, arguments, id, ... One object per turn instead of one per task: cloning and reading
+   * thousands of small objects was most of a burst's cost on the main thread.
+   */
+  | { readonly t: 'runs'; readonly queued: boolean; readonly tasks: unknown[] }
   | {
       readonly t: 'actor';
       readonly id: string;
@@ -56,6 +62,8 @@ export type ToWorker =
   | { readonly t: 'object'; readonly id: string; readonly ok: false; readonly error: WireError };
 
 export type FromWorker =
+  /** Answers of one turn with plain values (no refs), flat: id, value, id, value, ... */
+  | { readonly t: 'dones'; readonly answers: unknown[] }
   | {
       readonly t: 'done';
       readonly id: string;
@@ -110,3 +118,15 @@ export type FromWorker =
       readonly refs: boolean;
     }
   | { readonly t: 'kill'; readonly actorId: string; readonly noRestart: boolean };
+
+/** Run `i` of a 'runs' group (`tasks` flat: id, function number, arguments). */
+export const plainRun = (tasks: readonly unknown[], i: number, queued: boolean) =>
+  ({
+    t: 'run',
+    id: tasks[i] as string,
+    fn: tasks[i + 1] as number,
+    args: tasks[i + 2] as unknown[],
+    refs: false,
+    window: 0,
+    queued,
+  }) as const;

@@ -32,6 +32,8 @@ export class ResourcePool {
   private readonly available: Record<string, number>;
   /** Ready tasks by resource shape; each queue is FIFO (head index, compacted as it drains). */
   private readonly queues = new Map<string, { items: TaskRecord[]; head: number }>();
+  /** Entries in the queues (some may be tasks cancelled meanwhile). */
+  private entries = 0;
 
   constructor(readonly total: Needs) {
     this.available = { ...total };
@@ -48,6 +50,13 @@ export class ResourcePool {
     return true;
   }
 
+  /** Takes `needs` if they fit now. */
+  tryAcquire(needs: Needs): boolean {
+    if (!this.fits(needs)) return false;
+    this.acquire(needs);
+    return true;
+  }
+
   /** Takes `needs` (a resumed task may take more than is free: Ray oversubscribes there too). */
   acquire(needs: Needs): void {
     for (const key in needs) this.available[key]! -= needs[key]!;
@@ -61,6 +70,17 @@ export class ResourcePool {
     let queue = this.queues.get(task.shape);
     if (queue === undefined) this.queues.set(task.shape, (queue = { items: [], head: 0 }));
     queue.items.push(task);
+    this.entries++;
+  }
+
+  /** Whether no task waits for resources (one task at a time: its message may go at once). */
+  get empty(): boolean {
+    return this.entries === 0;
+  }
+
+  /** Tasks waiting for resources (counting any cancelled meanwhile and not yet skipped). */
+  get waiting(): number {
+    return this.entries;
   }
 
   /** The next queued task of this shape, fitting or not (its resources taken: a pipelined task), or undefined. */
@@ -69,6 +89,7 @@ export class ResourcePool {
     if (queue === undefined) return undefined;
     while (queue.head < queue.items.length) {
       const task = queue.items[queue.head++]!;
+      this.entries--;
       if (!isLive(task)) continue;
       this.acquire(task.needs);
       this.compact(queue);
@@ -92,10 +113,12 @@ export class ResourcePool {
         const task = queue.items[queue.head]!;
         if (!isLive(task)) {
           queue.head++;
+          this.entries--;
           continue;
         }
         if (!this.fits(task.needs)) break;
         queue.head++;
+        this.entries--;
         this.acquire(task.needs);
         this.compact(queue);
         return task;

@@ -36,6 +36,11 @@ export class WorkerEngine implements ClientEngine {
     private readonly onBlocked: (taskId: string | undefined) => void,
   ) {}
 
+  /** No object fetch and no stream of this thread's tasks is in flight. */
+  idle(): boolean {
+    return this.awaiting.size === 0 && this.streams.size === 0;
+  }
+
   /** A submission that could not be sent: its refs fail with `error`. */
   failLocally(id: string, error: Error): void {
     this.failed.set(id, error);

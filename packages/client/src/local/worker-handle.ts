@@ -2,13 +2,14 @@
  * One worker thread of the local engine. It keeps the process alive only while it has work
  * (a script that forgets close() still exits), and reports its exit once.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { SerializationError } from '@parajob/core';
 import { serializeError, type WireFunction } from '@parajob/core/backend';
 import { findUncloneable } from '@parajob/core/internal';
 import { messages } from '../messages.js';
 import { eachMessage, Outbox } from './outbox.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { COUNT, PARKED } from './park.js';
+import { type FromWorker, plainRun, type ToWorker } from './protocol.js';
 
 // the worker script sits next to the bundle's entry (dist/local/worker.js)
 const WORKER_FILE = new URL('./local/worker.js', import.meta.url);
@@ -22,6 +23,8 @@ export enum WorkerState {
 export class WorkerHandle {
   state = WorkerState.Alive;
   private readonly worker: Worker;
+  /** This side of the thread's own channel (one event per message; the Worker object re-emits twice). */
+  private readonly port: MessagePort;
   /** Tasks (or actor calls) on this thread that the engine waits for. */
   private work = 0;
   /** Tasks here holding CPU now (for placing the next task on the least busy thread). */
@@ -31,6 +34,7 @@ export class WorkerHandle {
   /** When this thread last answered a task (performance.now()): a thread that answers often gets a pipeline. */
   lastDone = Number.NEGATIVE_INFINITY;
   private readonly outbox: Outbox<ToWorker>;
+  private readonly send: (batch: ToWorker | ToWorker[]) => void;
   /** Task functions this thread was sent, by their (cached) wire form. */
   private readonly functions = new Map<WireFunction, number>();
 
@@ -39,14 +43,25 @@ export class WorkerHandle {
     onMessage: (handle: WorkerHandle, message: FromWorker) => void,
     onExit: (handle: WorkerHandle, why: string) => void,
   ) {
-    this.worker = new Worker(WORKER_FILE, { workerData: { resources } });
+    // [count of messages, parked]: an idle thread sleeps on the count, not in its event loop (park.ts)
+    const wake = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(WORKER_FILE, {
+      workerData: { resources, wake, port: port2 },
+      transferList: [port2],
+    });
     const handle = (message: FromWorker) => onMessage(this, message);
-    this.worker.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
-    this.outbox = new Outbox<ToWorker>(
-      (batch) => {
-        if (this.state === WorkerState.Alive) this.worker.postMessage(batch);
-      },
-      (message, cause) => this.unsendable(message, cause, handle),
+    port1.on('message', (data: FromWorker | FromWorker[]) => eachMessage(data, handle));
+    this.send = (batch) => {
+      if (this.state !== WorkerState.Alive) return;
+      port1.postMessage(batch);
+      Atomics.add(wake, COUNT, 1);
+      // a notify costs a lock even with no one waiting: only a parked thread gets one
+      if (Atomics.load(wake, PARKED) === 1) Atomics.notify(wake, COUNT, 1);
+    };
+    this.outbox = new Outbox<ToWorker>(this.send, (message, cause) =>
+      this.unsendable(message, cause, handle),
     );
     let reported = false;
     const exit = (why: string) => {
@@ -60,8 +75,9 @@ export class WorkerHandle {
       exit(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? error}`),
     );
     this.worker.on('exit', (code) => exit(`exit code ${code}`));
-    // after the listeners: adding a 'message' listener refs the thread's port again
+    // the thread never keeps the process alive; its port does while it has work (begin/end)
     this.worker.unref();
+    port1.unref();
   }
 
   /** The number of `wire` on this thread, defining it there the first time. */
@@ -74,9 +90,27 @@ export class WorkerHandle {
     return id;
   }
 
-  /** Sends at the end of this turn, with everything else posted in it (one message). */
-  post(message: ToWorker): void {
-    if (this.state === WorkerState.Alive) this.outbox.post(message);
+  /**
+   * Sends at the end of this turn, with everything else posted in it (one message); `urgent`
+   * (something the thread waits for with nothing else to do) goes at once if nothing is before it.
+   */
+  post(message: ToWorker, urgent = false): void {
+    if (this.state === WorkerState.Alive) this.outbox.post(message, urgent);
+  }
+
+  /**
+   * A task with arguments free of refs, not a stream, no span: it joins the turn's group of runs
+   * (see protocol.ts), unless it is urgent (then it goes at once, alone).
+   */
+  postRun(id: string, fn: number, args: readonly unknown[], queued: boolean, urgent: boolean): void {
+    if (this.state !== WorkerState.Alive) return;
+    if (urgent) {
+      this.outbox.post({ t: 'run', id, fn, args, refs: false, window: 0, queued }, true);
+      return;
+    }
+    const last = this.outbox.lastQueued();
+    if (last !== undefined && last.t === 'runs' && last.queued === queued) last.tasks.push(id, fn, args);
+    else this.outbox.post({ t: 'runs', queued, tasks: [id, fn, args] });
   }
 
   /**
@@ -86,6 +120,18 @@ export class WorkerHandle {
    */
   private unsendable(message: ToWorker, cause: unknown, answer: (message: FromWorker) => void): void {
     if (message.t === 'define') throw cause;
+    if (message.t === 'runs') {
+      // one of the group cannot be cloned: the others go one by one, that one is answered
+      for (let i = 0; i < message.tasks.length; i += 3) {
+        const run = plainRun(message.tasks, i, message.queued);
+        try {
+          this.send(run);
+        } catch (error) {
+          this.unsendable(run, error, answer);
+        }
+      }
+      return;
+    }
     const value = 'args' in message ? message.args : 'value' in message ? message.value : undefined;
     const where = 'args' in message ? 'args' : 'value';
     const found = findUncloneable(value, where);
@@ -118,11 +164,11 @@ export class WorkerHandle {
 
   /** Counts work that must keep the process alive. */
   begin(): void {
-    if (this.work++ === 0) this.worker.ref();
+    if (this.work++ === 0) this.port.ref();
   }
 
   end(): void {
-    if (--this.work === 0) this.worker.unref();
+    if (--this.work === 0) this.port.unref();
   }
 
   terminate(): Promise<void> {

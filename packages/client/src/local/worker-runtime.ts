@@ -13,7 +13,7 @@ import { toWireError } from '../error-class.js';
 import { TaskCancelledError } from '../errors.js';
 import { messages } from '../messages.js';
 import { decodeRefs } from '../ref-codec.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { type FromWorker, plainRun, type ToWorker } from './protocol.js';
 import { Running } from './running.js';
 import { WorkerEngine } from './worker-engine.js';
 
@@ -24,6 +24,8 @@ interface ActorHost {
   active: number;
   readonly queue: Extract<ToWorker, { t: 'call' }>[];
 }
+
+const NO_ARGS: readonly unknown[] = [];
 
 const functionKey = (fn: WireFunction) => (fn.source === undefined ? `${fn.module}#${fn.name}` : fn.source);
 
@@ -42,6 +44,8 @@ export class WorkerRuntime {
   private readonly running = new Map<string, Running>();
   /** Resolved task functions by module and name: later runs call them synchronously. */
   private readonly functions = new Map<string, Function>();
+  /** Resolved task functions by the number the main thread gave them here. */
+  private readonly byNumber: (Function | undefined)[] = [];
   /** Task functions the main thread defined here, by number. */
   private readonly defined: WireFunction[] = [];
   private readonly engine: WorkerEngine;
@@ -54,8 +58,11 @@ export class WorkerRuntime {
   private pumping = false;
 
   constructor(
-    private readonly postMessage: (message: FromWorker) => void,
+    /** `urgent`: sent at once when nothing is queued before it (see outbox.ts). */
+    private readonly postMessage: (message: FromWorker, urgent?: boolean) => void,
     resources: Readonly<Record<string, number>>,
+    /** Called when the last task here answered: the thread may park until the next message. */
+    private readonly mayIdle: () => void = () => {},
   ) {
     this.engine = new WorkerEngine(postMessage, resources, (taskId) => this.blocked(taskId));
     this.client = new Client(this.engine);
@@ -72,6 +79,11 @@ export class WorkerRuntime {
           this.startQueued();
         } else this.run(message);
         return;
+      case 'runs': {
+        const tasks = message.tasks;
+        for (let i = 0; i < tasks.length; i += 3) this.handle(plainRun(tasks, i, message.queued));
+        return;
+      }
       case 'actor':
         void this.construct(message);
         return;
@@ -110,7 +122,22 @@ export class WorkerRuntime {
   private run(message: Extract<ToWorker, { t: 'run' }>): void {
     this.holding.add(message.id);
     const wire = this.defined[message.fn]!;
+    const known = this.byNumber[message.fn];
+    if (known !== undefined && message.traceparent === undefined) {
+      // the path of most runs: the function is resolved, no span to run under, no closure made
+      void this.execute(
+        message.id,
+        wire.module,
+        message.window,
+        known,
+        undefined,
+        undefined,
+        this.args(message),
+      );
+      return;
+    }
     const fn = this.functions.get(functionKey(wire));
+    if (fn !== undefined) this.byNumber[message.fn] = fn;
     // under the caller's task span when it sent one (looked up once the task's module is loaded);
     // a stream runs as its items are pulled, so its span covers that loop, not only the call
     // that makes its generator
@@ -133,6 +160,7 @@ export class WorkerRuntime {
         async () => {
           const resolved = await resolveFunction(wire, {});
           this.functions.set(functionKey(wire), resolved);
+          this.byNumber[message.fn] = resolved;
           return call(resolved);
         },
         around,
@@ -159,6 +187,18 @@ export class WorkerRuntime {
   /** A task answered. */
   private answered(id: string): void {
     if (this.holding.delete(id) && this.holding.size === 0 && this.queue.length > 0) this.startQueued();
+    if (this.holding.size === 0 && this.queue.length === 0) this.mayIdle();
+  }
+
+  /** Nothing of this thread's runs or waits: no task, actor, fetch or stream (see park.ts). */
+  idle(): boolean {
+    return (
+      this.holding.size === 0 &&
+      this.queue.length === 0 &&
+      this.running.size === 0 &&
+      this.actor === undefined &&
+      this.engine.idle()
+    );
   }
 
   /** A message the outbox could not clone: a result or stream item becomes the task's SerializationError. */
@@ -229,19 +269,22 @@ export class WorkerRuntime {
 
   /**
    * Runs one callable in its task context and reports the outcome (never throws). A call that
-   * returns a plain value is answered at once; a promise is raced against cancellation.
+   * returns a plain value is answered at once; a promise is raced against cancellation. `call`
+   * is applied to `self` and `args` (none: a closure that holds them).
    */
   private execute(
     id: string,
     module: string | undefined,
     window: number,
-    call: () => unknown,
+    call: Function,
     around?: <T>(work: () => Promise<T>) => Promise<T>,
+    self?: unknown,
+    args: readonly unknown[] = NO_ARGS,
   ): void | Promise<void> {
     const running = new Running(id, this.client);
     let out: unknown;
     try {
-      out = taskContext.run(running, call);
+      out = taskContext.run(running, Reflect.apply, call, self, args);
     } catch (error) {
       return this.fail(id, module, error);
     }
@@ -279,7 +322,7 @@ export class WorkerRuntime {
 
   private async fail(id: string, module: string | undefined, error: unknown): Promise<void> {
     const wire = await toWireError(error, module);
-    this.postMessage({ t: 'done', id, ok: false, error: wire });
+    this.postMessage({ t: 'done', id, ok: false, error: wire }, this.leavesIdle(id));
     this.answered(id);
   }
 
@@ -308,7 +351,12 @@ export class WorkerRuntime {
 
   private reply(id: string, result: unknown): void {
     const { value, refs } = this.engine.encode(result);
-    this.postMessage({ t: 'done', id, ok: true, value, refs });
+    this.postMessage({ t: 'done', id, ok: true, value, refs }, this.leavesIdle(id));
     this.answered(id);
+  }
+
+  /** Whether the answer of task `id` leaves no task here holding the CPU or queued (send it at once). */
+  private leavesIdle(id: string): boolean {
+    return this.queue.length === 0 && this.holding.size === (this.holding.has(id) ? 1 : 0);
   }
 }

@@ -15,10 +15,13 @@ import {
   add,
   Counter,
   CustomError,
+  chain,
+  chainAwait,
   countTo,
   describeNested,
   exitUntil,
   fail,
+  forwardNested,
   identity,
   produce,
   sleep,
@@ -27,12 +30,16 @@ import {
   sumArray,
   sumOfSquares,
   throwUntil,
+  treeCount,
 } from '@parajob/client/testing/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client.js';
 import type { EngineSupports } from '../engine.js';
 import { ActorDiedError, GetTimeoutError, TaskCancelledError } from '../errors.js';
 import { ObjectRef } from '../object-ref.js';
+
+/** Deeper than the slots of the clusters the suite runs on (2 to 4): parents wait in get() on every level. */
+const CHAIN_DEPTH = 12;
 
 export interface ClientConformanceOptions {
   /** A connected client (one for the whole suite). */
@@ -205,6 +212,27 @@ export function describeClientConformance(name: string, options: ClientConforman
           value: 42,
         });
       });
+
+      feature('nestedRefs')(
+        'a nested ref of a task still running is passed at once; the task gets its value (and its error)',
+        async () => {
+          const slow = client.remote(sleep).remote(300, 7);
+          expect(await client.get(client.remote(describeNested).remote({ ref: slow }))).toEqual({
+            isRef: true,
+            value: 7,
+          });
+          const failed = client.remote(fail).remote('inner');
+          const error = await client
+            .get(client.remote(describeNested).remote({ ref: failed }))
+            .catch((e) => e);
+          expect(error.message).toBe('inner');
+        },
+      );
+
+      feature('nestedRefs')('nested refs travel on from a task to the tasks it submits', async () => {
+        const refs = [client.put(1), client.remote(square).remote(3), client.put(10)];
+        expect(await client.get(client.remote(forwardNested).remote({ refs }), { timeout: 30_000 })).toBe(20);
+      });
     });
 
     describe('failures', () => {
@@ -275,6 +303,34 @@ export function describeClientConformance(name: string, options: ClientConforman
       feature('nested')('a task submits tasks and gets their results through currentClient()', async () => {
         expect(await client.get(client.remote(sumOfSquares).remote(10))).toBe(285);
       });
+
+      feature('nested')(
+        'a chain of nested tasks deeper than the worker slots completes (a task waiting in get lends its slot)',
+        async () => {
+          expect(await client.get(client.remote(chain).remote(CHAIN_DEPTH), { timeout: 60_000 })).toBe(
+            CHAIN_DEPTH,
+          );
+        },
+        90_000,
+      );
+
+      feature('nested')(
+        "a chain of nested tasks awaiting their child's ref (await ref, no get) completes",
+        async () => {
+          expect(await client.get(client.remote(chainAwait).remote(CHAIN_DEPTH), { timeout: 60_000 })).toBe(
+            CHAIN_DEPTH,
+          );
+        },
+        90_000,
+      );
+
+      feature('nested')(
+        'a tree of nested tasks completes (every parent waits in get for two children)',
+        async () => {
+          expect(await client.get(client.remote(treeCount).remote(32), { timeout: 60_000 })).toBe(32);
+        },
+        90_000,
+      );
     });
 
     describe('actors', () => {

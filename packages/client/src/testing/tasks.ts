@@ -84,6 +84,42 @@ export const sumOfSquares = task(import.meta.url, async function sumOfSquares(n:
   return values.reduce((a, b) => a + b, 0);
 });
 
+/** A chain of nested tasks: each waits in get() for the next, `depth` deep; returns the depth. */
+export const chain = task(import.meta.url, async function chain(depth: number): Promise<number> {
+  if (depth <= 0) return 0;
+  const client = currentClient();
+  return 1 + (await client.get(client.remote(chain).remote(depth - 1)));
+});
+
+/** The same chain, each task awaiting its child's ref itself (`await ref`, no get()). */
+export const chainAwait = task(import.meta.url, async function chainAwait(depth: number): Promise<number> {
+  if (depth <= 0) return 0;
+  return (
+    1 +
+    (await currentClient()
+      .remote(chainAwait)
+      .remote(depth - 1))
+  );
+});
+
+/** Refs inside an argument, passed on one level further: the child task gets them. */
+export const forwardNested = task(import.meta.url, async function forwardNested(holder: { refs: unknown[] }) {
+  const client = currentClient();
+  return client.get(client.remote(sumNested).remote({ refs: holder.refs }));
+});
+
+/** The sum of the values of the refs inside its argument. */
+export const sumNested = task(import.meta.url, async function sumNested(holder: { refs: unknown[] }) {
+  const values = await currentClient().get(holder.refs as never[]);
+  return (values as number[]).reduce((a, b) => a + b, 0);
+});
+
+/** Submits a function shipped as source from inside a task: a remote worker refuses it unless --allow-source. */
+export const nestedSource = task(import.meta.url, async function nestedSource(x: number) {
+  const client = currentClient();
+  return client.get(client.remote((y: number) => y + 1).remote(x));
+});
+
 /** A binary tree of nested tasks: `count` leaves, each parent waiting in get for its two children. */
 export const treeCount = task(import.meta.url, async function treeCount(count: number): Promise<number> {
   if (count <= 1) return 1;
@@ -121,6 +157,25 @@ export const produce = task(import.meta.url, async function* produce(logFile: st
   }
 });
 
+/** Yields 0..n-1, then throws a CustomError (code 'mid-stream'): the items come first, then the error. */
+export const failAfter = task(import.meta.url, async function* failAfter(n: number) {
+  for (let i = 0; i < n; i++) yield i;
+  throw new CustomError(`failed after ${n} items`, 'mid-stream');
+});
+
+/** Yields `n` buffers of `bytes` bytes, each filled with its index (items bigger than a message). */
+export const bigItems = task(import.meta.url, async function* bigItems(n: number, bytes: number) {
+  for (let i = 0; i < n; i++) yield new Uint8Array(bytes).fill(i);
+});
+
+/** Yields its worker's pid up to `n` times, `ms` apart (to find, and kill, the worker running it). */
+export const pidStream = task(import.meta.url, async function* pidStream(n: number, ms: number) {
+  for (let i = 0; i < n; i++) {
+    yield process.pid;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+});
+
 export const Counter = actorClass(
   import.meta.url,
   class Counter {
@@ -134,6 +189,10 @@ export const Counter = actorClass(
     }
     get() {
       return this.value;
+    }
+    /** The process hosting the actor (to find, and kill, its worker). */
+    pid() {
+      return process.pid;
     }
     async slowIncrement(ms: number) {
       const before = this.value;

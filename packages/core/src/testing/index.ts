@@ -8,10 +8,9 @@
 import { activeInside, echo, failAt, nestedSquares, sleep, spin, square } from '@parajob/core/testing/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ParallelBackend } from '../backend.js';
-import { delayed } from '../delayed.js';
-import { TaskTimeoutError } from '../errors.js';
-import { Parallel, type ParallelOptions } from '../parallel.js';
-import { nestedBackendOf } from '../sequential.js';
+// core's runtime through its entries, not its modules: the build gives this file no copy of its own
+import { nestedBackendOf } from '../backend-api.js';
+import { delayed, Parallel, type ParallelOptions, TaskTimeoutError } from '../index.js';
 import { describeProtocolObligations } from './protocol.js';
 
 export interface ConformanceOptions {

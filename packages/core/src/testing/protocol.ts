@@ -7,8 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { square, whereAmI } from '@parajob/core/testing/tasks';
 import { describe, expect, it, vi } from 'vitest';
 import type { BackendContext, ParallelBackend } from '../backend.js';
-import { delayed } from '../delayed.js';
-import { Parallel } from '../parallel.js';
+import { delayed, Parallel } from '../index.js';
 
 const CONTEXT: BackendContext = {
   maxNbytes: null,

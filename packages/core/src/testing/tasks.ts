@@ -2,10 +2,8 @@
  * Task functions for the conformance suite, importable by any worker (thread, process, remote).
  */
 import { threadId } from 'node:worker_threads';
-import { delayed } from '../delayed.js';
-import { Parallel } from '../parallel.js';
-import { getActiveBackend } from '../resolve.js';
-import { task } from '../task.js';
+// core's runtime through its entry, not its modules: the build gives this file no copy of its own
+import { delayed, getActiveBackend, Parallel, task } from '../index.js';
 
 export const square = task(import.meta.url, function square(x: number): number {
   return x * x;
