@@ -11,7 +11,7 @@
 import { AckPolicy, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Names } from './names.js';
-import { DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ATTEMPTS } from './resources.js';
+import { DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ATTEMPTS, UNCOUNTED_DELIVERIES } from './resources.js';
 
 /** Amounts by resource name: `{ gpu: 1, mem: 4 }`; `CPU` is a worker's slots. */
 export type Needs = Readonly<Record<string, number>>;
@@ -111,8 +111,9 @@ export async function ensureNeedsQueue(
       ack_policy: AckPolicy.Explicit,
       max_ack_pending: -1,
       ack_wait: nanos(settings.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
-      // one delivery more than the attempts: the extra one is where a worker reports the poison batch
-      max_deliver: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1,
+      // as the shared consumer (resources.ts): room for the poison report and for the deliveries
+      // that are not attempts
+      max_deliver: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1 + UNCOUNTED_DELIVERIES,
     });
   } catch (error) {
     if (!/already in use|already exists/i.test(String((error as Error)?.message))) throw error;
