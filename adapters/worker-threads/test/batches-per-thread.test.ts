@@ -13,6 +13,7 @@ const CONTEXT = { maxNbytes: null, tempFolder: null, innerMaxNumThreads: null, v
 
 /** A one-task batch that resolves `value` once `release` holds a non-zero value, or after `ms`. */
 const waiting = (value: string, release: SharedArrayBuffer, ms: number): WireBatch => ({
+  v: 1,
   call: `call-${value}`,
   first: 0,
   size: 1,

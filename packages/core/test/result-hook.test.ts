@@ -54,7 +54,9 @@ describe('a class registered with task()', () => {
       hosted = values[0];
       return Promise.resolve([null]);
     });
-    const result = await runBatch(encodeBatch(batch([delayed(Point)(1, 2)], true)));
+    const result = await runBatch(
+      encodeBatch(batch([delayed(Point as unknown as (x: number, y: number) => unknown)(1, 2)], true)),
+    );
     expect(result.errors).toBeUndefined();
     expect(hosted).toBeInstanceOf(Point);
     expect(hosted).toMatchObject({ x: 1, y: 2 });
