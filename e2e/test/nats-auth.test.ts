@@ -132,6 +132,10 @@ describe.runIf(natsServerAvailable())('nats auth', () => {
       await expect(runOne({ servers: server.url, user: 'alice', pass: 'wrong' })).rejects.toThrow(
         /refused the connection: authorization failed .*\{ user, pass \}/,
       );
+      await expect(runOne({ servers: server.url, user: 'alice', pass: 'wrong' })).rejects.toMatchObject({
+        name: 'NatsConnectError',
+        code: 'NATS_AUTHORIZATION',
+      });
       // a worker with a wrong password exits 1 saying so, instead of waiting for work forever
       const refused = startCliWorker([...auth, '--user', 'alice', '--pass', 'wrong']);
       await expect(refused).rejects.toThrow(/exited \(1\)[\s\S]*authorization failed .*--user\/--pass/);

@@ -7,6 +7,25 @@ import { readFileSync } from 'node:fs';
 import { credsAuthenticator, type NatsConnection, connect as natsConnect } from '@nats-io/transport-node';
 import { messages } from './messages.js';
 
+/** Why a connection to the NATS server could not be opened (`NatsConnectError.code`). */
+export type NatsConnectFailure = 'NATS_UNREACHABLE' | 'NATS_AUTHORIZATION' | 'NATS_TLS' | 'NATS_NO_JETSTREAM';
+
+/**
+ * The NATS server could not be used: not reachable, credentials or TLS refused, or no JetStream.
+ * `code` says which, so a program can tell a server that is down from a wrong setting; the
+ * message says what to pass; `cause` is the NATS client's own error.
+ */
+export class NatsConnectError extends Error {
+  override name = 'NatsConnectError';
+  readonly code: NatsConnectFailure;
+  readonly servers: string;
+  constructor(code: NatsConnectFailure, servers: string, message: string, cause: unknown) {
+    super(message, { cause });
+    this.code = code;
+    this.servers = servers;
+  }
+}
+
 export interface NatsTlsOptions {
   /** CA certificate file that signed the server's certificate. */
   readonly caFile?: string;
@@ -59,11 +78,11 @@ export function serversText(options: NatsConnectionOptions): string {
 
 export async function openConnection(options: NatsConnectionOptions, name: string): Promise<NatsConnection> {
   validateConnectionOptions(options);
-  const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
+  const urls = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
   const tls = options.tls === true ? {} : options.tls ? { ...options.tls } : undefined;
   try {
     return await natsConnect({
-      servers,
+      servers: urls,
       name,
       token: options.token,
       user: options.user,
@@ -79,13 +98,19 @@ export async function openConnection(options: NatsConnectionOptions, name: strin
   } catch (error) {
     const e = error as Error;
     const detail = e.message || String(error);
+    const servers = serversText(options);
     if (e.name === 'AuthorizationError' || /authorization/i.test(detail)) {
-      throw new Error(messages.connect.authorization(serversText(options), detail), { cause: error });
+      throw new NatsConnectError(
+        'NATS_AUTHORIZATION',
+        servers,
+        messages.connect.authorization(servers, detail),
+        error,
+      );
     }
     if (isTlsFailure(e)) {
-      throw new Error(messages.connect.tls(serversText(options), detail), { cause: error });
+      throw new NatsConnectError('NATS_TLS', servers, messages.connect.tls(servers, detail), error);
     }
-    throw new Error(messages.connect.failed(serversText(options), detail), { cause: error });
+    throw new NatsConnectError('NATS_UNREACHABLE', servers, messages.connect.failed(servers, detail), error);
   }
 }
 

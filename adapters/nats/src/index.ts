@@ -17,7 +17,12 @@ export {
   type RemoteArgs,
   type RemoteFunction,
 } from './cluster.js';
-export type { NatsConnectionOptions, NatsTlsOptions } from './connection.js';
+export {
+  NatsConnectError,
+  type NatsConnectFailure,
+  type NatsConnectionOptions,
+  type NatsTlsOptions,
+} from './connection.js';
 export type { CoreChannel } from './core-channel.js';
 export { type Needs, parseResources } from './needs.js';
 export type { ConsumerSettings } from './resources.js';

@@ -16,7 +16,7 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import { type KV, KvWatchInclude } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders, nuid } from '@nats-io/transport-node';
-import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
+import { NatsConnectError, type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { SessionBeacon } from './liveness.js';
 import { messages } from './messages.js';
 import { H, type Names, namesFor } from './names.js';
@@ -88,7 +88,12 @@ export class DriverSession {
       jsm = await jetstreamManager(nc);
     } catch (error) {
       if (isOutage(error)) throw error;
-      throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
+      throw new NatsConnectError(
+        'NATS_NO_JETSTREAM',
+        serversText(options),
+        messages.connect.noJetStream(serversText(options)),
+        error,
+      );
     }
     const session = new DriverSession(nc, jetstream(nc), jsm, options);
     try {

@@ -31,7 +31,7 @@ import {
   type WorkerLimits,
   WorkerPolicy,
 } from '@parajob/remote';
-import { type NatsConnectionOptions, openConnection, serversText } from './connection.js';
+import { NatsConnectError, type NatsConnectionOptions, openConnection, serversText } from './connection.js';
 import { BlobJanitor } from './janitor.js';
 import { SessionCheck } from './liveness.js';
 import { messages } from './messages.js';
@@ -216,7 +216,12 @@ interface Opened {
 
 async function openQueues(nc: NatsConnection, names: Names, options: NatsWorkerOptions): Promise<Opened> {
   const jsm = await jetstreamManager(nc).catch((error) => {
-    throw new Error(messages.connect.noJetStream(serversText(options)), { cause: error });
+    throw new NatsConnectError(
+      'NATS_NO_JETSTREAM',
+      serversText(options),
+      messages.connect.noJetStream(serversText(options)),
+      error,
+    );
   });
   // an explicit --ack-wait is the operator's: it updates the cluster's consumer (resources.ts)
   await ensureQueues(jsm, names, options, 'worker');
