@@ -17,6 +17,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { currentInstrumentation } from '@parajob/core/backend';
 import { disableTracing, enableTracing } from '@parajob/observe';
+import { hollowProvider } from './hollow-provider.mjs';
 
 const { values: opts } = parseArgs({ options: { calls: { type: 'string', default: '5000' } } });
 const calls = Number(opts.calls);
@@ -28,32 +29,6 @@ const batched = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcesso
 const reset = () => {
   for (const exporter of exporters) exporter.reset();
 };
-let hollowIds = 0;
-/** Spans that claim to record and do nothing (as in overhead.mjs --breakdown). */
-const hollow = {
-  getTracer: () => ({
-    startSpan() {
-      const ids = {
-        traceId: '0af7651916cd43dd8448eb211c80319c',
-        spanId: (++hollowIds).toString(16).padStart(16, '0'),
-        traceFlags: 1,
-      };
-      return {
-        spanContext: () => ids,
-        isRecording: () => true,
-        setAttribute() {
-          return this;
-        },
-        setStatus() {
-          return this;
-        },
-        recordException() {},
-        end() {},
-      };
-    },
-  }),
-};
-
 /** The SDK alone: the same spans with the same attributes, started and ended directly. */
 function sdkOnly(provider) {
   const tracer = provider.getTracer('bench');
@@ -147,7 +122,7 @@ rows.push(['the SDK alone, batch span processor', await perCall(sdkOnly(batched)
 for (const [name, provider] of [
   ["parajob's caller path, spans exported as they end", simple],
   ["parajob's caller path, batch span processor", batched],
-  ["parajob's caller path, hollow spans (no SDK work)", hollow],
+  ["parajob's caller path, hollow spans (no SDK work)", hollowProvider],
 ]) {
   await enableTracing({ tracerProvider: provider });
   rows.push([name, await perCall(callerPath)]);
