@@ -162,9 +162,17 @@ export class NatsRig {
       const jsm = await jetstreamManager(nc);
       // queued = what a worker could still be given or holds; the stream itself may keep a few
       // messages acked just before a kill -9 of nats-server (2.9.x orphans, nats-server#5227)
+      const stream = `PARAJOB_${this.namespace.toUpperCase()}_TASKS`;
       let queued = 0;
-      for await (const c of jsm.consumers.list(`PARAJOB_${this.namespace.toUpperCase()}_TASKS`))
+      const states = [];
+      for await (const c of jsm.consumers.list(stream)) {
         queued += c.num_pending + c.num_ack_pending;
+        if (c.num_pending + c.num_ack_pending > 0)
+          states.push(
+            `${c.name}: pending ${c.num_pending}, ack pending ${c.num_ack_pending}, redelivered ${c.num_redelivered}, waiting pulls ${c.num_waiting}, ack floor ${c.ack_floor.stream_seq}, delivered ${c.delivered.stream_seq}`,
+          );
+      }
+      if (queued > 0) states.push(...(await queuedMessages(jsm, stream)));
       let blobs = [];
       try {
         const store = await new Objm(nc).open(`parajob_${this.namespace}_blobs`);
@@ -172,7 +180,10 @@ export class NatsRig {
       } catch {
         // no blob store yet: no blob
       }
-      return [...(queued > 0 ? [`${queued} queued batches`] : []), ...blobs.map((b) => `blob ${b}`)];
+      return [
+        ...(queued > 0 ? [`${queued} queued batches (${states.join('; ')})`] : []),
+        ...blobs.map((b) => `blob ${b}`),
+      ];
     } finally {
       await nc.close();
     }
@@ -188,6 +199,21 @@ export class NatsRig {
     for (const w of this.workers) w.kill('SIGKILL');
     await this.server.dispose();
   }
+}
+
+/** The messages still in the work-queue stream: sequence, subject (its call), age. */
+async function queuedMessages(jsm, stream) {
+  const info = await jsm.streams.info(stream);
+  const lines = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && lines.length < 5; seq++) {
+    try {
+      const m = await jsm.streams.getMessage(stream, { seq });
+      lines.push(`seq ${seq} ${m.subject} ${Math.round((Date.now() - m.time.getTime()) / 1000)} s old`);
+    } catch {
+      // deleted: a gap in the sequence
+    }
+  }
+  return lines;
 }
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

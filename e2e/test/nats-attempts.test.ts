@@ -30,13 +30,22 @@ const parked = (delivery: number) => `(delivery ${delivery}) while a live worker
 
 describe.runIf(natsServerAvailable())('nats: which deliveries are attempts', () => {
   const env = natsTestEnvironment();
-  const worker = (namespace: string) =>
-    env.worker(namespace, ['--concurrency', '1', '--ack-wait', String(ACK_WAIT)]);
+  const worker = (namespace: string, flags: readonly string[]) =>
+    env.worker(namespace, ['--concurrency', '1', '--ack-wait', String(ACK_WAIT), ...flags]);
 
-  /** Two workers, a backend with `maxAttempts`, and a call of markedSquare(x, ms) started on one of them. */
-  const start = async (ns: string, maxAttempts: number, x: number, ms: number) => {
+  /**
+   * Two workers, a backend with `maxAttempts`, and a call of markedSquare(x, ms) started on one of
+   * them. `flags`: more worker flags.
+   */
+  const start = async (
+    ns: string,
+    maxAttempts: number,
+    x: number,
+    ms: number,
+    flags: readonly string[] = [],
+  ) => {
     const dir = env.markers();
-    const workers = [await worker(ns), await worker(ns)];
+    const workers = [await worker(ns, flags), await worker(ns, flags)];
     const backend = new NatsBackend({
       servers: env.server.url,
       namespace: ns,
@@ -68,7 +77,12 @@ describe.runIf(natsServerAvailable())('nats: which deliveries are attempts', () 
 
   it('a batch running on a live worker while nats-server is killed -9 and restarted is not an attempt', async () => {
     // maxAttempts 1: a delivery after a restart counted as an attempt fails the call (MAX_DELIVERIES)
-    const { dir, backend, call, running, other } = await start('restartrun', 1, 3, 8_000);
+    // a paused worker reconnects after SIGCONT: on a loaded machine that took longer than the
+    // default 2.5 s holder wait once (the batch then ran twice); 10 s leaves room for any load
+    const { dir, backend, call, running, other } = await start('restartrun', 1, 3, 8_000, [
+      '--holder-wait',
+      '10000',
+    ]);
     for (let round = 0; round < 2; round++) {
       await restartWhilePaused(running);
       await sleep(1_000);

@@ -63,6 +63,12 @@ export interface NatsWorkerOptions extends NatsConnectionOptions, ConsumerSettin
   readonly allow?: readonly string[];
   /** Run functions shipped as source. Default false. */
   readonly allowSource?: boolean;
+  /**
+   * How long a worker given a batch again asks whether a live worker still runs it before counting
+   * the delivery as an attempt (worker-redelivery.ts). Default 2 500 ms; raise it where workers take
+   * longer to reconnect after a nats-server restart (a loaded host).
+   */
+  readonly holderWaitMs?: number;
   /** On stop, how long running batches may finish before they are handed back (nak). Default 10 000 ms. */
   readonly shutdownGraceMs?: number;
   /** Where status lines go; default none. */
@@ -244,6 +250,9 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     throw new RangeError(
       messages.option.resources(problem ?? "CPU is the worker's concurrency, not a resource"),
     );
+  const holderWait = options.holderWaitMs;
+  if (holderWait !== undefined && !(Number.isFinite(holderWait) && holderWait > 0))
+    throw new RangeError(messages.option.positive('holderWaitMs', holderWait));
   const policy = new WorkerPolicy({
     root: options.root,
     allow: options.allow,
@@ -280,7 +289,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const janitor = new BlobJanitor(store, opened.sessions, log);
   const running = new RunningBatches();
   running.watch(nc, names);
-  const redeliveries = new Redeliveries(nc, names);
+  const redeliveries = new Redeliveries(nc, names, options.holderWaitMs);
   redeliveries.watch();
   const logged = new Set<string>();
   const handler = new BatchHandler({

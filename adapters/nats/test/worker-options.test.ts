@@ -7,6 +7,7 @@ describe('startNatsWorker limits', () => {
     [{ maxTasksPerWorker: 0 }, /maxTasksPerWorker \(--max-tasks-per-worker\) must be a positive integer/],
     [{ maxMemoryPerWorker: Number.POSITIVE_INFINITY }, /maxMemoryPerWorker \(--max-memory-per-worker\)/],
     [{ idleTimeout: -1 }, /idleTimeout \(--idle-timeout\)/],
+    [{ holderWaitMs: 0 }, /NATS option 'holderWaitMs' must be a positive number, got 0/],
   ])('refuses %j before connecting, naming the option', async (limits, message) => {
     await expect(
       startNatsWorker({ servers: 'nats://127.0.0.1:1', allow: ['@parajob/core'], ...limits }),

@@ -47,6 +47,12 @@ const FLAGS: readonly FlagSpec[] = [
     help: "how long a silent worker keeps a batch before the server redelivers it: the cluster's setting, which drivers never change; given, it updates the shared consumer (give every worker the same value); absent, the current value stays",
     default: '30000',
   },
+  {
+    name: 'holder-wait',
+    value: 'MS',
+    help: 'how long a worker given a batch again asks whether a live worker still runs it (after a nats-server restart) before counting the delivery as an attempt; raise it where workers reconnect slowly',
+    default: '2500',
+  },
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 
@@ -85,6 +91,7 @@ async function start(values: FlagValues, log: (line: string) => void) {
     creds,
     tls,
     ackWaitMs: positiveFlag(values, 'ack-wait'),
+    holderWaitMs: positiveFlag(values, 'holder-wait'),
     shutdownGraceMs: common.shutdownGraceMs,
     ...common.limits,
     log,
