@@ -186,7 +186,7 @@ export class Parallel {
       this.failed(call, error);
       throw error;
     } finally {
-      this.end(call);
+      await this.end(call);
     }
   }
 
@@ -201,7 +201,7 @@ export class Parallel {
       this.failed(call, error);
       throw error;
     } finally {
-      this.end(call);
+      await this.end(call);
     }
   }
 
@@ -214,7 +214,7 @@ export class Parallel {
       this.failed(call, error);
       throw error;
     } finally {
-      this.end(call);
+      await this.end(call);
     }
   }
 
@@ -229,7 +229,7 @@ export class Parallel {
       this.failed(call, error);
       throw error;
     } finally {
-      this.end(call);
+      await this.end(call);
     }
   }
 
@@ -377,7 +377,14 @@ export class Parallel {
     observer?.end(error);
   }
 
-  private end(call: Call): void {
+  /**
+   * After a call's results or error: waits until none of its batches runs and the backend has
+   * released the call's resources (`stopCall`), so that a settled call leaves nothing behind (a
+   * script may exit at once, even by `process.exit()`). Aborted batches reject at once on every
+   * backend, so a failing call is not held up by the tasks it stops.
+   */
+  private async end(call: Call): Promise<void> {
+    await call.whenDrained();
     if (this.running === call) this.running = undefined;
     const observer = this.observers.get(call);
     this.observers.delete(call);
